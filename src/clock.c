@@ -1,0 +1,94 @@
+/*
+ * clock.c — where the managed layer reads the time: flowstream.now().
+ *
+ * It is now() (the transaction's start), unless the superuser-only setting
+ * flowstream.clock pins it to a timestamp: a test clock, for tests and
+ * simulations.  The setting is parsed once, when it is set.
+ */
+#include "stream.h"
+
+#include "access/xact.h"
+#include "utils/datetime.h"
+#include "utils/guc.h"
+
+static char *clock_setting = NULL;
+static bool clock_pinned = false;
+static TimestampTz clock_value = 0;
+
+/* Accepts '' (the real clock) or a finite timestamptz within the type's range. */
+static bool
+check_clock(char **newval, void **extra, GucSource source)
+{
+	char		workbuf[MAXDATELEN + MAXDATEFIELDS];
+	char	   *field[MAXDATEFIELDS];
+	int			ftype[MAXDATEFIELDS];
+	int			nf,
+				dtype,
+				tz;
+	struct pg_tm tm;
+	fsec_t		fsec;
+	TimestampTz t;
+	TimestampTz *parsed;
+
+	(void) source;
+	if (*newval == NULL || (*newval)[0] == '\0')
+		return true;
+	if (ParseDateTime(*newval, workbuf, sizeof(workbuf), field, ftype,
+					  MAXDATEFIELDS, &nf) != 0 ||
+		DecodeDateTime(field, ftype, nf, &dtype, &tm, &fsec, &tz) != 0 ||
+		dtype != DTK_DATE ||
+		tm2timestamp(&tm, fsec, &tz, &t) != 0 ||
+		!flow_check_time(t))
+	{
+		GUC_check_errdetail("flowstream.clock must be empty or a finite timestamp with time zone.");
+		return false;
+	}
+	/* PostgreSQL 15 frees a hook's extra with free() */
+	parsed = (TimestampTz *) malloc(sizeof(TimestampTz));
+	if (parsed == NULL)
+		return false;
+	*parsed = t;
+	*extra = parsed;
+	return true;
+}
+
+static void
+assign_clock(const char *newval, void *extra)
+{
+	(void) newval;
+	clock_pinned = (extra != NULL);
+	if (extra != NULL)
+		clock_value = *(TimestampTz *) extra;
+}
+
+/* The time of the managed layer: the test clock when set, else now(). */
+TimestampTz
+flow_clock_now(void)
+{
+	return clock_pinned ? clock_value : GetCurrentTransactionStartTimestamp();
+}
+
+PG_FUNCTION_INFO_V1(flowstream_now);
+Datum
+flowstream_now(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TIMESTAMPTZ(flow_clock_now());
+}
+
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	DefineCustomStringVariable("flowstream.clock",
+							   "Pins flowstream.now() to this time (a test clock); empty for the real clock.",
+							   NULL,
+							   &clock_setting,
+							   "",
+							   PGC_SUSET,
+							   0,
+							   check_clock,
+							   assign_clock,
+							   NULL);
+	MarkGUCPrefixReserved("flowstream");
+}

@@ -1,0 +1,483 @@
+/*
+ * flow.c — the views and transitions of SPEC §1, exactly.
+ *
+ * Every rule of the model lives here once.  The only rounding is the floor
+ * that turns 10^-24 token units into base units; the sub-unit remainder
+ * stays in the snapshot debt, so that
+ *     floor(sum(rps_i * dt_i) / unit) = total debt + sum(withdrawn)
+ * holds after any sequence of operations.  Transitions check the time, then
+ * the status, then the amount (SPEC §5's order) and change nothing on error.
+ */
+#include "flow.h"
+
+#define E12 ((u128) UINT64_C(1000000000000))
+
+const u128	flow_unit_scale[FLOW_MAX_DECIMALS + 1] = {
+	E12 * UINT64_C(1000000000000), E12 * UINT64_C(100000000000),
+	E12 * UINT64_C(10000000000), E12 * UINT64_C(1000000000),
+	E12 * UINT64_C(100000000), E12 * UINT64_C(10000000),
+	E12 * UINT64_C(1000000), E12 * UINT64_C(100000), E12 * UINT64_C(10000),
+	E12 * UINT64_C(1000), E12 * UINT64_C(100), E12 * UINT64_C(10), E12,
+	UINT64_C(100000000000), UINT64_C(10000000000), UINT64_C(1000000000),
+	UINT64_C(100000000), UINT64_C(10000000), UINT64_C(1000000)
+};
+
+static inline u128
+Unit(const FlowState *s)
+{
+	return flow_unit_scale[s->decimals];
+}
+
+/* Whether t is a finite time the type supports. */
+bool
+flow_check_time(int64_t t)
+{
+	return t >= FLOW_TIME_MIN && t <= FLOW_TIME_MAX;
+}
+
+/* rps * (t - st) when t > st, else 0: exact, never more than 191 bits. */
+U256
+flow_ongoing(const FlowState *s, int64_t t)
+{
+	U256		zero = {{0, 0, 0, 0}};
+
+	if (t <= s->st || s->rps == 0)
+		return zero;
+	/* t - st can exceed INT64_MAX across the whole range, but not UINT64_MAX */
+	return u256_mul_128(s->rps, (uint64_t) t - (uint64_t) s->st);
+}
+
+/* sd + ongoing debt at t, in 10^-24 tokens. */
+FlowError
+flow_accrued(const FlowState *s, int64_t t, U256 *out)
+{
+	U256		ongoing = flow_ongoing(s, t);
+
+	return u256_add(out, &s->sd, &ongoing) ? FLOW_OK : FLOW_ERR_OVERFLOW;
+}
+
+/* Total debt at t in base units: the one rounding point, floor. */
+FlowError
+flow_total_debt(const FlowState *s, int64_t t, U256 *td)
+{
+	U256		accrued;
+	FlowError	err;
+
+	/* the common case: every intermediate fits 128 bits */
+	if (u256_fits_u128(&s->sd) && (s->rps >> 64) == 0)
+	{
+		u128		sum = u256_low128(&s->sd);
+		bool		fits = true;
+
+		if (t > s->st)
+		{
+			u128		prod = (u128) (uint64_t) s->rps *
+				((uint64_t) t - (uint64_t) s->st);
+
+			sum += prod;
+			fits = sum >= prod;
+		}
+		if (fits)
+		{
+			*td = u256_from_u128(sum / Unit(s));
+			return FLOW_OK;
+		}
+	}
+
+	err = flow_accrued(s, t, &accrued);
+	if (err != FLOW_OK)
+		return err;
+	*td = u256_divmod_128(&accrued, Unit(s), NULL);
+	return FLOW_OK;
+}
+
+/* Whether td, in base units, exceeds the balance. */
+static inline bool
+ExceedsBalance(const FlowState *s, const U256 *td)
+{
+	return !u256_fits_u128(td) || u256_low128(td) > s->balance;
+}
+
+/* Covered debt (= withdrawable) at t: min(balance, total debt). */
+FlowError
+flow_covered_debt(const FlowState *s, int64_t t, u128 *covered)
+{
+	U256		td;
+	FlowError	err = flow_total_debt(s, t, &td);
+
+	if (err != FLOW_OK)
+		return err;
+	*covered = ExceedsBalance(s, &td) ? s->balance : u256_low128(&td);
+	return FLOW_OK;
+}
+
+/* Uncovered debt at t: max(total debt - balance, 0). */
+FlowError
+flow_uncovered_debt(const FlowState *s, int64_t t, U256 *uncovered)
+{
+	U256		td;
+	FlowError	err = flow_total_debt(s, t, &td);
+
+	if (err != FLOW_OK)
+		return err;
+	if (ExceedsBalance(s, &td))
+	{
+		U256		balance = u256_from_u128(s->balance);
+
+		u256_sub(uncovered, &td, &balance);
+	}
+	else
+		*uncovered = u256_from_u128(0);
+	return FLOW_OK;
+}
+
+/* Refundable at t: balance - covered debt. */
+FlowError
+flow_refundable(const FlowState *s, int64_t t, u128 *refundable)
+{
+	u128		covered;
+	FlowError	err = flow_covered_debt(s, t, &covered);
+
+	if (err != FLOW_OK)
+		return err;
+	*refundable = s->balance - covered;
+	return FLOW_OK;
+}
+
+/* Status at t, in SPEC §1's order. */
+FlowError
+flow_status(const FlowState *s, int64_t t, FlowStatus *status)
+{
+	U256		td;
+	FlowError	err;
+
+	if (s->st > t)
+	{
+		*status = FLOW_PENDING;
+		return FLOW_OK;
+	}
+	if (s->voided)
+	{
+		*status = FLOW_VOIDED;
+		return FLOW_OK;
+	}
+	err = flow_total_debt(s, t, &td);
+	if (err != FLOW_OK)
+		return err;
+	if (s->rps == 0)
+		*status = ExceedsBalance(s, &td) ? FLOW_PAUSED_INSOLVENT : FLOW_PAUSED_SOLVENT;
+	else
+		*status = ExceedsBalance(s, &td) ? FLOW_STREAMING_INSOLVENT : FLOW_STREAMING_SOLVENT;
+	return FLOW_OK;
+}
+
+/*
+ * The first microsecond at which the total debt reaches balance + 1 base
+ * units.  It depends on the state alone, never on "now", so it can be
+ * indexed.
+ */
+FlowDepletion
+flow_depletion_time(const FlowState *s, int64_t *at)
+{
+	U256		target,
+				need,
+				delta;
+	u128		rem;
+	U256		room;
+
+	if (s->rps == 0)
+		return FLOW_DEPLETION_NONE;
+
+	/* balance <= 2^127 - 1, so balance + 1 cannot wrap */
+	target = u256_mul_128(s->balance + 1, Unit(s));
+	if (u256_cmp(&s->sd, &target) >= 0)
+	{
+		*at = s->st;
+		return FLOW_DEPLETION_AT;
+	}
+	u256_sub(&need, &target, &s->sd);
+	delta = u256_divmod_128(&need, s->rps, &rem);
+	if (rem != 0)
+	{
+		U256		one = u256_from_u128(1);
+
+		u256_add(&delta, &delta, &one);	/* cannot overflow: delta < 2^208 */
+	}
+	room = u256_from_u128((uint64_t) FLOW_TIME_MAX - (uint64_t) s->st);
+	if (u256_cmp(&delta, &room) > 0)
+		return FLOW_DEPLETION_BEYOND;
+	*at = (int64_t) ((uint64_t) s->st + delta.w[0]);
+	return FLOW_DEPLETION_AT;
+}
+
+/* Why s is not a state the model can reach, or NULL when it is. */
+const char *
+flow_state_problem(const FlowState *s)
+{
+	U256		cap;
+
+	if (s->decimals < 0 || s->decimals > FLOW_MAX_DECIMALS)
+		return "decimals must be between 0 and 18";
+	if (s->rps > I127_MAX)
+		return "rate_per_second is out of range";
+	if (s->balance > I127_MAX)
+		return "balance is out of range";
+	if (!flow_check_time(s->st))
+		return "snapshot_time is out of range";
+	if (!flow_check_time(s->last))
+		return "last_op is out of range";
+	if (s->voided && s->rps != 0)
+		return "a voided stream has rate 0";
+	if (s->st > s->last && (s->voided || s->rps == 0 || !u256_is_zero(&s->sd)))
+		return "a stream that has not started has a positive rate, no debt and is not voided";
+	/* a voided stream keeps no uncovered debt: sd <= (balance + 1) * unit - 1 */
+	cap = u256_mul_128(s->balance + 1, Unit(s));
+	if (s->voided && u256_cmp(&s->sd, &cap) >= 0)
+		return "a voided stream has no uncovered debt";
+	return NULL;
+}
+
+/* Creates a stream at time at that accrues from start. */
+FlowError
+flow_create(FlowState *s, const FlowAmount *rate, int decimals,
+			int64_t start, int64_t at)
+{
+	if (!flow_check_time(start) || !flow_check_time(at))
+		return FLOW_ERR_TIME_RANGE;
+	if (decimals < 0 || decimals > FLOW_MAX_DECIMALS)
+		return FLOW_ERR_DECIMALS;
+	if (rate->err != FLOW_OK)
+		return rate->err;
+	if (rate->units == 0 && start > at)
+		return FLOW_ERR_FUTURE_PAUSED;
+
+	s->sd = u256_from_u128(0);
+	s->rps = rate->units;
+	s->balance = 0;
+	s->st = start;
+	s->last = at;
+	s->decimals = (int16_t) decimals;
+	s->voided = false;
+	return FLOW_OK;
+}
+
+/* The first checks of every transition: a valid time, not before the last operation. */
+static inline FlowError
+CheckTime(const FlowState *s, int64_t t)
+{
+	if (!flow_check_time(t))
+		return FLOW_ERR_TIME_RANGE;
+	if (t < s->last)
+		return FLOW_ERR_TIME_ORDER;
+	return FLOW_OK;
+}
+
+/* An amount or rate that must be positive. */
+static inline FlowError
+CheckPositive(const FlowAmount *a)
+{
+	if (a->err != FLOW_OK)
+		return a->err;
+	return a->units == 0 ? FLOW_ERR_NOT_POSITIVE : FLOW_OK;
+}
+
+/* sd += ongoing; st = t (when st < t). */
+static FlowError
+Snapshot(FlowState *s, int64_t t)
+{
+	U256		accrued;
+
+	if (flow_accrued(s, t, &accrued) != FLOW_OK)
+		return FLOW_ERR_OVERFLOW;
+	s->sd = accrued;
+	if (s->st < t)
+		s->st = t;
+	return FLOW_OK;
+}
+
+FlowError
+flow_deposit(FlowState *s, const FlowAmount *a, int64_t t)
+{
+	FlowError	err = CheckTime(s, t);
+
+	if (err != FLOW_OK)
+		return err;
+	if (s->voided)
+		return FLOW_ERR_VOIDED;
+	err = CheckPositive(a);
+	if (err != FLOW_OK)
+		return err;
+	/* both are below 2^127, so the sum cannot wrap */
+	if (s->balance + a->units > I127_MAX)
+		return FLOW_ERR_OVERFLOW;
+	s->balance += a->units;
+	s->last = t;
+	return FLOW_OK;
+}
+
+FlowError
+flow_withdraw(FlowState *s, const FlowAmount *a, int64_t t)
+{
+	FlowError	err = CheckTime(s, t);
+	u128		covered;
+	U256		paid;
+
+	if (err != FLOW_OK)
+		return err;
+	/* a pending stream has no status error here: nothing accrued, so SF006 */
+	err = CheckPositive(a);
+	if (err != FLOW_OK)
+		return err;
+	err = flow_covered_debt(s, t, &covered);
+	if (err != FLOW_OK)
+		return err;
+	if (a->units > covered)
+		return FLOW_ERR_OVERDRAW;
+
+	paid = u256_mul_128(a->units, Unit(s));
+	if (u256_cmp(&paid, &s->sd) <= 0)
+		u256_sub(&s->sd, &s->sd, &paid);
+	else
+	{
+		/* a <= floor(accrued / unit), so the snapshot covers what is paid */
+		err = Snapshot(s, t);
+		if (err != FLOW_OK)
+			return err;
+		u256_sub(&s->sd, &s->sd, &paid);
+	}
+	s->balance -= a->units;
+	s->last = t;
+	return FLOW_OK;
+}
+
+FlowError
+flow_refund(FlowState *s, const FlowAmount *a, int64_t t)
+{
+	FlowError	err = CheckTime(s, t);
+	u128		refundable;
+
+	if (err != FLOW_OK)
+		return err;
+	err = CheckPositive(a);
+	if (err != FLOW_OK)
+		return err;
+	err = flow_refundable(s, t, &refundable);
+	if (err != FLOW_OK)
+		return err;
+	if (a->units > refundable)
+		return FLOW_ERR_OVERREFUND;
+	s->balance -= a->units;
+	s->last = t;
+	return FLOW_OK;
+}
+
+FlowError
+flow_pause(FlowState *s, int64_t t)
+{
+	FlowError	err = CheckTime(s, t);
+
+	if (err != FLOW_OK)
+		return err;
+	if (s->st > t)
+		return FLOW_ERR_PENDING;
+	if (s->voided || s->rps == 0)
+		return FLOW_ERR_PAUSED;
+	err = Snapshot(s, t);
+	if (err != FLOW_OK)
+		return err;
+	s->rps = 0;
+	s->last = t;
+	return FLOW_OK;
+}
+
+FlowError
+flow_restart(FlowState *s, const FlowAmount *rate, int64_t t)
+{
+	FlowError	err = CheckTime(s, t);
+
+	if (err != FLOW_OK)
+		return err;
+	if (s->st > t)
+		return FLOW_ERR_NOT_PAUSED;
+	if (s->voided)
+		return FLOW_ERR_VOIDED;
+	if (s->rps != 0)
+		return FLOW_ERR_NOT_PAUSED;
+	err = CheckPositive(rate);
+	if (err != FLOW_OK)
+		return err;
+	/* the paused interval is never charged */
+	if (s->st < t)
+		s->st = t;
+	s->rps = rate->units;
+	s->last = t;
+	return FLOW_OK;
+}
+
+FlowError
+flow_adjust_rate(FlowState *s, const FlowAmount *rate, int64_t t)
+{
+	FlowError	err = CheckTime(s, t);
+	bool		pending = s->st > t;
+
+	if (err != FLOW_OK)
+		return err;
+	if (!pending && (s->voided || s->rps == 0))
+		return FLOW_ERR_PAUSED;
+	err = CheckPositive(rate);
+	if (err != FLOW_OK)
+		return err;
+	if (rate->units == s->rps)
+		return FLOW_ERR_SAME_RATE;
+	/* a pending stream keeps its start and its (zero) debt */
+	if (!pending)
+	{
+		err = Snapshot(s, t);
+		if (err != FLOW_OK)
+			return err;
+	}
+	s->rps = rate->units;
+	s->last = t;
+	return FLOW_OK;
+}
+
+/*
+ * Voids the stream for good.  Debt the balance cannot cover is forfeited;
+ * *written_off receives it in base units.
+ */
+FlowError
+flow_void(FlowState *s, int64_t t, U256 *written_off)
+{
+	FlowError	err = CheckTime(s, t);
+	U256		accrued,
+				td;
+
+	if (err != FLOW_OK)
+		return err;
+	if (s->voided)
+		return FLOW_ERR_VOIDED;
+
+	*written_off = u256_from_u128(0);
+	if (s->st <= t)
+	{
+		err = flow_accrued(s, t, &accrued);
+		if (err != FLOW_OK)
+			return err;
+		td = u256_divmod_128(&accrued, Unit(s), NULL);
+		if (ExceedsBalance(s, &td))
+		{
+			U256		balance = u256_from_u128(s->balance);
+
+			u256_sub(written_off, &td, &balance);
+			s->sd = u256_mul_128(s->balance, Unit(s));
+		}
+		else
+			s->sd = accrued;
+	}
+	/* a pending stream's start moves back to t: it ends before it began */
+	s->st = t;
+	s->rps = 0;
+	s->voided = true;
+	s->last = t;
+	return FLOW_OK;
+}

@@ -1,0 +1,57 @@
+/*
+ * stream.h — the flowstream.stream type as PostgreSQL sees it: Datum
+ * macros, SQLSTATEs, and the conversions between SQL values and the core.
+ */
+#ifndef FLOWSTREAM_STREAM_H
+#define FLOWSTREAM_STREAM_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/timestamp.h"
+
+#include "flow.h"
+
+/* flowstream's own SQLSTATEs (SPEC §5) */
+#define ERRCODE_FLOW_NOT_FOUND		MAKE_SQLSTATE('S','F','0','0','1')
+#define ERRCODE_FLOW_VOIDED			MAKE_SQLSTATE('S','F','0','0','2')
+#define ERRCODE_FLOW_PAUSED			MAKE_SQLSTATE('S','F','0','0','3')
+#define ERRCODE_FLOW_NOT_PAUSED		MAKE_SQLSTATE('S','F','0','0','4')
+#define ERRCODE_FLOW_PENDING		MAKE_SQLSTATE('S','F','0','0','5')
+#define ERRCODE_FLOW_OVERDRAW		MAKE_SQLSTATE('S','F','0','0','6')
+#define ERRCODE_FLOW_OVERREFUND		MAKE_SQLSTATE('S','F','0','0','7')
+#define ERRCODE_FLOW_SAME_RATE		MAKE_SQLSTATE('S','F','0','0','8')
+#define ERRCODE_FLOW_TIME_ORDER		MAKE_SQLSTATE('S','F','0','1','0')
+#define ERRCODE_FLOW_NOT_TRANSFERABLE	MAKE_SQLSTATE('S','F','0','1','1')
+
+#define DatumGetFlowStateP(X)	((FlowState *) DatumGetPointer(X))
+#define FlowStatePGetDatum(X)	PointerGetDatum(X)
+#define PG_GETARG_FLOWSTATE_P(n)	DatumGetFlowStateP(PG_GETARG_DATUM(n))
+#define PG_RETURN_FLOWSTATE_P(x)	return FlowStatePGetDatum(x)
+
+/* what an amount argument is, for messages */
+typedef enum FlowArgKind
+{
+	FLOW_ARG_AMOUNT,
+	FLOW_ARG_RATE
+} FlowArgKind;
+
+/* convert.c */
+extern FlowAmount numeric_to_amount(Datum num, int scale);
+extern Datum units_to_numeric(const U256 *v, int scale, int min_frac);
+extern Datum u128_to_numeric(u128 v, int scale);
+extern int64 flow_time_arg(TimestampTz t);
+extern TimestampTz flow_clock_now(void);
+extern void flow_report(FlowError err, const FlowState *before, int64 t,
+						const FlowAmount *amount, FlowArgKind kind) pg_attribute_noreturn();
+
+/* Raises err unless it is FLOW_OK. */
+static inline void
+flow_check(FlowError err, const FlowState *before, int64 t,
+		   const FlowAmount *amount, FlowArgKind kind)
+{
+	if (unlikely(err != FLOW_OK))
+		flow_report(err, before, t, amount, kind);
+}
+
+#endif							/* FLOWSTREAM_STREAM_H */

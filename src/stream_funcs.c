@@ -1,0 +1,272 @@
+/*
+ * stream_funcs.c — the pure SQL functions over flowstream.stream: the
+ * constructor, the views (debts, status, depletion time), the transitions
+ * and flowstream.rate().  Each is a thin translation to the core in flow.c;
+ * the views without an `at` read flowstream.now().
+ */
+#include "stream.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_enum.h"
+#include "catalog/pg_type.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/syscache.h"
+
+/* The time argument n of a view, or flowstream.now() when it is absent. */
+static inline int64
+ViewTime(FunctionCallInfo fcinfo, int n)
+{
+	return flow_time_arg(PG_NARGS() > n ? PG_GETARG_TIMESTAMPTZ(n) : flow_clock_now());
+}
+
+/* A copy of argument 0, for a transition to change. */
+static FlowState *
+CopyState(FunctionCallInfo fcinfo)
+{
+	FlowState  *s = (FlowState *) palloc(sizeof(FlowState));
+
+	memcpy(s, PG_GETARG_FLOWSTATE_P(0), sizeof(FlowState));
+	return s;
+}
+
+/* stream(rate_per_second, decimals, start, at): a new stream created at `at`. */
+PG_FUNCTION_INFO_V1(stream_make);
+Datum
+stream_make(PG_FUNCTION_ARGS)
+{
+	int32		decimals = PG_GETARG_INT32(1);
+	int64		start = flow_time_arg(PG_GETARG_TIMESTAMPTZ(2));
+	int64		at = flow_time_arg(PG_GETARG_TIMESTAMPTZ(3));
+	FlowState  *s = (FlowState *) palloc0(sizeof(FlowState));
+	FlowAmount	rate = numeric_to_amount(PG_GETARG_DATUM(0), FLOW_RATE_SCALE);
+
+	flow_check(flow_create(s, &rate, decimals, start, at), NULL, at, &rate, FLOW_ARG_RATE);
+	PG_RETURN_FLOWSTATE_P(s);
+}
+
+PG_FUNCTION_INFO_V1(stream_total_debt);
+Datum
+stream_total_debt(PG_FUNCTION_ARGS)
+{
+	FlowState  *s = PG_GETARG_FLOWSTATE_P(0);
+	int64		t = ViewTime(fcinfo, 1);
+	U256		td;
+
+	flow_check(flow_total_debt(s, t, &td), s, t, NULL, FLOW_ARG_AMOUNT);
+	return units_to_numeric(&td, s->decimals, s->decimals);
+}
+
+/* covered debt, which is also what can be withdrawn */
+PG_FUNCTION_INFO_V1(stream_covered_debt);
+Datum
+stream_covered_debt(PG_FUNCTION_ARGS)
+{
+	FlowState  *s = PG_GETARG_FLOWSTATE_P(0);
+	int64		t = ViewTime(fcinfo, 1);
+	u128		covered;
+
+	flow_check(flow_covered_debt(s, t, &covered), s, t, NULL, FLOW_ARG_AMOUNT);
+	return u128_to_numeric(covered, s->decimals);
+}
+
+PG_FUNCTION_INFO_V1(stream_uncovered_debt);
+Datum
+stream_uncovered_debt(PG_FUNCTION_ARGS)
+{
+	FlowState  *s = PG_GETARG_FLOWSTATE_P(0);
+	int64		t = ViewTime(fcinfo, 1);
+	U256		uncovered;
+
+	flow_check(flow_uncovered_debt(s, t, &uncovered), s, t, NULL, FLOW_ARG_AMOUNT);
+	return units_to_numeric(&uncovered, s->decimals, s->decimals);
+}
+
+PG_FUNCTION_INFO_V1(stream_refundable);
+Datum
+stream_refundable(PG_FUNCTION_ARGS)
+{
+	FlowState  *s = PG_GETARG_FLOWSTATE_P(0);
+	int64		t = ViewTime(fcinfo, 1);
+	u128		refundable;
+
+	flow_check(flow_refundable(s, t, &refundable), s, t, NULL, FLOW_ARG_AMOUNT);
+	return u128_to_numeric(refundable, s->decimals);
+}
+
+/* The debt accrued since the snapshot, exact, in tokens. */
+PG_FUNCTION_INFO_V1(stream_ongoing_debt);
+Datum
+stream_ongoing_debt(PG_FUNCTION_ARGS)
+{
+	FlowState  *s = PG_GETARG_FLOWSTATE_P(0);
+	U256		ongoing = flow_ongoing(s, ViewTime(fcinfo, 1));
+
+	return units_to_numeric(&ongoing, FLOW_DEBT_SCALE, s->decimals);
+}
+
+static const char *const status_labels[] = {
+	"pending", "streaming_solvent", "streaming_insolvent",
+	"paused_solvent", "paused_insolvent", "voided"
+};
+
+/*
+ * The OIDs of flowstream.status's labels, looked up once per call site:
+ * the enum lives in the schema of the function itself.
+ */
+static Oid *
+StatusOids(FunctionCallInfo fcinfo)
+{
+	Oid		   *oids = (Oid *) fcinfo->flinfo->fn_extra;
+
+	if (oids == NULL)
+	{
+		Oid			nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
+		Oid			typoid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+											 CStringGetDatum("status"),
+											 ObjectIdGetDatum(nsp));
+
+		if (!OidIsValid(typoid))
+			elog(ERROR, "type flowstream.status is missing");
+		oids = (Oid *) MemoryContextAlloc(fcinfo->flinfo->fn_mcxt,
+										  lengthof(status_labels) * sizeof(Oid));
+		for (int i = 0; i < (int) lengthof(status_labels); i++)
+		{
+			oids[i] = GetSysCacheOid2(ENUMTYPOIDNAME, Anum_pg_enum_oid,
+									  ObjectIdGetDatum(typoid),
+									  CStringGetDatum(status_labels[i]));
+			if (!OidIsValid(oids[i]))
+				elog(ERROR, "label %s of flowstream.status is missing", status_labels[i]);
+		}
+		fcinfo->flinfo->fn_extra = oids;
+	}
+	return oids;
+}
+
+PG_FUNCTION_INFO_V1(stream_status);
+Datum
+stream_status(PG_FUNCTION_ARGS)
+{
+	FlowState  *s = PG_GETARG_FLOWSTATE_P(0);
+	int64		t = ViewTime(fcinfo, 1);
+	FlowStatus	status;
+
+	flow_check(flow_status(s, t, &status), s, t, NULL, FLOW_ARG_AMOUNT);
+	PG_RETURN_OID(StatusOids(fcinfo)[status]);
+}
+
+/* The first microsecond with an uncovered base unit; NULL at rate 0. */
+PG_FUNCTION_INFO_V1(stream_depletion_time);
+Datum
+stream_depletion_time(PG_FUNCTION_ARGS)
+{
+	FlowState  *s = PG_GETARG_FLOWSTATE_P(0);
+	int64		at;
+
+	switch (flow_depletion_time(s, &at))
+	{
+		case FLOW_DEPLETION_NONE:
+			PG_RETURN_NULL();
+		case FLOW_DEPLETION_BEYOND:
+			PG_RETURN_TIMESTAMPTZ(DT_NOEND);
+		case FLOW_DEPLETION_AT:
+			break;
+	}
+	PG_RETURN_TIMESTAMPTZ(at);
+}
+
+/* deposit(s, amount, at) and the other transitions with an amount in tokens */
+#define AMOUNT_TRANSITION(sqlname, corefn) \
+PG_FUNCTION_INFO_V1(sqlname); \
+Datum \
+sqlname(PG_FUNCTION_ARGS) \
+{ \
+	FlowState  *s = CopyState(fcinfo); \
+	FlowState	before = *s; \
+	int64		t = flow_time_arg(PG_GETARG_TIMESTAMPTZ(2)); \
+	FlowAmount	a = numeric_to_amount(PG_GETARG_DATUM(1), s->decimals); \
+\
+	flow_check(corefn(s, &a, t), &before, t, &a, FLOW_ARG_AMOUNT); \
+	PG_RETURN_FLOWSTATE_P(s); \
+}
+
+AMOUNT_TRANSITION(stream_deposit, flow_deposit)
+AMOUNT_TRANSITION(stream_withdraw, flow_withdraw)
+AMOUNT_TRANSITION(stream_refund, flow_refund)
+
+/* restart(s, rate, at) and adjust_rate(s, rate, at) */
+#define RATE_TRANSITION(sqlname, corefn) \
+PG_FUNCTION_INFO_V1(sqlname); \
+Datum \
+sqlname(PG_FUNCTION_ARGS) \
+{ \
+	FlowState  *s = CopyState(fcinfo); \
+	FlowState	before = *s; \
+	int64		t = flow_time_arg(PG_GETARG_TIMESTAMPTZ(2)); \
+	FlowAmount	r = numeric_to_amount(PG_GETARG_DATUM(1), FLOW_RATE_SCALE); \
+\
+	flow_check(corefn(s, &r, t), &before, t, &r, FLOW_ARG_RATE); \
+	PG_RETURN_FLOWSTATE_P(s); \
+}
+
+RATE_TRANSITION(stream_restart, flow_restart)
+RATE_TRANSITION(stream_adjust_rate, flow_adjust_rate)
+
+PG_FUNCTION_INFO_V1(stream_pause);
+Datum
+stream_pause(PG_FUNCTION_ARGS)
+{
+	FlowState  *s = CopyState(fcinfo);
+	FlowState	before = *s;
+	int64		t = flow_time_arg(PG_GETARG_TIMESTAMPTZ(1));
+
+	flow_check(flow_pause(s, t), &before, t, NULL, FLOW_ARG_AMOUNT);
+	PG_RETURN_FLOWSTATE_P(s);
+}
+
+PG_FUNCTION_INFO_V1(stream_void);
+Datum
+stream_void(PG_FUNCTION_ARGS)
+{
+	FlowState  *s = CopyState(fcinfo);
+	FlowState	before = *s;
+	int64		t = flow_time_arg(PG_GETARG_TIMESTAMPTZ(1));
+	U256		written_off;
+
+	flow_check(flow_void(s, t, &written_off), &before, t, NULL, FLOW_ARG_AMOUNT);
+	PG_RETURN_FLOWSTATE_P(s);
+}
+
+#define USECS_PER_MONTH	(INT64CONST(2628000) * USECS_PER_SEC)	/* 365/12 days */
+
+/*
+ * rate(amount, per): amount per period as tokens per second, floored to 18
+ * decimals.  A month is 365/12 days and a year 365 days, so that twelve
+ * months make a year; a day is 86400 seconds.
+ */
+PG_FUNCTION_INFO_V1(stream_rate);
+Datum
+stream_rate(PG_FUNCTION_ARGS)
+{
+	FlowAmount	amount = numeric_to_amount(PG_GETARG_DATUM(0), FLOW_RATE_SCALE);
+	Interval   *per = PG_GETARG_INTERVAL_P(1);
+	__int128	period = (__int128) per->month * USECS_PER_MONTH +
+		(__int128) per->day * USECS_PER_DAY + per->time;
+	U256		scaled;
+	U256		rps;
+
+	if (amount.err != FLOW_OK)
+		flow_report(amount.err, NULL, 0, &amount, FLOW_ARG_RATE);
+	if (period <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("period must be positive")));
+
+	/* amount (10^-18 tokens) * 10^6 / microseconds = 10^-18 tokens per second */
+	scaled = u256_mul_128(amount.units, 1000000);
+	rps = u256_divmod_128(&scaled, (u128) period, NULL);
+	if (!u256_fits_u128(&rps) || u256_low128(&rps) > I127_MAX)
+		flow_report(FLOW_ERR_OVERFLOW, NULL, 0, NULL, FLOW_ARG_RATE);
+	return units_to_numeric(&rps, FLOW_RATE_SCALE, 0);
+}

@@ -1,0 +1,219 @@
+/*
+ * stream_type.c — the flowstream.stream type: text and binary I/O, the
+ * accessors of its fields, and the comparison that gives it a btree
+ * opclass (so DISTINCT, GROUP BY and ORDER BY work on it).
+ */
+#include "stream.h"
+
+#include "libpq/pqformat.h"
+
+PG_MODULE_MAGIC;
+
+static FlowState *
+NewState(void)
+{
+	/* zeroed, so that equal values are equal byte for byte, padding included */
+	return (FlowState *) palloc0(sizeof(FlowState));
+}
+
+/* Text input: the literal of flowtext.c, validated as a reachable state. */
+PG_FUNCTION_INFO_V1(stream_in);
+Datum
+stream_in(PG_FUNCTION_ARGS)
+{
+	char	   *str = PG_GETARG_CSTRING(0);
+	FlowState  *s = NewState();
+	char		detail[FLOW_DETAIL_MAX];
+
+	if (!flow_parse_state(str, s, detail))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type flowstream.stream: \"%s\"", str),
+				 errdetail("%s", detail)));
+	PG_RETURN_FLOWSTATE_P(s);
+}
+
+/* Text output, independent of DateStyle, TimeZone and locale. */
+PG_FUNCTION_INFO_V1(stream_out);
+Datum
+stream_out(PG_FUNCTION_ARGS)
+{
+	FlowState  *s = PG_GETARG_FLOWSTATE_P(0);
+	char	   *buf = palloc(FLOW_TEXT_MAX);
+
+	flow_format_state(s, buf);
+	PG_RETURN_CSTRING(buf);
+}
+
+static u128
+GetU128(StringInfo buf)
+{
+	uint64		high = (uint64) pq_getmsgint64(buf);
+
+	return ((u128) high << 64) | (uint64) pq_getmsgint64(buf);
+}
+
+static void
+SendU128(StringInfo buf, u128 v)
+{
+	pq_sendint64(buf, (int64) (uint64) (v >> 64));
+	pq_sendint64(buf, (int64) (uint64) v);
+}
+
+/*
+ * Binary input: every field is read and the whole state validated, as for
+ * text, so a client cannot store a state the model could never reach.
+ */
+PG_FUNCTION_INFO_V1(stream_recv);
+Datum
+stream_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	FlowState  *s = NewState();
+	int			voided;
+	const char *problem;
+
+	s->decimals = (int16) pq_getmsgint(buf, 2);
+	voided = pq_getmsgbyte(buf);
+	s->rps = GetU128(buf);
+	s->balance = GetU128(buf);
+	for (int i = 3; i >= 0; i--)
+		s->sd.w[i] = (uint64) pq_getmsgint64(buf);
+	s->st = pq_getmsgint64(buf);
+	s->last = pq_getmsgint64(buf);
+
+	if (voided != 0 && voided != 1)
+		problem = "voided must be 0 or 1";
+	else
+	{
+		s->voided = (voided == 1);
+		problem = flow_state_problem(s);
+	}
+	if (problem != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid external value for type flowstream.stream"),
+				 errdetail("Inconsistent state: %s.", problem)));
+	PG_RETURN_FLOWSTATE_P(s);
+}
+
+/* Binary output: decimals, voided, rate, balance, debt (256 bits), times. */
+PG_FUNCTION_INFO_V1(stream_send);
+Datum
+stream_send(PG_FUNCTION_ARGS)
+{
+	FlowState  *s = PG_GETARG_FLOWSTATE_P(0);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendint16(&buf, (uint16) s->decimals);
+	pq_sendbyte(&buf, s->voided ? 1 : 0);
+	SendU128(&buf, s->rps);
+	SendU128(&buf, s->balance);
+	for (int i = 3; i >= 0; i--)
+		pq_sendint64(&buf, (int64) s->sd.w[i]);
+	pq_sendint64(&buf, s->st);
+	pq_sendint64(&buf, s->last);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* The rate in tokens per second, exact. */
+PG_FUNCTION_INFO_V1(stream_rate_per_second);
+Datum
+stream_rate_per_second(PG_FUNCTION_ARGS)
+{
+	FlowState  *s = PG_GETARG_FLOWSTATE_P(0);
+	U256		v = u256_from_u128(s->rps);
+
+	return units_to_numeric(&v, FLOW_RATE_SCALE, 0);
+}
+
+/* The balance in tokens. */
+PG_FUNCTION_INFO_V1(stream_balance);
+Datum
+stream_balance(PG_FUNCTION_ARGS)
+{
+	FlowState  *s = PG_GETARG_FLOWSTATE_P(0);
+
+	return u128_to_numeric(s->balance, s->decimals);
+}
+
+/* The snapshot debt in tokens, with its sub-unit remainder. */
+PG_FUNCTION_INFO_V1(stream_snapshot_debt);
+Datum
+stream_snapshot_debt(PG_FUNCTION_ARGS)
+{
+	FlowState  *s = PG_GETARG_FLOWSTATE_P(0);
+
+	return units_to_numeric(&s->sd, FLOW_DEBT_SCALE, s->decimals);
+}
+
+PG_FUNCTION_INFO_V1(stream_snapshot_time);
+Datum
+stream_snapshot_time(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TIMESTAMPTZ(PG_GETARG_FLOWSTATE_P(0)->st);
+}
+
+PG_FUNCTION_INFO_V1(stream_last_op);
+Datum
+stream_last_op(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TIMESTAMPTZ(PG_GETARG_FLOWSTATE_P(0)->last);
+}
+
+PG_FUNCTION_INFO_V1(stream_decimals);
+Datum
+stream_decimals(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(PG_GETARG_FLOWSTATE_P(0)->decimals);
+}
+
+PG_FUNCTION_INFO_V1(stream_is_voided);
+Datum
+stream_is_voided(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(PG_GETARG_FLOWSTATE_P(0)->voided);
+}
+
+#define CMP(x, y) do { if ((x) != (y)) return (x) < (y) ? -1 : 1; } while (0)
+
+/* A total order over states, field by field; 0 exactly when all fields are equal. */
+static int
+StreamCmp(const FlowState *a, const FlowState *b)
+{
+	int			c;
+
+	CMP(a->decimals, b->decimals);
+	CMP(a->rps, b->rps);
+	CMP(a->balance, b->balance);
+	c = u256_cmp(&a->sd, &b->sd);
+	if (c != 0)
+		return c;
+	CMP(a->st, b->st);
+	CMP(a->last, b->last);
+	CMP(a->voided, b->voided);
+	return 0;
+}
+
+PG_FUNCTION_INFO_V1(stream_cmp);
+Datum
+stream_cmp(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(StreamCmp(PG_GETARG_FLOWSTATE_P(0), PG_GETARG_FLOWSTATE_P(1)));
+}
+
+#define STREAM_CMP_OP(name, op) \
+PG_FUNCTION_INFO_V1(name); \
+Datum \
+name(PG_FUNCTION_ARGS) \
+{ \
+	PG_RETURN_BOOL(StreamCmp(PG_GETARG_FLOWSTATE_P(0), PG_GETARG_FLOWSTATE_P(1)) op 0); \
+}
+
+STREAM_CMP_OP(stream_eq, ==)
+STREAM_CMP_OP(stream_ne, !=)
+STREAM_CMP_OP(stream_lt, <)
+STREAM_CMP_OP(stream_le, <=)
+STREAM_CMP_OP(stream_gt, >)
+STREAM_CMP_OP(stream_ge, >=)

@@ -1,0 +1,107 @@
+/*
+ * wide.h — exact unsigned integers of 128 and 256 bits.
+ *
+ * Money in flowstream is integers: balances and rates fit 127 bits, but the
+ * snapshot debt is kept in 10^-24 token units so that a rate times a number
+ * of microseconds is never rounded, and that needs up to 256 bits.  These
+ * helpers are the only arithmetic the money paths use.  No PostgreSQL
+ * dependency, so the core can be unit-tested, fuzzed and profiled alone.
+ */
+#ifndef FLOWSTREAM_WIDE_H
+#define FLOWSTREAM_WIDE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef unsigned __int128 u128;
+
+/*
+ * A 128-bit integer that may sit at an 8-byte aligned address: PostgreSQL
+ * aligns fixed-size values to 8 bytes at most, and the compiler would
+ * otherwise use 16-byte aligned loads for __int128 members.
+ */
+typedef unsigned __int128 u128_a8 __attribute__((aligned(8)));
+
+#define U128_MAX	(~(u128) 0)
+#define I127_MAX	(U128_MAX >> 1)		/* 2^127 - 1: the largest balance or rate */
+
+/* An unsigned 256-bit integer, least significant limb first. */
+typedef struct U256
+{
+	uint64_t	w[4];
+} U256;
+
+static inline U256
+u256_from_u128(u128 v)
+{
+	U256		r = {{(uint64_t) v, (uint64_t) (v >> 64), 0, 0}};
+
+	return r;
+}
+
+static inline bool
+u256_is_zero(const U256 *a)
+{
+	return (a->w[0] | a->w[1] | a->w[2] | a->w[3]) == 0;
+}
+
+static inline bool
+u256_fits_u128(const U256 *a)
+{
+	return (a->w[2] | a->w[3]) == 0;
+}
+
+static inline u128
+u256_low128(const U256 *a)
+{
+	return ((u128) a->w[1] << 64) | a->w[0];
+}
+
+static inline int
+u256_cmp(const U256 *a, const U256 *b)
+{
+	for (int i = 3; i >= 0; i--)
+	{
+		if (a->w[i] != b->w[i])
+			return a->w[i] < b->w[i] ? -1 : 1;
+	}
+	return 0;
+}
+
+/* r = a + b; false when the sum does not fit 256 bits (r is then garbage). */
+static inline bool
+u256_add(U256 *r, const U256 *a, const U256 *b)
+{
+	uint64_t	carry = 0;
+
+	for (int i = 0; i < 4; i++)
+	{
+		u128		s = (u128) a->w[i] + b->w[i] + carry;
+
+		r->w[i] = (uint64_t) s;
+		carry = (uint64_t) (s >> 64);
+	}
+	return carry == 0;
+}
+
+/* r = a - b, for a >= b. */
+static inline void
+u256_sub(U256 *r, const U256 *a, const U256 *b)
+{
+	uint64_t	borrow = 0;
+
+	for (int i = 0; i < 4; i++)
+	{
+		u128		d = (u128) a->w[i] - b->w[i] - borrow;
+
+		r->w[i] = (uint64_t) d;
+		borrow = (uint64_t) (d >> 64) & 1;
+	}
+}
+
+extern U256 u256_mul_128(u128 a, u128 b);
+extern bool u256_mul_u64(U256 *r, const U256 *a, uint64_t m);
+extern U256 u256_divmod_128(const U256 *a, u128 d, u128 *rem);
+extern int	u256_to_digits(const U256 *a, char *buf);
+
+#endif							/* FLOWSTREAM_WIDE_H */
