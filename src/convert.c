@@ -50,6 +50,15 @@ u128_to_numeric(u128 v, int scale)
 	return units_to_numeric(&w, scale, scale);
 }
 
+/* A rate in 10^-18 tokens per second as a numeric, without trailing zeros. */
+Datum
+rate_to_numeric(u128 rps)
+{
+	U256		v = u256_from_u128(rps);
+
+	return units_to_numeric(&v, FLOW_RATE_SCALE, 0);
+}
+
 /* A timestamptz argument, which must be finite and within the type's range. */
 int64
 flow_time_arg(TimestampTz t)

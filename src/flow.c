@@ -210,6 +210,26 @@ flow_depletion_time(const FlowState *s, int64_t *at)
 	return FLOW_DEPLETION_AT;
 }
 
+#define CMP(x, y) do { if ((x) != (y)) return (x) < (y) ? -1 : 1; } while (0)
+
+/* A total order over states, field by field; 0 exactly when all fields are equal. */
+int
+flow_state_cmp(const FlowState *a, const FlowState *b)
+{
+	int			c;
+
+	CMP(a->decimals, b->decimals);
+	CMP(a->rps, b->rps);
+	CMP(a->balance, b->balance);
+	c = u256_cmp(&a->sd, &b->sd);
+	if (c != 0)
+		return c;
+	CMP(a->st, b->st);
+	CMP(a->last, b->last);
+	CMP(a->voided, b->voided);
+	return 0;
+}
+
 /* Why s is not a state the model can reach, or NULL when it is. */
 const char *
 flow_state_problem(const FlowState *s)

@@ -99,6 +99,7 @@ extern FlowError flow_create(FlowState *s, const FlowAmount *rate, int decimals,
 							 int64_t start, int64_t at);
 extern bool flow_check_time(int64_t t);
 extern const char *flow_state_problem(const FlowState *s);
+extern int	flow_state_cmp(const FlowState *a, const FlowState *b);
 
 /* views at time t */
 extern FlowError flow_accrued(const FlowState *s, int64_t t, U256 *out);

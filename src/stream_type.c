@@ -122,10 +122,7 @@ PG_FUNCTION_INFO_V1(stream_rate_per_second);
 Datum
 stream_rate_per_second(PG_FUNCTION_ARGS)
 {
-	FlowState  *s = PG_GETARG_FLOWSTATE_P(0);
-	U256		v = u256_from_u128(s->rps);
-
-	return units_to_numeric(&v, FLOW_RATE_SCALE, 0);
+	return rate_to_numeric(PG_GETARG_FLOWSTATE_P(0)->rps);
 }
 
 /* The balance in tokens. */
@@ -176,31 +173,11 @@ stream_is_voided(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(PG_GETARG_FLOWSTATE_P(0)->voided);
 }
 
-#define CMP(x, y) do { if ((x) != (y)) return (x) < (y) ? -1 : 1; } while (0)
-
-/* A total order over states, field by field; 0 exactly when all fields are equal. */
-static int
-StreamCmp(const FlowState *a, const FlowState *b)
-{
-	int			c;
-
-	CMP(a->decimals, b->decimals);
-	CMP(a->rps, b->rps);
-	CMP(a->balance, b->balance);
-	c = u256_cmp(&a->sd, &b->sd);
-	if (c != 0)
-		return c;
-	CMP(a->st, b->st);
-	CMP(a->last, b->last);
-	CMP(a->voided, b->voided);
-	return 0;
-}
-
 PG_FUNCTION_INFO_V1(stream_cmp);
 Datum
 stream_cmp(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT32(StreamCmp(PG_GETARG_FLOWSTATE_P(0), PG_GETARG_FLOWSTATE_P(1)));
+	PG_RETURN_INT32(flow_state_cmp(PG_GETARG_FLOWSTATE_P(0), PG_GETARG_FLOWSTATE_P(1)));
 }
 
 #define STREAM_CMP_OP(name, op) \
@@ -208,7 +185,7 @@ PG_FUNCTION_INFO_V1(name); \
 Datum \
 name(PG_FUNCTION_ARGS) \
 { \
-	PG_RETURN_BOOL(StreamCmp(PG_GETARG_FLOWSTATE_P(0), PG_GETARG_FLOWSTATE_P(1)) op 0); \
+	PG_RETURN_BOOL(flow_state_cmp(PG_GETARG_FLOWSTATE_P(0), PG_GETARG_FLOWSTATE_P(1)) op 0); \
 }
 
 STREAM_CMP_OP(stream_eq, ==)

@@ -1,17 +1,22 @@
 /*
- * clock.c — where the managed layer reads the time: flowstream.now().
+ * settings.c — flowstream's settings and its clock.
  *
- * It is now() (the transaction's start), unless the superuser-only setting
- * flowstream.clock pins it to a timestamp: a test clock, for tests and
- * simulations.  The setting is parsed once, when it is set.
+ * flowstream.now() is where the managed layer reads the time: now() (the
+ * transaction's start), unless the superuser-only setting flowstream.clock
+ * pins it to a timestamp: a test clock, for tests and simulations.  The
+ * setting is parsed once, when it is set.
+ *
+ * flowstream.actor names the party an application acts for; only members
+ * of flowstream_app are believed (api.c checks).
  */
-#include "stream.h"
+#include "managed.h"
 
 #include "access/xact.h"
 #include "utils/datetime.h"
 #include "utils/guc.h"
 
 static char *clock_setting = NULL;
+char	   *flow_actor_setting = NULL;
 static bool clock_pinned = false;
 static TimestampTz clock_value = 0;
 
@@ -89,6 +94,16 @@ _PG_init(void)
 							   0,
 							   check_clock,
 							   assign_clock,
+							   NULL);
+	DefineCustomStringVariable("flowstream.actor",
+							   "The party a member of flowstream_app acts for in flowstream's API.",
+							   NULL,
+							   &flow_actor_setting,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   NULL,
+							   NULL,
 							   NULL);
 	MarkGUCPrefixReserved("flowstream");
 }

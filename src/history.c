@@ -1,0 +1,581 @@
+/*
+ * history.c — the history of every stream.  The triggers here keep
+ * flowstream.streams and flowstream.events in step: every change of a
+ * stream's state or recipient writes its event, whatever the write path;
+ * events are never updated or deleted; a direct write that no operation
+ * explains is refused.  The replay of one event is shared with verify().
+ */
+#include "managed.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
+const char *const flow_op_labels[OP_COUNT] = {
+	"create", "deposit", "withdraw", "refund", "pause", "restart",
+	"adjust_rate", "void", "transfer"
+};
+
+/* set while the streams trigger inserts an event, which the events trigger allows */
+static bool writing_event = false;
+
+Oid
+flow_schema_oid(void)
+{
+	return get_namespace_oid("flowstream", false);
+}
+
+Oid
+flow_stream_type_oid(void)
+{
+	return GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+						   CStringGetDatum("stream"),
+						   ObjectIdGetDatum(flow_schema_oid()));
+}
+
+FlowOp
+flow_op_from_label(const char *label)
+{
+	for (int op = 0; op < OP_COUNT; op++)
+	{
+		if (strcmp(label, flow_op_labels[op]) == 0)
+			return (FlowOp) op;
+	}
+	elog(ERROR, "unknown flowstream operation \"%s\"", label);
+	return OP_COUNT;			/* keep the compiler quiet */
+}
+
+/*
+ * Whether `after` is what op (with amount) makes of `prev` at `at`: NULL
+ * when it is, else why not.  prev is NULL for the first event of a stream.
+ */
+const char *
+flow_replay(const FlowState *prev, FlowOp op, Datum amount, bool amount_null,
+			int64 at, const FlowState *after)
+{
+	FlowState	s;
+	FlowAmount	a = {FLOW_OK, 0};
+	FlowError	err = FLOW_OK;
+	U256		written_off;
+	const char *label = flow_op_labels[op];
+
+	if (op == OP_CREATE)
+	{
+		if (prev != NULL)
+			return "a create event follows other events of its stream";
+		if (after->balance != 0 || !u256_is_zero(&after->sd) || after->voided ||
+			after->last != at)
+			return "the state after a create event is not a new stream";
+		return flow_state_problem(after);
+	}
+	if (prev == NULL)
+		return psprintf("the first event of the stream is a %s, not a create", label);
+	if (amount_null && op != OP_PAUSE && op != OP_TRANSFER && op != OP_VOID)
+		return psprintf("a %s event without its amount", label);
+
+	s = *prev;
+	switch (op)
+	{
+		case OP_DEPOSIT:
+		case OP_WITHDRAW:
+		case OP_REFUND:
+			a = numeric_to_amount(amount, s.decimals);
+			err = op == OP_DEPOSIT ? flow_deposit(&s, &a, at) :
+				op == OP_WITHDRAW ? flow_withdraw(&s, &a, at) : flow_refund(&s, &a, at);
+			break;
+		case OP_PAUSE:
+			err = flow_pause(&s, at);
+			break;
+		case OP_RESTART:
+		case OP_ADJUST_RATE:
+			a = numeric_to_amount(amount, FLOW_RATE_SCALE);
+			err = op == OP_RESTART ? flow_restart(&s, &a, at) : flow_adjust_rate(&s, &a, at);
+			break;
+		case OP_VOID:
+			err = flow_void(&s, at, &written_off);
+			if (err == FLOW_OK && !amount_null)
+			{
+				a = numeric_to_amount(amount, s.decimals);
+				if (a.err != FLOW_OK || !u256_fits_u128(&written_off) ||
+					a.units != u256_low128(&written_off))
+					return "the written-off amount of a void event is not the uncovered debt";
+			}
+			break;
+		case OP_TRANSFER:
+			if (at < prev->last)
+				err = FLOW_ERR_TIME_ORDER;
+			break;
+		case OP_CREATE:
+		case OP_COUNT:
+			break;
+	}
+	if (err != FLOW_OK)
+		return psprintf("the recorded %s is not a legal operation on the state before it (error %d)",
+						label, (int) err);
+	if (flow_state_cmp(&s, after) != 0)
+		return psprintf("the state after the recorded %s is not what the %s gives", label, label);
+	return NULL;
+}
+
+/* Inserts one event and returns its id. */
+static int64
+WriteEvent(int64 stream_id, FlowOp op, const char *actor, Datum amount,
+		   bool amount_null, const char *destination, int64 at, const FlowState *state)
+{
+	Oid			types[7] = {INT8OID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID,
+	TIMESTAMPTZOID, InvalidOid};
+	Datum		values[7];
+	char		nulls[7] = "       ";
+	bool		isnull;
+	int64		id;
+	volatile int rc;
+	SPIPlanPtr	plan;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	types[6] = flow_stream_type_oid();
+	plan = flow_plan(PLAN_EVENT,
+					 "INSERT INTO flowstream.events "
+					 "(stream_id, op, actor, amount, destination, at, state) "
+					 "VALUES ($1, $2::flowstream.op, $3, $4, $5, $6, $7) RETURNING id",
+					 7, types);
+	values[0] = Int64GetDatum(stream_id);
+	values[1] = CStringGetTextDatum(flow_op_labels[op]);
+	values[2] = CStringGetTextDatum(actor);
+	values[3] = amount;
+	if (amount_null)
+		nulls[3] = 'n';
+	values[4] = destination ? CStringGetTextDatum(destination) : (Datum) 0;
+	if (destination == NULL)
+		nulls[4] = 'n';
+	values[5] = TimestampTzGetDatum(at);
+	values[6] = FlowStatePGetDatum(state);
+
+	writing_event = true;
+	PG_TRY();
+	{
+		rc = SPI_execute_plan(plan, values, nulls, false, 0);
+	}
+	PG_FINALLY();
+	{
+		writing_event = false;
+	}
+	PG_END_TRY();
+	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+		elog(ERROR, "could not write the event of stream " INT64_FORMAT, stream_id);
+	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	return id;
+}
+
+/* The column number of name in rel; it must exist. */
+static int
+Column(Relation rel, const char *name)
+{
+	int			attnum = SPI_fnumber(RelationGetDescr(rel), name);
+
+	if (attnum <= 0)
+		elog(ERROR, "column %s of %s is missing", name, RelationGetRelationName(rel));
+	return attnum;
+}
+
+static Datum
+Get(HeapTuple tuple, Relation rel, const char *name, bool *isnull)
+{
+	return heap_getattr(tuple, Column(rel, name), RelationGetDescr(rel), isnull);
+}
+
+static int64
+GetInt64(HeapTuple tuple, Relation rel, const char *name)
+{
+	bool		isnull;
+	Datum		d = Get(tuple, rel, name, &isnull);
+
+	return isnull ? 0 : DatumGetInt64(d);
+}
+
+static FlowState *
+GetState(HeapTuple tuple, Relation rel)
+{
+	bool		isnull;
+	Datum		d = Get(tuple, rel, "state", &isnull);
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("the state of a stream must not be null")));
+	return DatumGetFlowStateP(d);
+}
+
+/* Whether column name differs between two versions of a row. */
+static bool
+Changed(HeapTuple old, HeapTuple new, Relation rel, const char *name)
+{
+	int			attnum = Column(rel, name);
+	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+	bool		null1,
+				null2;
+	Datum		v1 = heap_getattr(old, attnum, RelationGetDescr(rel), &null1);
+	Datum		v2 = heap_getattr(new, attnum, RelationGetDescr(rel), &null2);
+
+	if (null1 || null2)
+		return null1 != null2;
+	return !datum_image_eq(v1, v2, att->attbyval, att->attlen);
+}
+
+/* The row with last_event set to event_id. */
+static Datum
+WithLastEvent(HeapTuple tuple, Relation rel, int64 event_id)
+{
+	int			attnum = Column(rel, "last_event");
+	Datum		value = Int64GetDatum(event_id);
+	bool		isnull = false;
+
+	return PointerGetDatum(heap_modify_tuple_by_cols(tuple, RelationGetDescr(rel),
+													 1, &attnum, &value, &isnull));
+}
+
+static void
+IllegalUpdate(int64 id, const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_CHECK_VIOLATION),
+			 errmsg("update of stream " INT64_FORMAT " is not a legal operation", id),
+			 errdetail("%s", why),
+			 errhint("Use flowstream's API functions.")));
+}
+
+/*
+ * Which one operation turns old into new at new's last_op, for an UPDATE
+ * that did not come through the API.  Raises the operation's own error
+ * when it is refused, and 23514 when no operation explains the change.
+ */
+static FlowOp
+InferOp(int64 id, const FlowState *old, const FlowState *new, Datum *amount, bool *amount_null)
+{
+	FlowState	s = *old;
+	int64		t = new->last;
+	FlowAmount	a = {FLOW_OK, 0};
+	FlowError	err;
+	FlowOp		op;
+	U256		written_off;
+
+	*amount_null = false;
+	if (new->voided && !old->voided)
+	{
+		op = OP_VOID;
+		err = flow_void(&s, t, &written_off);
+		*amount = units_to_numeric(&written_off, old->decimals, old->decimals);
+	}
+	else if (old->rps != 0 && new->rps == 0)
+	{
+		op = OP_PAUSE;
+		err = flow_pause(&s, t);
+		*amount_null = true;
+	}
+	else if (new->rps != old->rps)
+	{
+		op = old->rps == 0 ? OP_RESTART : OP_ADJUST_RATE;
+		a.units = new->rps;
+		err = op == OP_RESTART ? flow_restart(&s, &a, t) : flow_adjust_rate(&s, &a, t);
+		*amount = rate_to_numeric(a.units);
+	}
+	else if (new->balance > old->balance)
+	{
+		op = OP_DEPOSIT;
+		a.units = new->balance - old->balance;
+		err = flow_deposit(&s, &a, t);
+		*amount = u128_to_numeric(a.units, old->decimals);
+	}
+	else if (new->balance < old->balance)
+	{
+		/* less money: paid to the recipient, or back to the sender */
+		a.units = old->balance - new->balance;
+		*amount = u128_to_numeric(a.units, old->decimals);
+		op = OP_WITHDRAW;
+		err = flow_withdraw(&s, &a, t);
+		if (err != FLOW_OK || flow_state_cmp(&s, new) != 0)
+		{
+			s = *old;
+			op = OP_REFUND;
+			err = flow_refund(&s, &a, t);
+		}
+	}
+	else
+	{
+		IllegalUpdate(id, "The balance, rate and voided flag are unchanged, but other fields of the state changed.");
+		return OP_COUNT;
+	}
+	if (err != FLOW_OK)
+		flow_report(err, old, t, &a, op == OP_RESTART || op == OP_ADJUST_RATE ? FLOW_ARG_RATE : FLOW_ARG_AMOUNT);
+	if (flow_state_cmp(&s, new) != 0)
+		IllegalUpdate(id, psprintf("The new state is not what a %s at its last_op gives.", flow_op_labels[op]));
+	return op;
+}
+
+/* The latest event of a stream: its id (0 when there is none) and state. */
+static int64
+LastEvent(int64 stream_id, int64 before_id, FlowState *state, int64 *at)
+{
+	Oid			types[2] = {INT8OID, INT8OID};
+	Datum		values[2] = {Int64GetDatum(stream_id), Int64GetDatum(before_id)};
+	SPIPlanPtr	plan;
+	bool		isnull;
+	int64		id = 0;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = flow_plan(PLAN_PREV_EVENT,
+					 "SELECT id, state, at FROM flowstream.events "
+					 "WHERE stream_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.<) $2 "
+					 "ORDER BY id DESC LIMIT 1",
+					 2, types);
+	if (SPI_execute_plan(plan, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the history of stream " INT64_FORMAT, stream_id);
+	if (SPI_processed == 1)
+	{
+		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		memcpy(state, DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)),
+			   sizeof(FlowState));
+		*at = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+	}
+	SPI_finish();
+	return id;
+}
+
+static void
+CheckBeforeRow(FunctionCallInfo fcinfo, const char *name)
+{
+	TriggerData *trig = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trig->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trig->tg_event))
+		elog(ERROR, "%s must run as a BEFORE ... FOR EACH ROW trigger", name);
+}
+
+/*
+ * BEFORE INSERT OR UPDATE OR DELETE on flowstream.streams: every change of
+ * state or recipient gets its event, and last_event points at it.
+ */
+PG_FUNCTION_INFO_V1(streams_guard);
+Datum
+streams_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	HeapTuple	old,
+				new;
+	int64		id,
+				event_id;
+	FlowState  *state;
+
+	CheckBeforeRow(fcinfo, "streams_guard");
+	rel = trig->tg_relation;
+
+	if (TRIGGER_FIRED_BY_DELETE(trig->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("streams cannot be deleted"),
+				 errhint("Void a stream with flowstream.void(); its row and its history stay.")));
+
+	if (TRIGGER_FIRED_BY_INSERT(trig->tg_event))
+	{
+		FlowState	last_state;
+		int64		last_at;
+
+		new = trig->tg_trigtuple;
+		id = GetInt64(new, rel, "id");
+		state = GetState(new, rel);
+		if (flow_pending_event.active && flow_pending_event.op == OP_CREATE &&
+			flow_pending_event.stream_id == 0)
+		{
+			PendingEvent ev = flow_pending_event;
+
+			flow_pending_event.active = false;
+			event_id = WriteEvent(id, OP_CREATE, ev.actor, (Datum) 0, true, NULL, ev.at, state);
+			return WithLastEvent(new, rel, event_id);
+		}
+
+		/* a restore: the history came first, and the row must be where it ends */
+		event_id = LastEvent(id, PG_INT64_MAX, &last_state, &last_at);
+		if (event_id == 0 || flow_state_cmp(&last_state, state) != 0 ||
+			GetInt64(new, rel, "last_event") != event_id)
+			ereport(ERROR,
+					(errcode(ERRCODE_CHECK_VIOLATION),
+					 errmsg("streams are created with flowstream.create_stream()"),
+					 errdetail("A row may be inserted directly only to restore a stream whose history, "
+							   "ending in its state and last_event, is already in flowstream.events.")));
+		return PointerGetDatum(new);
+	}
+
+	/* UPDATE */
+	old = trig->tg_trigtuple;
+	new = trig->tg_newtuple;
+	id = GetInt64(old, rel, "id");
+	{
+		static const char *const fixed[] = {"id", "sender", "token", "transferable",
+		"created_at", "last_event"};
+
+		for (int i = 0; i < (int) lengthof(fixed); i++)
+		{
+			if (Changed(old, new, rel, fixed[i]))
+				IllegalUpdate(id, psprintf("Column %s of a stream never changes.", fixed[i]));
+		}
+	}
+	{
+		FlowState  *before = GetState(old, rel);
+		bool		state_changed,
+					recipient_changed;
+		FlowOp		op;
+		Datum		amount = (Datum) 0;
+		bool		amount_null = true;
+		const char *destination = NULL;
+		const char *actor;
+		int64		at;
+
+		state = GetState(new, rel);
+		state_changed = flow_state_cmp(before, state) != 0;
+		recipient_changed = Changed(old, new, rel, "recipient");
+		if (!state_changed && !recipient_changed)
+			return PointerGetDatum(new);	/* metadata, void_after: no operation */
+
+		if (flow_pending_event.active && flow_pending_event.stream_id == id)
+		{
+			PendingEvent ev = flow_pending_event;
+
+			flow_pending_event.active = false;
+			op = ev.op;
+			actor = ev.actor;
+			amount = ev.amount;
+			amount_null = ev.amount_null;
+			destination = ev.destination;
+			at = ev.at;
+		}
+		else
+		{
+			/* a direct UPDATE: it must be one legal operation */
+			actor = GetUserNameFromId(GetUserId(), false);
+			if (state_changed && recipient_changed)
+				IllegalUpdate(id, "One update changes either the state or the recipient, not both.");
+			if (recipient_changed)
+			{
+				bool		isnull;
+
+				op = OP_TRANSFER;
+				at = flow_time_arg(flow_clock_now());
+				if (at < before->last)
+					flow_report(FLOW_ERR_TIME_ORDER, before, at, NULL, FLOW_ARG_AMOUNT);
+				if (!DatumGetBool(Get(old, rel, "transferable", &isnull)))
+					ereport(ERROR,
+							(errcode(ERRCODE_FLOW_NOT_TRANSFERABLE),
+							 errmsg("stream " INT64_FORMAT " is not transferable", id)));
+				destination = TextDatumGetCString(Get(new, rel, "recipient", &isnull));
+			}
+			else
+			{
+				bool		isnull;
+
+				op = InferOp(id, before, state, &amount, &amount_null);
+				at = state->last;
+				if (op == OP_WITHDRAW || op == OP_REFUND)
+					destination = TextDatumGetCString(Get(old, rel, op == OP_WITHDRAW ? "recipient" : "sender",
+														  &isnull));
+			}
+		}
+		event_id = WriteEvent(id, op, actor, amount, amount_null, destination, at, state);
+		return WithLastEvent(new, rel, event_id);
+	}
+}
+
+/*
+ * BEFORE INSERT OR UPDATE OR DELETE on flowstream.events: the history is
+ * append-only, and only the streams trigger or a restore adds to it.
+ */
+PG_FUNCTION_INFO_V1(events_guard);
+Datum
+events_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	HeapTuple	new;
+	int64		stream_id,
+				prev_id,
+				prev_at = 0,
+				at;
+	FlowState	prev;
+	bool		isnull,
+				amount_null;
+	Datum		amount;
+	const char *problem;
+	FlowOp		op;
+
+	CheckBeforeRow(fcinfo, "events_guard");
+	if (!TRIGGER_FIRED_BY_INSERT(trig->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("flowstream.events is append-only"),
+				 errdetail("The history of a stream is never changed or deleted.")));
+	new = trig->tg_trigtuple;
+	if (writing_event)
+		return PointerGetDatum(new);
+
+	/* a direct insert: only a restore, before its stream row, writes history */
+	rel = trig->tg_relation;
+	stream_id = GetInt64(new, rel, "stream_id");
+	{
+		Oid			types[1] = {INT8OID};
+		Datum		values[1] = {Int64GetDatum(stream_id)};
+		bool		exists;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		if (SPI_execute_plan(flow_plan(PLAN_STREAM_EXISTS,
+									   "SELECT 1 FROM flowstream.streams "
+									   "WHERE id OPERATOR(pg_catalog.=) $1",
+									   1, types),
+							 values, NULL, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not read flowstream.streams");
+		exists = SPI_processed > 0;
+		SPI_finish();
+		if (exists)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("events are written by flowstream's API"),
+					 errdetail("Only a restore inserts events directly, before the row of their stream.")));
+	}
+	op = flow_op_from_label(DatumGetCString(DirectFunctionCall1(enum_out, Get(new, rel, "op", &isnull))));
+	amount = Get(new, rel, "amount", &amount_null);
+	at = DatumGetTimestampTz(Get(new, rel, "at", &isnull));
+	prev_id = LastEvent(stream_id, GetInt64(new, rel, "id"), &prev, &prev_at);
+	problem = flow_replay(prev_id ? &prev : NULL, op, amount, amount_null, at, GetState(new, rel));
+	if (problem == NULL && prev_id != 0 && at < prev_at)
+		problem = "it is earlier than the event before it";
+	if (problem != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("event does not follow from the history of stream " INT64_FORMAT, stream_id),
+				 errdetail("%s", problem)));
+	return PointerGetDatum(new);
+}
+
+/* BEFORE TRUNCATE: a ledger is not emptied by accident. */
+PG_FUNCTION_INFO_V1(refuse_truncate);
+Datum
+refuse_truncate(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "refuse_truncate must run as a trigger");
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("flowstream.%s cannot be truncated", RelationGetRelationName(trig->tg_relation)),
+			 errhint("DROP EXTENSION flowstream removes all its data.")));
+	PG_RETURN_NULL();
+}
