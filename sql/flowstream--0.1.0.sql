@@ -335,6 +335,8 @@ COMMENT ON COLUMN flowstream.streams.last_event IS 'the event that wrote the cur
 SELECT pg_catalog.pg_extension_config_dump('flowstream.tokens', '');
 SELECT pg_catalog.pg_extension_config_dump('flowstream.events', '');
 SELECT pg_catalog.pg_extension_config_dump('flowstream.streams', '');
+SELECT pg_catalog.pg_extension_config_dump('flowstream.events_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('flowstream.streams_id_seq', '');
 
 --------------------------------------------------------------------------
 -- the managed layer: triggers that keep the history

@@ -13,6 +13,8 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -24,6 +26,49 @@ const char *const flow_op_labels[OP_COUNT] = {
 
 /* set while the streams trigger inserts an event, which the events trigger allows */
 static bool writing_event = false;
+
+/*
+ * The last event of each stream restored by this transaction.  A restore's
+ * COPY inserts a stream's whole history in one command, whose earlier rows
+ * its own queries cannot see yet.
+ */
+typedef struct RestoredEvent
+{
+	int64		stream_id;		/* hash key */
+	int64		event_id;
+	int64		at;
+	FlowState	state;
+} RestoredEvent;
+
+static HTAB *restored_events = NULL;
+
+static void
+ForgetRestoredEvents(void *arg)
+{
+	(void) arg;
+	restored_events = NULL;
+}
+
+static HTAB *
+RestoredEvents(void)
+{
+	if (restored_events == NULL)
+	{
+		HASHCTL		ctl;
+		MemoryContextCallback *cb;
+
+		ctl.keysize = sizeof(int64);
+		ctl.entrysize = sizeof(RestoredEvent);
+		ctl.hcxt = TopTransactionContext;
+		restored_events = hash_create("flowstream restored events", 64, &ctl,
+									  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		cb = MemoryContextAlloc(TopTransactionContext, sizeof(MemoryContextCallback));
+		cb->func = ForgetRestoredEvents;
+		cb->arg = NULL;
+		MemoryContextRegisterResetCallback(TopTransactionContext, cb);
+	}
+	return restored_events;
+}
 
 Oid
 flow_schema_oid(void)
@@ -553,6 +598,16 @@ events_guard(PG_FUNCTION_ARGS)
 	amount = Get(new, rel, "amount", &amount_null);
 	at = DatumGetTimestampTz(Get(new, rel, "at", &isnull));
 	prev_id = LastEvent(stream_id, GetInt64(new, rel, "id"), &prev, &prev_at);
+	{
+		RestoredEvent *seen = hash_search(RestoredEvents(), &stream_id, HASH_FIND, NULL);
+
+		if (seen != NULL && seen->event_id > prev_id && seen->event_id < GetInt64(new, rel, "id"))
+		{
+			prev_id = seen->event_id;
+			prev = seen->state;
+			prev_at = seen->at;
+		}
+	}
 	problem = flow_replay(prev_id ? &prev : NULL, op, amount, amount_null, at, GetState(new, rel));
 	if (problem == NULL && prev_id != 0 && at < prev_at)
 		problem = "it is earlier than the event before it";
@@ -561,6 +616,13 @@ events_guard(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_CHECK_VIOLATION),
 				 errmsg("event does not follow from the history of stream " INT64_FORMAT, stream_id),
 				 errdetail("%s", problem)));
+	{
+		RestoredEvent *seen = hash_search(RestoredEvents(), &stream_id, HASH_ENTER, NULL);
+
+		seen->event_id = GetInt64(new, rel, "id");
+		seen->at = at;
+		seen->state = *GetState(new, rel);
+	}
 	return PointerGetDatum(new);
 }
 
