@@ -4,11 +4,10 @@
 EXTENSION = flowstream
 MODULE_big = flowstream
 OBJS = src/wide.o src/flow.o src/flowtext.o \
-       src/convert.o src/stream_type.o src/stream_funcs.o src/settings.o src/api.o src/history.o src/verify.o
+       src/convert.o src/stream_type.o src/stream_funcs.o src/settings.o src/api.o src/history.o src/verify.o src/sweeper.o
 DATA = $(wildcard sql/flowstream--*.sql)
 
 REGRESS = type arithmetic transitions examples property
-REGRESS_OPTS = --inputdir=. --outputdir=results_regress
 
 PG_CONFIG ?= pg_config
 # PostgreSQL's own headers are included as system headers, so that
@@ -33,7 +32,7 @@ core-test: core-test-build
 	test/core/flow_property
 
 .PHONY: core-test
-EXTRA_CLEAN = test/core/flow_property test/core/flow_unit results_regress
+EXTRA_CLEAN = test/core/flow_property test/core/flow_unit
 
 core-test-build: test/core/flow_unit test/core/flow_property
 .PHONY: core-test-build

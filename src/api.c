@@ -104,6 +104,8 @@ typedef struct StreamRow
 	char	   *sender;
 	char	   *recipient;
 	bool		transferable;
+	Datum		void_after;
+	bool		void_after_null;
 } StreamRow;
 
 /* one API call: who acts, on which row, at what time */
@@ -151,7 +153,7 @@ LockStream(int64 id, StreamRow *row)
 	Oid			types[1] = {INT8OID};
 	Datum		values[1] = {Int64GetDatum(id)};
 	SPIPlanPtr	plan = flow_plan(PLAN_LOCK,
-								 "SELECT state, sender, recipient, transferable "
+								 "SELECT state, sender, recipient, transferable, void_after "
 								 "FROM flowstream.streams "
 								 "WHERE id OPERATOR(pg_catalog.=) $1 FOR UPDATE",
 								 1, types);
@@ -171,6 +173,8 @@ LockStream(int64 id, StreamRow *row)
 	row->recipient = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
 	row->transferable = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 												   SPI_tuptable->tupdesc, 4, &isnull));
+	row->void_after = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5,
+									&row->void_after_null);
 }
 
 /* The start of every call on an existing stream (argument 0 is its id). */
@@ -218,8 +222,8 @@ Authorize(Call *c, bool allowed, const char *who, const char *what)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 c->row.id != 0 ?
 				 errmsg("permission denied to %s stream " INT64_FORMAT, what, c->row.id) :
-				 errmsg("permission denied to %s a stream for another sender", what),
-				 errdetail("Only %s may %s it; \"%s\" is acting.", who, what, c->actor)));
+				 errmsg("permission denied to %s", what),
+				 errdetail("Only %s may do this; \"%s\" is acting.", who, c->actor)));
 }
 
 static bool
@@ -235,36 +239,41 @@ IsRecipient(Call *c)
 }
 
 /*
- * Writes c->next (and a new recipient, for a transfer) with the event that
- * the trigger on flowstream.streams records.
+ * Writes a stream's new fields with one UPDATE; the trigger on
+ * flowstream.streams records the event described here.
  */
-static void
-Record(Call *c, FlowOp op, Datum amount, bool amount_null,
-	   const char *destination, const char *new_recipient)
+void
+flow_write_stream(const StreamWrite *w, FlowOp op, const char *actor,
+				  Datum amount, bool amount_null, const char *destination, int64 at)
 {
-	Oid			types[3] = {INT8OID, flow_stream_type_oid(), TEXTOID};
-	Datum		values[3];
+	Oid			types[4] = {INT8OID, flow_stream_type_oid(), TEXTOID, INTERVALOID};
+	Datum		values[4];
+	char		nulls[4] = "    ";
 	SPIPlanPtr	plan = flow_plan(PLAN_UPDATE,
-								 "UPDATE flowstream.streams SET state = $2, recipient = $3 "
+								 "UPDATE flowstream.streams "
+								 "SET state = $2, recipient = $3, void_after = $4 "
 								 "WHERE id OPERATOR(pg_catalog.=) $1",
-								 3, types);
+								 4, types);
 	volatile int rc;
 
-	values[0] = Int64GetDatum(c->row.id);
-	values[1] = FlowStatePGetDatum(&c->next);
-	values[2] = CStringGetTextDatum(new_recipient ? new_recipient : c->row.recipient);
+	values[0] = Int64GetDatum(w->id);
+	values[1] = FlowStatePGetDatum(w->state);
+	values[2] = CStringGetTextDatum(w->recipient);
+	values[3] = w->void_after;
+	if (w->void_after_null)
+		nulls[3] = 'n';
 
 	flow_pending_event.active = true;
-	flow_pending_event.stream_id = c->row.id;
+	flow_pending_event.stream_id = w->id;
 	flow_pending_event.op = op;
-	flow_pending_event.actor = c->actor;
+	flow_pending_event.actor = actor;
 	flow_pending_event.amount = amount;
 	flow_pending_event.amount_null = amount_null;
 	flow_pending_event.destination = destination;
-	flow_pending_event.at = c->t;
+	flow_pending_event.at = at;
 	PG_TRY();
 	{
-		rc = SPI_execute_plan(plan, values, NULL, false, 0);
+		rc = SPI_execute_plan(plan, values, nulls, false, 0);
 	}
 	PG_FINALLY();
 	{
@@ -272,7 +281,19 @@ Record(Call *c, FlowOp op, Datum amount, bool amount_null,
 	}
 	PG_END_TRY();
 	if (rc != SPI_OK_UPDATE || SPI_processed != 1)
-		elog(ERROR, "could not update stream " INT64_FORMAT, c->row.id);
+		elog(ERROR, "could not update stream " INT64_FORMAT, w->id);
+}
+
+/* Writes c->next (and a new recipient, for a transfer) with its event. */
+static void
+Record(Call *c, FlowOp op, Datum amount, bool amount_null,
+	   const char *destination, const char *new_recipient)
+{
+	StreamWrite w = {c->row.id, &c->next,
+		new_recipient ? new_recipient : c->row.recipient,
+	c->row.void_after, c->row.void_after_null};
+
+	flow_write_stream(&w, op, c->actor, amount, amount_null, destination, c->t);
 }
 
 /* A numeric argument in tokens (or tokens per second); NULL is not a number. */
@@ -331,7 +352,8 @@ api_create_stream(PG_FUNCTION_ARGS)
 	c.row.id = 0;
 	c.row.sender = sender;
 	c.row.recipient = recipient;
-	Authorize(&c, strcmp(c.actor, sender) == 0, "the sender", "create");
+	Authorize(&c, strcmp(c.actor, sender) == 0, "the sender",
+			  "create a stream for another sender");
 
 	if (sender[0] == '\0' || recipient[0] == '\0')
 		ereport(ERROR,
@@ -360,8 +382,10 @@ api_create_stream(PG_FUNCTION_ARGS)
 	insert_types[3] = flow_stream_type_oid();
 	plan = flow_plan(PLAN_INSERT,
 					 "INSERT INTO flowstream.streams "
-					 "(sender, recipient, token, state, transferable, metadata) "
-					 "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+					 "(sender, recipient, token, state, transferable, metadata, void_after) "
+					 "VALUES ($1, $2, $3, $4, $5, $6, "
+					 "(SELECT s.default_void_after FROM flowstream.settings s)) "
+					 "RETURNING id, void_after",
 					 6, insert_types);
 	values[0] = PG_GETARG_DATUM(0);
 	values[1] = PG_GETARG_DATUM(1);
@@ -389,6 +413,8 @@ api_create_stream(PG_FUNCTION_ARGS)
 	}
 	PG_END_TRY();
 	c.row.id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	c.row.void_after = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2,
+									 &c.row.void_after_null);
 
 	/* an initial balance is a deposit of its own, with its event */
 	if (deposit.units > 0)
@@ -623,6 +649,89 @@ api_transfer(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("new recipient must be another, non-empty name")));
 	Record(&c, OP_TRANSFER, (Datum) 0, true, to, to);
+	flow_leave_owner(&c.scope);
+	PG_RETURN_VOID();
+}
+
+/* A grace argument: NULL (never) or an interval that is not negative. */
+static void
+CheckGrace(FunctionCallInfo fcinfo, int n)
+{
+	if (!PG_ARGISNULL(n) &&
+		DatumGetBool(DirectFunctionCall2(interval_lt, PG_GETARG_DATUM(n),
+										 DirectFunctionCall3(interval_in, CStringGetDatum("0"),
+															 ObjectIdGetDatum(InvalidOid),
+															 Int32GetDatum(-1)))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("void_after must not be negative")));
+}
+
+/*
+ * set_void_after(id, grace): how long the stream may stay insolvent before
+ * the sweeper voids it; NULL never.  The sender's policy.
+ */
+PG_FUNCTION_INFO_V1(api_set_void_after);
+Datum
+api_set_void_after(PG_FUNCTION_ARGS)
+{
+	Call		c;
+	StreamWrite w;
+
+	Begin(&c, fcinfo);
+	if (c.t < c.row.state.last)
+		flow_report(FLOW_ERR_TIME_ORDER, &c.row.state, c.t, NULL, FLOW_ARG_AMOUNT);
+	if (c.row.state.voided)
+		flow_report(FLOW_ERR_VOIDED, &c.row.state, c.t, NULL, FLOW_ARG_AMOUNT);
+	Authorize(&c, IsSender(&c), "the sender", "set the grace of");
+	CheckGrace(fcinfo, 1);
+	w.id = c.row.id;
+	w.state = &c.row.state;
+	w.recipient = c.row.recipient;
+	w.void_after = PG_GETARG_DATUM(1);
+	w.void_after_null = PG_ARGISNULL(1);
+	flow_write_stream(&w, OP_SET_VOID_AFTER, c.actor, (Datum) 0, true, NULL, c.t);
+	flow_leave_owner(&c.scope);
+	PG_RETURN_VOID();
+}
+
+/*
+ * set_default_void_after(grace): the grace of streams created from now on,
+ * recorded in flowstream.settings_history.  The owner's or an admin's.
+ */
+PG_FUNCTION_INFO_V1(api_set_default_void_after);
+Datum
+api_set_default_void_after(PG_FUNCTION_ARGS)
+{
+	Call		c;
+	Oid			admin = get_role_oid("flowstream_admin", true);
+	bool		allowed;
+	Oid			types[3] = {INTERVALOID, TEXTOID, TIMESTAMPTZOID};
+	Datum		values[3];
+	char		nulls[3] = "   ";
+
+	ResolveActor(&c);
+	allowed = OidIsValid(admin) && has_privs_of_role(GetUserId(), admin);
+	flow_enter_owner(&c.scope);
+	allowed = allowed || has_privs_of_role(c.scope.save_user, GetUserId());
+	c.row.id = 0;
+	c.t = flow_time_arg(flow_clock_now());
+	Authorize(&c, allowed, "the owner or flowstream_admin", "change the default grace");
+	CheckGrace(fcinfo, 0);
+	values[0] = PG_GETARG_DATUM(0);
+	if (PG_ARGISNULL(0))
+		nulls[0] = 'n';
+	values[1] = CStringGetTextDatum(c.actor);
+	values[2] = TimestampTzGetDatum(c.t);
+	if (SPI_execute_plan(flow_plan(PLAN_DEFAULT_GRACE,
+								   "WITH s AS (INSERT INTO flowstream.settings (default_void_after) "
+								   "VALUES ($1) ON CONFLICT (singleton) DO UPDATE "
+								   "SET default_void_after = EXCLUDED.default_void_after) "
+								   "INSERT INTO flowstream.settings_history (name, value, actor, at) "
+								   "VALUES ('default_void_after', $1::pg_catalog.text, $2, $3)",
+								   3, types),
+						 values, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not change the default grace");
 	flow_leave_owner(&c.scope);
 	PG_RETURN_VOID();
 }

@@ -123,7 +123,7 @@ extern FlowError flow_void(FlowState *s, int64_t t, U256 *written_off);
 /* text forms (flowtext.c) */
 #define FLOW_DECIMAL_MAX	100	/* room for any formatted U256 with a point and a sign */
 #define FLOW_TIME_TEXT_MAX	40
-#define FLOW_TEXT_MAX		400
+#define FLOW_TEXT_MAX		512
 #define FLOW_DETAIL_MAX		200
 
 extern FlowError flow_parse_decimal(const char *str, size_t len, int scale, U256 *out);

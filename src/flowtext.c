@@ -353,7 +353,7 @@ flow_parse_state(const char *str, FlowState *s, char *detail)
 		while (IsSpace(*p))
 			p++;
 		name = p;
-		while ((*p >= 'a' && *p <= 'z') || *p == '_')
+		while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_')
 			p++;
 		nlen = p - name;
 		for (f = 0; f < F_COUNT; f++)
@@ -361,10 +361,12 @@ flow_parse_state(const char *str, FlowState *s, char *detail)
 			if (strlen(field_names[f]) == nlen && strncmp(name, field_names[f], nlen) == 0)
 				break;
 		}
+		if (nlen == 0)
+			return Bad(detail, "%s", "Expected a field name.");
 		if (f == F_COUNT)
 		{
 			char		shown[41];
-			size_t		show = nlen > 0 ? nlen : strcspn(name, "=,)");
+			size_t		show = nlen;
 
 			snprintf(shown, sizeof(shown), "%.*s", (int) (show > 40 ? 40 : show), name);
 			return Bad(detail, "Unknown field \"%s\".", shown);

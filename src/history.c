@@ -21,7 +21,7 @@
 
 const char *const flow_op_labels[OP_COUNT] = {
 	"create", "deposit", "withdraw", "refund", "pause", "restart",
-	"adjust_rate", "void", "transfer"
+	"adjust_rate", "void", "transfer", "set_void_after"
 };
 
 /* set while the streams trigger inserts an event, which the events trigger allows */
@@ -121,7 +121,8 @@ flow_replay(const FlowState *prev, FlowOp op, Datum amount, bool amount_null,
 	}
 	if (prev == NULL)
 		return psprintf("the first event of the stream is a %s, not a create", label);
-	if (amount_null && op != OP_PAUSE && op != OP_TRANSFER && op != OP_VOID)
+	if (amount_null && op != OP_PAUSE && op != OP_TRANSFER && op != OP_VOID &&
+		op != OP_SET_VOID_AFTER)
 		return psprintf("a %s event without its amount", label);
 
 	s = *prev;
@@ -153,6 +154,8 @@ flow_replay(const FlowState *prev, FlowOp op, Datum amount, bool amount_null,
 			}
 			break;
 		case OP_TRANSFER:
+		case OP_SET_VOID_AFTER:
+			/* the state stays as it is, and time does not go back */
 			if (at < prev->last)
 				err = FLOW_ERR_TIME_ORDER;
 			break;
@@ -168,15 +171,25 @@ flow_replay(const FlowState *prev, FlowOp op, Datum amount, bool amount_null,
 	return NULL;
 }
 
+/* Whether two void_after values (intervals, maybe NULL) are the same. */
+bool
+flow_same_grace(Datum a, bool a_null, Datum b, bool b_null)
+{
+	if (a_null || b_null)
+		return a_null == b_null;
+	return DatumGetBool(DirectFunctionCall2(interval_eq, a, b));
+}
+
 /* Inserts one event and returns its id. */
 static int64
 WriteEvent(int64 stream_id, FlowOp op, const char *actor, Datum amount,
-		   bool amount_null, const char *destination, int64 at, const FlowState *state)
+		   bool amount_null, const char *destination, int64 at, const FlowState *state,
+		   Datum void_after, bool void_after_null)
 {
-	Oid			types[7] = {INT8OID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID,
-	TIMESTAMPTZOID, InvalidOid};
-	Datum		values[7];
-	char		nulls[7] = "       ";
+	Oid			types[8] = {INT8OID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID,
+	TIMESTAMPTZOID, InvalidOid, INTERVALOID};
+	Datum		values[8];
+	char		nulls[8] = "        ";
 	bool		isnull;
 	int64		id;
 	volatile int rc;
@@ -187,9 +200,9 @@ WriteEvent(int64 stream_id, FlowOp op, const char *actor, Datum amount,
 	types[6] = flow_stream_type_oid();
 	plan = flow_plan(PLAN_EVENT,
 					 "INSERT INTO flowstream.events "
-					 "(stream_id, op, actor, amount, destination, at, state) "
-					 "VALUES ($1, $2::flowstream.op, $3, $4, $5, $6, $7) RETURNING id",
-					 7, types);
+					 "(stream_id, op, actor, amount, destination, at, state, void_after) "
+					 "VALUES ($1, $2::flowstream.op, $3, $4, $5, $6, $7, $8) RETURNING id",
+					 8, types);
 	values[0] = Int64GetDatum(stream_id);
 	values[1] = CStringGetTextDatum(flow_op_labels[op]);
 	values[2] = CStringGetTextDatum(actor);
@@ -201,6 +214,9 @@ WriteEvent(int64 stream_id, FlowOp op, const char *actor, Datum amount,
 		nulls[4] = 'n';
 	values[5] = TimestampTzGetDatum(at);
 	values[6] = FlowStatePGetDatum(state);
+	values[7] = void_after;
+	if (void_after_null)
+		nulls[7] = 'n';
 
 	writing_event = true;
 	PG_TRY();
@@ -364,9 +380,14 @@ InferOp(int64 id, const FlowState *old, const FlowState *new, Datum *amount, boo
 	return op;
 }
 
-/* The latest event of a stream: its id (0 when there is none) and state. */
+/*
+ * The latest event of a stream before event before_id: its id (0 when there
+ * is none), state, time and whether its grace equals void_after (when
+ * grace_matches is not NULL).
+ */
 static int64
-LastEvent(int64 stream_id, int64 before_id, FlowState *state, int64 *at)
+LastEvent(int64 stream_id, int64 before_id, FlowState *state, int64 *at,
+		  Datum void_after, bool void_after_null, bool *grace_matches)
 {
 	Oid			types[2] = {INT8OID, INT8OID};
 	Datum		values[2] = {Int64GetDatum(stream_id), Int64GetDatum(before_id)};
@@ -377,7 +398,7 @@ LastEvent(int64 stream_id, int64 before_id, FlowState *state, int64 *at)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	plan = flow_plan(PLAN_PREV_EVENT,
-					 "SELECT id, state, at FROM flowstream.events "
+					 "SELECT id, state, at, void_after FROM flowstream.events "
 					 "WHERE stream_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.<) $2 "
 					 "ORDER BY id DESC LIMIT 1",
 					 2, types);
@@ -389,6 +410,12 @@ LastEvent(int64 stream_id, int64 before_id, FlowState *state, int64 *at)
 		memcpy(state, DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)),
 			   sizeof(FlowState));
 		*at = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+		if (grace_matches != NULL)
+		{
+			Datum		grace = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull);
+
+			*grace_matches = flow_same_grace(grace, isnull, void_after, void_after_null);
+		}
 	}
 	SPI_finish();
 	return id;
@@ -434,28 +461,35 @@ streams_guard(PG_FUNCTION_ARGS)
 		FlowState	last_state;
 		int64		last_at;
 
+		bool		grace_null,
+					grace_matches = false;
+		Datum		grace;
+
 		new = trig->tg_trigtuple;
 		id = GetInt64(new, rel, "id");
 		state = GetState(new, rel);
+		grace = Get(new, rel, "void_after", &grace_null);
 		if (flow_pending_event.active && flow_pending_event.op == OP_CREATE &&
 			flow_pending_event.stream_id == 0)
 		{
 			PendingEvent ev = flow_pending_event;
 
 			flow_pending_event.active = false;
-			event_id = WriteEvent(id, OP_CREATE, ev.actor, (Datum) 0, true, NULL, ev.at, state);
+			event_id = WriteEvent(id, OP_CREATE, ev.actor, (Datum) 0, true, NULL, ev.at, state,
+								  grace, grace_null);
 			return WithLastEvent(new, rel, event_id);
 		}
 
 		/* a restore: the history came first, and the row must be where it ends */
-		event_id = LastEvent(id, PG_INT64_MAX, &last_state, &last_at);
-		if (event_id == 0 || flow_state_cmp(&last_state, state) != 0 ||
+		event_id = LastEvent(id, PG_INT64_MAX, &last_state, &last_at, grace, grace_null,
+							 &grace_matches);
+		if (event_id == 0 || flow_state_cmp(&last_state, state) != 0 || !grace_matches ||
 			GetInt64(new, rel, "last_event") != event_id)
 			ereport(ERROR,
 					(errcode(ERRCODE_CHECK_VIOLATION),
 					 errmsg("streams are created with flowstream.create_stream()"),
 					 errdetail("A row may be inserted directly only to restore a stream whose history, "
-							   "ending in its state and last_event, is already in flowstream.events.")));
+							   "ending in its state, void_after and last_event, is already in flowstream.events.")));
 		return PointerGetDatum(new);
 	}
 
@@ -476,7 +510,10 @@ streams_guard(PG_FUNCTION_ARGS)
 	{
 		FlowState  *before = GetState(old, rel);
 		bool		state_changed,
-					recipient_changed;
+					recipient_changed,
+					grace_changed,
+					grace_null;
+		Datum		grace;
 		FlowOp		op;
 		Datum		amount = (Datum) 0;
 		bool		amount_null = true;
@@ -487,8 +524,15 @@ streams_guard(PG_FUNCTION_ARGS)
 		state = GetState(new, rel);
 		state_changed = flow_state_cmp(before, state) != 0;
 		recipient_changed = Changed(old, new, rel, "recipient");
-		if (!state_changed && !recipient_changed)
-			return PointerGetDatum(new);	/* metadata, void_after: no operation */
+		grace = Get(new, rel, "void_after", &grace_null);
+		{
+			bool		old_null;
+			Datum		old_grace = Get(old, rel, "void_after", &old_null);
+
+			grace_changed = !flow_same_grace(old_grace, old_null, grace, grace_null);
+		}
+		if (!state_changed && !recipient_changed && !grace_changed)
+			return PointerGetDatum(new);	/* metadata: no operation */
 
 		if (flow_pending_event.active && flow_pending_event.stream_id == id)
 		{
@@ -506,9 +550,18 @@ streams_guard(PG_FUNCTION_ARGS)
 		{
 			/* a direct UPDATE: it must be one legal operation */
 			actor = GetUserNameFromId(GetUserId(), false);
-			if (state_changed && recipient_changed)
-				IllegalUpdate(id, "One update changes either the state or the recipient, not both.");
-			if (recipient_changed)
+			if ((int) state_changed + (int) recipient_changed + (int) grace_changed > 1)
+				IllegalUpdate(id, "One update changes one of the state, the recipient and void_after.");
+			if (grace_changed)
+			{
+				op = OP_SET_VOID_AFTER;
+				at = flow_time_arg(flow_clock_now());
+				if (at < before->last)
+					flow_report(FLOW_ERR_TIME_ORDER, before, at, NULL, FLOW_ARG_AMOUNT);
+				if (before->voided)
+					flow_report(FLOW_ERR_VOIDED, before, at, NULL, FLOW_ARG_AMOUNT);
+			}
+			else if (recipient_changed)
 			{
 				bool		isnull;
 
@@ -533,7 +586,8 @@ streams_guard(PG_FUNCTION_ARGS)
 														  &isnull));
 			}
 		}
-		event_id = WriteEvent(id, op, actor, amount, amount_null, destination, at, state);
+		event_id = WriteEvent(id, op, actor, amount, amount_null, destination, at, state,
+							  grace, grace_null);
 		return WithLastEvent(new, rel, event_id);
 	}
 }
@@ -597,7 +651,8 @@ events_guard(PG_FUNCTION_ARGS)
 	op = flow_op_from_label(DatumGetCString(DirectFunctionCall1(enum_out, Get(new, rel, "op", &isnull))));
 	amount = Get(new, rel, "amount", &amount_null);
 	at = DatumGetTimestampTz(Get(new, rel, "at", &isnull));
-	prev_id = LastEvent(stream_id, GetInt64(new, rel, "id"), &prev, &prev_at);
+	prev_id = LastEvent(stream_id, GetInt64(new, rel, "id"), &prev, &prev_at,
+						(Datum) 0, true, NULL);
 	{
 		RestoredEvent *seen = hash_search(RestoredEvents(), &stream_id, HASH_FIND, NULL);
 

@@ -22,6 +22,7 @@ typedef enum FlowOp
 	OP_ADJUST_RATE,
 	OP_VOID,
 	OP_TRANSFER,
+	OP_SET_VOID_AFTER,
 	OP_COUNT
 } FlowOp;
 
@@ -44,6 +45,23 @@ typedef struct PendingEvent
 	int64		at;
 } PendingEvent;
 
+/*
+ * A stream row's fields that operations change: the state, the recipient
+ * (transfer) and the sweeper's grace (set_void_after).
+ */
+typedef struct StreamWrite
+{
+	int64		id;
+	const FlowState *state;
+	const char *recipient;
+	Datum		void_after;		/* interval */
+	bool		void_after_null;
+} StreamWrite;
+
+extern void flow_write_stream(const StreamWrite *w, FlowOp op, const char *actor,
+							  Datum amount, bool amount_null,
+							  const char *destination, int64 at);
+
 extern PendingEvent flow_pending_event;
 
 /* settings.c */
@@ -53,6 +71,7 @@ extern char *flow_actor_setting;
 extern const char *flow_replay(const FlowState *prev, FlowOp op, Datum amount,
 							   bool amount_null, int64 at, const FlowState *after);
 extern FlowOp flow_op_from_label(const char *label);
+extern bool flow_same_grace(Datum a, bool a_null, Datum b, bool b_null);
 extern Oid	flow_schema_oid(void);
 extern Oid	flow_stream_type_oid(void);
 
@@ -74,5 +93,6 @@ extern SPIPlanPtr flow_plan(int slot, const char *sql, int nargs, const Oid *arg
 enum
 {
 	PLAN_LOCK, PLAN_UPDATE, PLAN_INSERT, PLAN_TOKEN, PLAN_EVENT, PLAN_LAST_EVENT,
-	PLAN_PREV_EVENT, PLAN_STREAM_EXISTS, PLAN_VERIFY_ROW, PLAN_COUNT
+	PLAN_PREV_EVENT, PLAN_STREAM_EXISTS, PLAN_VERIFY_ROW, PLAN_DUE, PLAN_DEFAULT_GRACE,
+	PLAN_COUNT
 };

@@ -256,8 +256,12 @@ stream_rate(PG_FUNCTION_ARGS)
 	U256		scaled;
 	U256		rps;
 
+	if (amount.err == FLOW_ERR_OVERFLOW)
+		flow_report(amount.err, NULL, 0, &amount, FLOW_ARG_AMOUNT);
 	if (amount.err != FLOW_OK)
-		flow_report(amount.err, NULL, 0, &amount, FLOW_ARG_RATE);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("amount must be a number that is not negative, with at most 18 fractional digits")));
 	if (period <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -16,6 +16,7 @@
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/tuplestore.h"
 
 /* what verify() knows of the stream whose events it is reading */
@@ -30,6 +31,8 @@ typedef struct StreamCheck
 	U256		withdrawn;
 	U256		refunded;
 	U256		accrued;		/* sum of rate * elapsed, 10^-24 tokens */
+	Datum		grace;			/* void_after after the last event */
+	bool		grace_null;
 } StreamCheck;
 
 typedef struct Report
@@ -120,7 +123,7 @@ FinishStream(Report *r, StreamCheck *c, int64 now)
 	int			dec = s->decimals;
 
 	plan = flow_plan(PLAN_VERIFY_ROW,
-					 "SELECT state, last_event, token FROM flowstream.streams "
+					 "SELECT state, last_event, token, void_after FROM flowstream.streams "
 					 "WHERE id OPERATOR(pg_catalog.=) $1", 1, types);
 	if (SPI_execute_plan(plan, values, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read stream " INT64_FORMAT, c->stream_id);
@@ -133,6 +136,13 @@ FinishStream(Report *r, StreamCheck *c, int64 now)
 		   sizeof(FlowState));
 	last_event = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 	token = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+	{
+		bool		grace_null;
+		Datum		grace = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &grace_null);
+
+		if (!flow_same_grace(grace, grace_null, c->grace, c->grace_null))
+			Problem(r, c->stream_id, token, "void_after is not the grace after the last event");
+	}
 	SPI_freetuptable(SPI_tuptable);
 
 	if (flow_state_cmp(&row, s) != 0)
@@ -247,7 +257,7 @@ flowstream_verify(PG_FUNCTION_ARGS)
 
 	flow_enter_owner(&scope);
 	memset(&c, 0, sizeof(c));
-	plan = SPI_prepare("SELECT stream_id, id, op::pg_catalog.text, amount, at, state "
+	plan = SPI_prepare("SELECT stream_id, id, op::pg_catalog.text, amount, at, state, void_after "
 					   "FROM flowstream.events ORDER BY stream_id, id", 0, NULL);
 	if (plan == NULL)
 		elog(ERROR, "could not read flowstream.events");
@@ -284,6 +294,9 @@ flowstream_verify(PG_FUNCTION_ARGS)
 			}
 			c.stream_id = stream_id;
 			CheckEvent(&r, &c, event_id, op, amount, amount_null, at, &after);
+			c.grace = SPI_getbinval(tuple, desc, 7, &c.grace_null);
+			if (!c.grace_null)
+				c.grace = datumCopy(c.grace, false, 16);
 		}
 		SPI_freetuptable(batch);
 	}
