@@ -57,6 +57,7 @@ listen_addresses = ''
 unix_socket_directories = '$FS_DIR'
 shared_preload_libraries = 'pg_cron'
 cron.database_name = '$FS_DB'
+cron.host = '$FS_DIR'
 max_prepared_transactions = 10
 fsync = off
 CONF

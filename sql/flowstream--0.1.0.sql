@@ -3,6 +3,8 @@
 
 -- The schema is the extension's own (relocatable = false): every object
 -- below is qualified, so the caller's search_path plays no part.
+CREATE SCHEMA flowstream;
+COMMENT ON SCHEMA flowstream IS 'flowstream: money streams';
 
 --------------------------------------------------------------------------
 -- the stream type
@@ -399,7 +401,10 @@ CREATE TRIGGER settings_history_append_only BEFORE UPDATE OR DELETE OR TRUNCATE
 CREATE FUNCTION flowstream.tokens_guard() RETURNS trigger
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF NEW.decimals <> OLD.decimals
+    IF NEW.decimals IS NULL OR NEW.decimals NOT BETWEEN 0 AND 18 THEN
+        RAISE EXCEPTION 'decimals must be between 0 and 18' USING ERRCODE = '22023';
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.decimals <> OLD.decimals
        AND EXISTS (SELECT FROM flowstream.streams s WHERE s.token = OLD.token) THEN
         RAISE EXCEPTION 'the decimals of token % cannot change while streams use it', OLD.token
             USING ERRCODE = '23514';
@@ -407,7 +412,7 @@ BEGIN
     RETURN NEW;
 END
 $$;
-CREATE TRIGGER tokens_guard BEFORE UPDATE ON flowstream.tokens
+CREATE TRIGGER tokens_guard BEFORE INSERT OR UPDATE ON flowstream.tokens
     FOR EACH ROW EXECUTE FUNCTION flowstream.tokens_guard();
 
 --------------------------------------------------------------------------

@@ -70,16 +70,17 @@ flow_leave_owner(OwnerScope *scope)
 
 /*
  * A prepared plan kept for the session, prepared again when the extension
- * was dropped and created anew (its schema then has another OID).
+ * was dropped and created anew: the plans take flowstream.stream values,
+ * whose type then has another OID.
  */
 SPIPlanPtr
 flow_plan(int slot, const char *sql, int nargs, const Oid *argtypes)
 {
 	static SPIPlanPtr plans[PLAN_COUNT];
-	static Oid	plan_schema[PLAN_COUNT];
-	Oid			schema = flow_schema_oid();
+	static Oid	plan_type[PLAN_COUNT];
+	Oid			type = flow_stream_type_oid();
 
-	if (plans[slot] == NULL || plan_schema[slot] != schema)
+	if (plans[slot] == NULL || plan_type[slot] != type)
 	{
 		SPIPlanPtr	plan = SPI_prepare(sql, nargs, (Oid *) argtypes);
 
@@ -91,7 +92,7 @@ flow_plan(int slot, const char *sql, int nargs, const Oid *argtypes)
 		if (plans[slot] != NULL)
 			SPI_freeplan(plans[slot]);
 		plans[slot] = plan;
-		plan_schema[slot] = schema;
+		plan_type[slot] = type;
 	}
 	return plans[slot];
 }
@@ -332,7 +333,17 @@ api_create_stream(PG_FUNCTION_ARGS)
 	bool		isnull;
 	SPIPlanPtr	plan;
 
-	for (int i = 0; i < 8; i++)
+	/* no stream yet, so no status errors: first who may act (the sender) */
+	if (PG_ARGISNULL(0))
+		NullArgument("sender");
+	sender = TextDatumGetCString(PG_GETARG_DATUM(0));
+	ResolveActor(&c);
+	flow_enter_owner(&c.scope);
+	c.row.id = 0;
+	Authorize(&c, strcmp(c.actor, sender) == 0, "the sender",
+			  "create a stream for another sender");
+
+	for (int i = 1; i < 8; i++)
 	{
 		static const char *const names[8] = {"sender", "recipient", "token", "rate_per_second",
 		"start_time", "deposit", "transferable", "metadata"};
@@ -340,20 +351,11 @@ api_create_stream(PG_FUNCTION_ARGS)
 		if (PG_ARGISNULL(i))
 			NullArgument(names[i]);
 	}
-	sender = TextDatumGetCString(PG_GETARG_DATUM(0));
 	recipient = TextDatumGetCString(PG_GETARG_DATUM(1));
 	start = flow_time_arg(PG_GETARG_TIMESTAMPTZ(4));
-
-	ResolveActor(&c);
-	flow_enter_owner(&c.scope);
 	c.t = flow_time_arg(flow_clock_now());
-
-	/* no stream yet, so no status errors: first who may act */
-	c.row.id = 0;
 	c.row.sender = sender;
 	c.row.recipient = recipient;
-	Authorize(&c, strcmp(c.actor, sender) == 0, "the sender",
-			  "create a stream for another sender");
 
 	if (sender[0] == '\0' || recipient[0] == '\0')
 		ereport(ERROR,
@@ -399,7 +401,7 @@ api_create_stream(PG_FUNCTION_ARGS)
 	flow_pending_event.op = OP_CREATE;
 	flow_pending_event.actor = c.actor;
 	flow_pending_event.amount_null = true;
-	flow_pending_event.destination = NULL;
+	flow_pending_event.destination = recipient;
 	flow_pending_event.at = c.t;
 	PG_TRY();
 	{

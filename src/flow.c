@@ -298,6 +298,8 @@ CheckPositive(const FlowAmount *a)
 {
 	if (a->err != FLOW_OK)
 		return a->err;
+	if (a->units > I127_MAX)
+		return FLOW_ERR_OVERFLOW;
 	return a->units == 0 ? FLOW_ERR_NOT_POSITIVE : FLOW_OK;
 }
 

@@ -242,7 +242,8 @@ flow_parse_time(const char *str, size_t len, int64_t *t)
 		y = y * 10 + (*p++ - '0');
 		ydigits++;
 	}
-	if (ydigits < 4 || ydigits > 6 || y < 1)
+	/* four digits, or more without a leading zero; and no later than 294276 */
+	if (ydigits < 4 || y < 1 || y > 294276 || (ydigits > 4 && str[0] == '0'))
 		return false;
 	if (p >= end || *p++ != '-' || !Digits(&p, end, 2, &mo) ||
 		p >= end || *p++ != '-' || !Digits(&p, end, 2, &d) ||
@@ -271,9 +272,6 @@ flow_parse_time(const char *str, size_t len, int64_t *t)
 		h > 23 || mi > 59 || s > 59)
 		return false;
 
-	/* the year bound keeps the product below int64's range */
-	if (y > 294277)
-		return false;
 	*t = DaysFromCivil(y, (int) mo, (int) d) * USECS_PER_DAY +
 		((h * 60 + mi) * 60 + s) * INT64_C(1000000) + us;
 	return flow_check_time(*t);

@@ -475,7 +475,7 @@ streams_guard(PG_FUNCTION_ARGS)
 			PendingEvent ev = flow_pending_event;
 
 			flow_pending_event.active = false;
-			event_id = WriteEvent(id, OP_CREATE, ev.actor, (Datum) 0, true, NULL, ev.at, state,
+			event_id = WriteEvent(id, OP_CREATE, ev.actor, (Datum) 0, true, ev.destination, ev.at, state,
 								  grace, grace_null);
 			return WithLastEvent(new, rel, event_id);
 		}
@@ -580,7 +580,16 @@ streams_guard(PG_FUNCTION_ARGS)
 				bool		isnull;
 
 				op = InferOp(id, before, state, &amount, &amount_null);
-				at = state->last;
+				/* like the API, a direct update is an operation at flowstream.now() */
+				at = flow_time_arg(flow_clock_now());
+				if (state->last != at)
+				{
+					char		when[FLOW_TIME_TEXT_MAX];
+
+					flow_format_time(at, when);
+					IllegalUpdate(id, psprintf("A direct update is an operation at flowstream.now(); "
+											   "the new state's last_op must be %s.", when));
+				}
 				if (op == OP_WITHDRAW || op == OP_REFUND)
 					destination = TextDatumGetCString(Get(old, rel, op == OP_WITHDRAW ? "recipient" : "sender",
 														  &isnull));

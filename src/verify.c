@@ -33,6 +33,7 @@ typedef struct StreamCheck
 	U256		accrued;		/* sum of rate * elapsed, 10^-24 tokens */
 	Datum		grace;			/* void_after after the last event */
 	bool		grace_null;
+	char	   *recipient;		/* from the create event and the transfers */
 } StreamCheck;
 
 typedef struct Report
@@ -123,7 +124,7 @@ FinishStream(Report *r, StreamCheck *c, int64 now)
 	int			dec = s->decimals;
 
 	plan = flow_plan(PLAN_VERIFY_ROW,
-					 "SELECT state, last_event, token, void_after FROM flowstream.streams "
+					 "SELECT state, last_event, token, void_after, recipient FROM flowstream.streams "
 					 "WHERE id OPERATOR(pg_catalog.=) $1", 1, types);
 	if (SPI_execute_plan(plan, values, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read stream " INT64_FORMAT, c->stream_id);
@@ -140,8 +141,12 @@ FinishStream(Report *r, StreamCheck *c, int64 now)
 		bool		grace_null;
 		Datum		grace = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &grace_null);
 
+		char	   *recipient = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5);
+
 		if (!flow_same_grace(grace, grace_null, c->grace, c->grace_null))
 			Problem(r, c->stream_id, token, "void_after is not the grace after the last event");
+		if (c->recipient == NULL || strcmp(recipient, c->recipient) != 0)
+			Problem(r, c->stream_id, token, "the recipient is not the one its history names");
 	}
 	SPI_freetuptable(SPI_tuptable);
 
@@ -257,7 +262,7 @@ flowstream_verify(PG_FUNCTION_ARGS)
 
 	flow_enter_owner(&scope);
 	memset(&c, 0, sizeof(c));
-	plan = SPI_prepare("SELECT stream_id, id, op::pg_catalog.text, amount, at, state, void_after "
+	plan = SPI_prepare("SELECT stream_id, id, op::pg_catalog.text, amount, at, state, void_after, destination "
 					   "FROM flowstream.events ORDER BY stream_id, id", 0, NULL);
 	if (plan == NULL)
 		elog(ERROR, "could not read flowstream.events");
@@ -295,6 +300,8 @@ flowstream_verify(PG_FUNCTION_ARGS)
 			c.stream_id = stream_id;
 			CheckEvent(&r, &c, event_id, op, amount, amount_null, at, &after);
 			c.grace = SPI_getbinval(tuple, desc, 7, &c.grace_null);
+			if (op == OP_CREATE || op == OP_TRANSFER)
+				c.recipient = SPI_getvalue(tuple, desc, 8);
 			if (!c.grace_null)
 				c.grace = datumCopy(c.grace, false, 16);
 		}

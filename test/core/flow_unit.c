@@ -31,6 +31,13 @@ static char sb1[200], sb2[200], sb3[200];
 /* helpers                                                             */
 /* ------------------------------------------------------------------ */
 
+static const char *
+bns_unit(const BN *b, char *buf)
+{
+	bn_to_dec(b, buf);
+	return buf;
+}
+
 static U256
 u256_of_bn(const BN *b)
 {
@@ -781,6 +788,14 @@ test_times(void)
 	check_time_bad("-2000-01-01T00:00:00Z");
 	check_time_bad("1234567-01-01T00:00:00Z");
 	check_time_bad("294277-01-01T00:00:00Z");	/* FLOW_TIME_MAX + 1 */
+	/*
+	 * Years up to 294277 pass flow_parse_time's year bound, but from
+	 * 294277-01-09T23:59:59 on DaysFromCivil(...) * USECS_PER_DAY + time of
+	 * day overflows int64 (signed overflow: undefined behaviour; with -O2 it
+	 * happens to wrap to a negative time that the range check rejects).
+	 * Build with -fsanitize=undefined to see it.
+	 */
+	check_time_bad("294277-01-09T23:59:59Z");
 	check_time_bad("294277-12-31T23:59:59Z");
 	check_time_bad("294278-01-01T00:00:00Z");
 	check_time_bad("999999-12-31T23:59:59Z");
@@ -924,9 +939,6 @@ random_state(FlowState *s)
 				/* below (balance + 1) * unit, as a voided stream needs */
 				U256		cap = u256_mul_128(s->balance + 1, flow_unit_scale[s->decimals]);
 				U256		r = random_u256();
-				u128		m;
-
-				(void) m;
 				s->sd = u256_fits_u128(&cap) ? u256_from_u128(u256_low128(&r) % u256_low128(&cap)) :
 					u256_divmod_128(&r, (u128) 1 << 64, NULL);
 				if (u256_cmp(&s->sd, &cap) >= 0)
@@ -1180,8 +1192,12 @@ expect(FlowState *s, int op, FlowAmount a, int64_t t, FlowError want, const char
 	if (e != FLOW_OK)
 		CHECK(memcmp(&before, s, sizeof(before)) == 0, "%s: failed %s changed the state", what, op_names[op]);
 	if (e == FLOW_OK)
+	{
 		CHECK(flow_state_problem(s) == NULL, "%s: %s left an invalid state: %s", what, op_names[op],
 			  flow_state_problem(s));
+		CHECK(s->last == t, "%s: %s at %lld left last_op at %lld", what, op_names[op], (long long) t,
+			  (long long) s->last);
+	}
 	return e;
 }
 
@@ -1356,7 +1372,8 @@ test_status_table(void)
 		  status_at(&base[K_INSOLVENT], S + 6 * SEC - 1) == FLOW_STREAMING_SOLVENT &&
 		  status_at(&base[K_INSOLVENT], S + 6 * SEC) == FLOW_STREAMING_INSOLVENT, "solvency edge");
 	CHECK(status_at(&base[K_PENDING], S + 100 * SEC - 1) == FLOW_PENDING &&
-		  status_at(&base[K_PENDING], S + 100 * SEC) == FLOW_STREAMING_INSOLVENT, "pending edge");
+		  status_at(&base[K_PENDING], S + 100 * SEC) == FLOW_STREAMING_SOLVENT &&
+		  status_at(&base[K_PENDING], S + 101 * SEC) == FLOW_STREAMING_INSOLVENT, "pending edge");
 
 	/*
 	 * The table of SPEC §1, with valid arguments.  Rows: the operations;
@@ -1519,7 +1536,7 @@ test_error_order(void)
 
 		for (int k = 0; k < 4; k++)
 		{
-			expect(all[k], op, amt(0), S + 20 * SEC - 1, FLOW_ERR_TIME_ORDER, "time first");
+			expect(all[k], op, amt(0), all[k]->last - 1, FLOW_ERR_TIME_ORDER, "time first");
 			expect(all[k], op, amt_err(FLOW_ERR_PRECISION), S, FLOW_ERR_TIME_ORDER, "time first, bad amount");
 			/* an invalid time comes even before that */
 			expect(all[k], op, amt(0), FLOW_TIME_MAX + 1, FLOW_ERR_TIME_RANGE, "time range");
@@ -1677,7 +1694,7 @@ test_depletion(void)
 		{
 			int64_t		t1 = start + (int64_t) rng_below(1000 * (uint64_t) DAY);
 
-			expect(&s, OP_ADJUST, amt(rate + 1), t1, FLOW_OK, "dep random adjust");
+			expect(&s, OP_ADJUST, amt(rate > 1 ? rate - 1 : 2), t1, FLOW_OK, "dep random adjust");
 		}
 		d = flow_depletion_time(&s, &at);
 		b1 = bn_u128(s.balance);
@@ -1748,26 +1765,38 @@ test_extremes(void)
 		{
 			BN			w,
 						got;
-			U256		on = flow_ongoing(&big, FLOW_TIME_MAX),
+			U256		on,
 						wo;
+			u128		wd;
 
 			big = mk(want[i].dec, I127_MAX, FLOW_TIME_MIN, FLOW_TIME_MIN);
 			bn_from_dec(want[i].td, &w);
 			got = td_at(&big, FLOW_TIME_MAX);
-			CHECK(bn_eq(&got, &w), "max rate over the range, dec %d: %s", want[i].dec, u256_str(&on, sb1));
+			{
+				BN			tdb = td_at(&big, FLOW_TIME_MAX);
+
+				bn_to_dec(&tdb, sb1);
+			}
+			CHECK(bn_eq(&got, &w), "max rate over the range, dec %d: %s", want[i].dec, sb1);
 			on = flow_ongoing(&big, FLOW_TIME_MAX);
 			CHECK(strcmp(u256_str(&on, sb1), "1580008207832542102827826778371793586642909016789715894273") == 0,
 				  "flow_ongoing at the extremes: %s", sb1);
 			CHECK(status_at(&big, FLOW_TIME_MAX) == FLOW_STREAMING_INSOLVENT, "max insolvent");
 			expect(&big, OP_DEPOSIT, amt(I127_MAX), FLOW_TIME_MAX, FLOW_OK, "max deposit");
-			expect(&big, OP_WITHDRAW, amt(I127_MAX), FLOW_TIME_MAX, FLOW_OK, "max withdraw");
+			/* withdraw all that is covered: min(2^127 - 1, td) */
+			{
+				BN			bmax = bn_u128(I127_MAX);
+
+				wd = bn_cmp(&w, &bmax) < 0 ? bn_low128(&w) : I127_MAX;
+			}
+			expect(&big, OP_WITHDRAW, amt(wd), FLOW_TIME_MAX, FLOW_OK, "max withdraw");
 			/* withdrawing snapshot: sd = rps*dt - (2^127-1)*unit */
 			{
 				BN			acc,
 							paid,
 							rest,
 							unit = bn_pow10(24 - want[i].dec),
-							bmax = bn_u128(I127_MAX);
+							bmax = bn_u128(wd);
 
 				bn_from_dec("1580008207832542102827826778371793586642909016789715894273", &acc);
 				bn_mul(&paid, &bmax, &unit);
@@ -1777,11 +1806,16 @@ test_extremes(void)
 			}
 			CHECK(flow_void(&big, FLOW_TIME_MAX, &wo) == FLOW_OK, "max void");
 			{
+				/* left: td - wd owed, balance 2^127-1 - wd; written off what exceeds it */
 				BN			wob = bn_from_u256(&wo),
-							bmax = bn_u128(I127_MAX);
+							bwd = bn_u128(wd),
+							bal = bn_u128(I127_MAX - wd),
+							exp = bn_zero();
 
-				bn_sub(&w, &w, &bmax);
-				CHECK(bn_eq(&wob, &w), "max void writes off td - withdrawn");
+				bn_sub(&w, &w, &bwd);
+				if (bn_cmp(&w, &bal) > 0)
+					bn_sub(&exp, &w, &bal);
+				CHECK(bn_eq(&wob, &exp), "max void writes off the uncovered debt: %s", u256_str(&wo, sb1));
 			}
 		}
 		/* the exact snapshot debt in the literal */
@@ -1794,6 +1828,39 @@ test_extremes(void)
 					 "voided=false)") == 0, "max literal: %s", buf);
 		memset(&s, 0, sizeof(s));
 		CHECK(flow_parse_state(buf, &s, detail) && memcmp(&s, &big, sizeof(s)) == 0, "max literal round trip");
+	}
+
+	/*
+	 * The 128-bit fast path of flow_total_debt at its edge: sd just below
+	 * 2^128 (fits 128 bits) and rps below 2^64, so that sd + rps * dt
+	 * overflows 128 bits only in the sum.  dec 18 (unit 10^6); rate 2^127-1
+	 * for 2 us gives sd = 2^128 - 2, then rate 2^64 - 1 until the end.
+	 */
+	{
+		BN			w,
+					tmp,
+					got;
+		U256		want;
+
+		big = mk(18, I127_MAX, FLOW_TIME_MIN, FLOW_TIME_MIN);
+		expect(&big, OP_ADJUST, amt(P2(64) - 1), FLOW_TIME_MIN + 2, FLOW_OK, "edge adjust");
+		want = u256_from_u128(~(u128) 0 - 1);
+		CHECK(u256_eq(&big.sd, &want), "edge sd = 2^128 - 2");
+		for (int k = 0; k < 4; k++)
+		{
+			int64_t		t = k == 0 ? FLOW_TIME_MIN + 3 : k == 1 ? FLOW_TIME_MAX :
+				k == 2 ? FLOW_TIME_MIN + 2 + (INT64_C(1) << 40) : rng_range(FLOW_TIME_MIN + 2, FLOW_TIME_MAX);
+			BN			r = bn_u128(P2(64) - 1),
+						dt = bn_u64((uint64_t) t - (uint64_t) (FLOW_TIME_MIN + 2)),
+						sd = bn_u128(~(u128) 0 - 1);
+
+			bn_mul(&tmp, &r, &dt);
+			bn_add(&tmp, &tmp, &sd);
+			w = bn_div_pow10(&tmp, 6);
+			got = td_at(&big, t);
+			CHECK(bn_eq(&got, &w), "fast-path edge at %lld: td %s, want %s", (long long) t,
+				  bns_unit(&got, sb1), bns_unit(&w, sb2));
+		}
 	}
 
 	/*

@@ -643,9 +643,9 @@ oracle_time(int64_t y, int mo, int d, int h, int mi, int s, int us)
 static inline void
 oracle_format_time(int64_t t, char *buf)
 {
-	int64_t		rel = t - FLOW_TIME_MIN;	/* >= 0 */
-	int64_t		days = rel / ORACLE_USECS_PER_DAY;
-	int64_t		us = rel % ORACLE_USECS_PER_DAY;
+	uint64_t	rel = (uint64_t) t - (uint64_t) FLOW_TIME_MIN;	/* >= 0; may exceed INT64_MAX */
+	int64_t		days = (int64_t) (rel / (uint64_t) ORACLE_USECS_PER_DAY);
+	int64_t		us = (int64_t) (rel % (uint64_t) ORACLE_USECS_PER_DAY);
 	int64_t		lo = 1,
 				hi = 300000,
 				y;
