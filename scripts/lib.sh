@@ -12,7 +12,8 @@ FS_PORT=${FS_PORT:-54329}
 FS_DIR=${FS_DIR:-/tmp/flowstream-pg-$FS_PORT}
 FS_DB=flowstream
 PACKAGES="postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap postgresql-15-cron
-libtap-parser-sourcehandler-pgtap-perl make gcc libipc-run-perl python3"
+libtap-parser-sourcehandler-pgtap-perl make gcc libipc-run-perl python3
+python3-sqlalchemy python3-psycopg2"
 
 export PGHOST=$FS_DIR PGPORT=$FS_PORT PGUSER=postgres
 

@@ -555,6 +555,130 @@ COMMENT ON FUNCTION flowstream.unschedule_sweeper() IS
     'removes the pg_cron job of the sweeper; false when there was none';
 
 --------------------------------------------------------------------------
+-- streams_now: plain columns for SQL and ORMs, writable through the API
+--------------------------------------------------------------------------
+
+CREATE FUNCTION flowstream.set_metadata(id bigint, metadata jsonb) RETURNS void
+    AS 'MODULE_PATHNAME', 'api_set_metadata' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.set_metadata(bigint, jsonb) IS
+    'replaces the free-form metadata of a stream (the sender only; no event: it is not money)';
+
+-- security_invoker: the caller's row-level security applies, not the owner's.
+CREATE VIEW flowstream.streams_now WITH (security_invoker = true) AS
+SELECT s.id, s.sender, s.recipient, s.token,
+       flowstream.rate_per_second(s.state) AS rate_per_second,
+       flowstream.balance(s.state) AS balance,
+       flowstream.snapshot_debt(s.state) AS snapshot_debt,
+       flowstream.snapshot_time(s.state) AS snapshot_time,
+       flowstream.total_debt(s.state, t.now) AS total_debt,
+       flowstream.covered_debt(s.state, t.now) AS covered_debt,
+       flowstream.uncovered_debt(s.state, t.now) AS uncovered_debt,
+       flowstream.withdrawable(s.state, t.now) AS withdrawable,
+       flowstream.refundable(s.state, t.now) AS refundable,
+       flowstream.status(s.state, t.now)::text AS status,
+       flowstream.depletion_time(s.state) AS depletion_time,
+       flowstream.is_voided(s.state) AS voided,
+       s.transferable, s.void_after, s.metadata, s.created_at
+FROM flowstream.streams s CROSS JOIN (SELECT flowstream.now() AS now) t;
+COMMENT ON VIEW flowstream.streams_now IS
+    'every stream at flowstream.now(), in plain columns; INSERT creates, UPDATE of rate_per_second, '
+    'recipient, voided, void_after or metadata calls the API';
+
+-- The view's writes call the API functions, as the caller: the same code,
+-- the same snapshots and events, the same rules of who may do what.
+CREATE FUNCTION flowstream.streams_now_write() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    stream_id bigint;
+    written flowstream.streams_now;
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        RAISE EXCEPTION 'streams are never deleted'
+            USING ERRCODE = '0A000',
+                  HINT = 'Void a stream with flowstream.void(id), or UPDATE it with voided = true.';
+    END IF;
+
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.id IS NOT NULL OR NEW.snapshot_debt IS NOT NULL OR NEW.total_debt IS NOT NULL
+           OR NEW.covered_debt IS NOT NULL OR NEW.uncovered_debt IS NOT NULL
+           OR NEW.withdrawable IS NOT NULL OR NEW.refundable IS NOT NULL OR NEW.status IS NOT NULL
+           OR NEW.depletion_time IS NOT NULL OR NEW.voided OR NEW.created_at IS NOT NULL THEN
+            RAISE EXCEPTION 'only sender, recipient, token, rate_per_second, snapshot_time (the start), '
+                            'balance (a first deposit), transferable, void_after and metadata can be inserted'
+                USING ERRCODE = '0A000',
+                      HINT = 'The other columns are derived; flowstream.create_stream() is the function behind INSERT.';
+        END IF;
+        stream_id := flowstream.create_stream(NEW.sender, NEW.recipient, NEW.token,
+                                       coalesce(NEW.rate_per_second, 0),
+                                       coalesce(NEW.snapshot_time, flowstream.now()),
+                                       coalesce(NEW.balance, 0),
+                                       coalesce(NEW.transferable, true),
+                                       coalesce(NEW.metadata, '{}'));
+        IF NEW.void_after IS NOT NULL THEN
+            PERFORM flowstream.set_void_after(stream_id, NEW.void_after);
+        END IF;
+    ELSE
+        stream_id := OLD.id;
+        IF NEW.id IS DISTINCT FROM OLD.id OR NEW.sender IS DISTINCT FROM OLD.sender
+           OR NEW.token IS DISTINCT FROM OLD.token OR NEW.transferable IS DISTINCT FROM OLD.transferable
+           OR NEW.created_at IS DISTINCT FROM OLD.created_at THEN
+            RAISE EXCEPTION 'id, sender, token, transferable and created_at of a stream never change'
+                USING ERRCODE = '0A000';
+        END IF;
+        IF NEW.balance IS DISTINCT FROM OLD.balance THEN
+            RAISE EXCEPTION 'balance is not updated directly'
+                USING ERRCODE = '0A000',
+                      HINT = 'Call flowstream.deposit(id, amount), flowstream.withdraw(id, amount) or flowstream.refund(id, amount).';
+        END IF;
+        IF NEW.snapshot_debt IS DISTINCT FROM OLD.snapshot_debt OR NEW.snapshot_time IS DISTINCT FROM OLD.snapshot_time
+           OR NEW.total_debt IS DISTINCT FROM OLD.total_debt OR NEW.covered_debt IS DISTINCT FROM OLD.covered_debt
+           OR NEW.uncovered_debt IS DISTINCT FROM OLD.uncovered_debt
+           OR NEW.withdrawable IS DISTINCT FROM OLD.withdrawable OR NEW.refundable IS DISTINCT FROM OLD.refundable
+           OR NEW.status IS DISTINCT FROM OLD.status OR NEW.depletion_time IS DISTINCT FROM OLD.depletion_time THEN
+            RAISE EXCEPTION 'debts, snapshot and status are derived from the stream''s state'
+                USING ERRCODE = '0A000',
+                      HINT = 'Change rate_per_second (0 pauses), recipient (transfers), voided (voids), void_after or metadata, '
+                             'or call flowstream.withdraw(), flowstream.deposit() or flowstream.refund().';
+        END IF;
+        IF OLD.voided AND NOT NEW.voided THEN
+            RAISE EXCEPTION 'stream is voided' USING ERRCODE = 'SF002', DETAIL = 'A voided stream stays voided.';
+        END IF;
+        IF NEW.metadata IS DISTINCT FROM OLD.metadata THEN
+            PERFORM flowstream.set_metadata(stream_id, NEW.metadata);
+        END IF;
+        IF NEW.void_after IS DISTINCT FROM OLD.void_after THEN
+            PERFORM flowstream.set_void_after(stream_id, NEW.void_after);
+        END IF;
+        IF NEW.rate_per_second IS DISTINCT FROM OLD.rate_per_second THEN
+            IF NEW.rate_per_second = 0 THEN
+                PERFORM flowstream.pause(stream_id);
+            ELSIF OLD.status IN ('paused_solvent', 'paused_insolvent') THEN
+                PERFORM flowstream.restart(stream_id, NEW.rate_per_second);
+            ELSE
+                PERFORM flowstream.adjust_rate(stream_id, NEW.rate_per_second);
+            END IF;
+        END IF;
+        IF NEW.recipient IS DISTINCT FROM OLD.recipient THEN
+            PERFORM flowstream.transfer(stream_id, NEW.recipient);
+        END IF;
+        IF NEW.voided AND NOT OLD.voided THEN
+            PERFORM flowstream.void(stream_id);
+        END IF;
+    END IF;
+
+    -- the row as it now is, for RETURNING (an ORM reads the id and the debts back)
+    SELECT * INTO written FROM flowstream.streams_now v WHERE v.id = stream_id;
+    IF FOUND THEN
+        RETURN written;
+    END IF;
+    NEW.id := stream_id;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER streams_now_write INSTEAD OF INSERT OR UPDATE OR DELETE ON flowstream.streams_now
+    FOR EACH ROW EXECUTE FUNCTION flowstream.streams_now_write();
+
+--------------------------------------------------------------------------
 -- the managed layer: who may see and do what
 --------------------------------------------------------------------------
 
@@ -577,6 +701,7 @@ CREATE POLICY events_own ON flowstream.events FOR SELECT
 GRANT USAGE ON SCHEMA flowstream TO PUBLIC;
 GRANT SELECT ON flowstream.tokens, flowstream.streams, flowstream.events TO PUBLIC;
 GRANT SELECT ON flowstream.settings, flowstream.settings_history TO PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON flowstream.streams_now TO PUBLIC;
 GRANT INSERT, UPDATE ON flowstream.tokens TO flowstream_admin;
 REVOKE EXECUTE ON FUNCTION flowstream.void_insolvent(int), flowstream.set_default_void_after(interval),
     flowstream.schedule_sweeper(text), flowstream.unschedule_sweeper() FROM PUBLIC;

@@ -737,3 +737,28 @@ api_set_default_void_after(PG_FUNCTION_ARGS)
 	flow_leave_owner(&c.scope);
 	PG_RETURN_VOID();
 }
+
+/* set_metadata(id, metadata): the sender's free-form data; no operation, no event */
+PG_FUNCTION_INFO_V1(api_set_metadata);
+Datum
+api_set_metadata(PG_FUNCTION_ARGS)
+{
+	Call		c;
+	Oid			types[2] = {INT8OID, JSONBOID};
+	Datum		values[2];
+
+	Begin(&c, fcinfo);
+	Authorize(&c, IsSender(&c), "the sender", "change the metadata of");
+	if (PG_ARGISNULL(1))
+		NullArgument("metadata");
+	values[0] = Int64GetDatum(c.row.id);
+	values[1] = PG_GETARG_DATUM(1);
+	if (SPI_execute_plan(flow_plan(PLAN_METADATA,
+								   "UPDATE flowstream.streams SET metadata = $2 "
+								   "WHERE id OPERATOR(pg_catalog.=) $1",
+								   2, types),
+						 values, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not update stream " INT64_FORMAT, c.row.id);
+	flow_leave_owner(&c.scope);
+	PG_RETURN_VOID();
+}
