@@ -134,4 +134,8 @@ extern void flow_format_time(int64_t t, char *buf);
 extern bool flow_parse_state(const char *str, FlowState *s, char *detail);
 extern void flow_format_state(const FlowState *s, char *buf);
 
+#define FLOW_BINARY_LEN		83
+extern const char *flow_decode_binary(const unsigned char *buf, size_t len, FlowState *s);
+extern void flow_encode_binary(const FlowState *s, unsigned char *out);
+
 #endif							/* FLOWSTREAM_FLOW_H */

@@ -1,6 +1,6 @@
 /*
- * flowtext.c — the text forms of the model: decimals, times and the
- * flowstream.stream literal.
+ * flowtext.c — the external forms of the model: decimals, times, the
+ * flowstream.stream literal and its binary form.
  *
  * The literal is independent of DateStyle, TimeZone and locale, so a dump
  * restores to the same value on any server:
@@ -469,4 +469,66 @@ flow_format_state(const FlowState *s, char *buf)
 			 "snapshot_time=%s,last_op=%s,voided=%s)",
 			 s->decimals, rate, balance, debt, st, last,
 			 s->voided ? "true" : "false");
+}
+
+static uint64_t
+GetBig(const unsigned char *p)
+{
+	uint64_t	v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static void
+PutBig(unsigned char *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (unsigned char) v;
+}
+
+/*
+ * Reads the binary form (FLOW_BINARY_LEN bytes, big-endian: decimals int16,
+ * voided byte, rate 128 bits, balance 128 bits, debt 256 bits, snapshot
+ * time, last operation) into *s; returns why it is not a reachable state,
+ * or NULL.
+ */
+const char *
+flow_decode_binary(const unsigned char *buf, size_t len, FlowState *s)
+{
+	int			decimals;
+
+	if (len != FLOW_BINARY_LEN)
+		return "the value has the wrong length";
+	memset(s, 0, sizeof(*s));
+	decimals = (int16_t) ((buf[0] << 8) | buf[1]);
+	if (buf[2] > 1)
+		return "voided must be 0 or 1";
+	s->decimals = (int16_t) decimals;
+	s->voided = buf[2] == 1;
+	s->rps = ((u128) GetBig(buf + 3) << 64) | GetBig(buf + 11);
+	s->balance = ((u128) GetBig(buf + 19) << 64) | GetBig(buf + 27);
+	for (int i = 0; i < 4; i++)
+		s->sd.w[3 - i] = GetBig(buf + 35 + 8 * i);
+	s->st = (int64_t) GetBig(buf + 67);
+	s->last = (int64_t) GetBig(buf + 75);
+	return flow_state_problem(s);
+}
+
+/* Writes the binary form of s into out (FLOW_BINARY_LEN bytes). */
+void
+flow_encode_binary(const FlowState *s, unsigned char *out)
+{
+	out[0] = (unsigned char) ((uint16_t) s->decimals >> 8);
+	out[1] = (unsigned char) s->decimals;
+	out[2] = s->voided ? 1 : 0;
+	PutBig(out + 3, (uint64_t) (s->rps >> 64));
+	PutBig(out + 11, (uint64_t) s->rps);
+	PutBig(out + 19, (uint64_t) (s->balance >> 64));
+	PutBig(out + 27, (uint64_t) s->balance);
+	for (int i = 0; i < 4; i++)
+		PutBig(out + 35 + 8 * i, s->sd.w[3 - i]);
+	PutBig(out + 67, (uint64_t) s->st);
+	PutBig(out + 75, (uint64_t) s->last);
 }

@@ -45,21 +45,6 @@ stream_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(buf);
 }
 
-static u128
-GetU128(StringInfo buf)
-{
-	uint64		high = (uint64) pq_getmsgint64(buf);
-
-	return ((u128) high << 64) | (uint64) pq_getmsgint64(buf);
-}
-
-static void
-SendU128(StringInfo buf, u128 v)
-{
-	pq_sendint64(buf, (int64) (uint64) (v >> 64));
-	pq_sendint64(buf, (int64) (uint64) v);
-}
-
 /*
  * Binary input: every field is read and the whole state validated, as for
  * text, so a client cannot store a state the model could never reach.
@@ -70,25 +55,10 @@ stream_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	FlowState  *s = NewState();
-	int			voided;
 	const char *problem;
 
-	s->decimals = (int16) pq_getmsgint(buf, 2);
-	voided = pq_getmsgbyte(buf);
-	s->rps = GetU128(buf);
-	s->balance = GetU128(buf);
-	for (int i = 3; i >= 0; i--)
-		s->sd.w[i] = (uint64) pq_getmsgint64(buf);
-	s->st = pq_getmsgint64(buf);
-	s->last = pq_getmsgint64(buf);
-
-	if (voided != 0 && voided != 1)
-		problem = "voided must be 0 or 1";
-	else
-	{
-		s->voided = (voided == 1);
-		problem = flow_state_problem(s);
-	}
+	problem = flow_decode_binary((const unsigned char *) pq_getmsgbytes(buf, FLOW_BINARY_LEN),
+								 FLOW_BINARY_LEN, s);
 	if (problem != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
@@ -102,18 +72,12 @@ PG_FUNCTION_INFO_V1(stream_send);
 Datum
 stream_send(PG_FUNCTION_ARGS)
 {
-	FlowState  *s = PG_GETARG_FLOWSTATE_P(0);
 	StringInfoData buf;
+	unsigned char out[FLOW_BINARY_LEN];
 
+	flow_encode_binary(PG_GETARG_FLOWSTATE_P(0), out);
 	pq_begintypsend(&buf);
-	pq_sendint16(&buf, (uint16) s->decimals);
-	pq_sendbyte(&buf, s->voided ? 1 : 0);
-	SendU128(&buf, s->rps);
-	SendU128(&buf, s->balance);
-	for (int i = 3; i >= 0; i--)
-		pq_sendint64(&buf, (int64) s->sd.w[i]);
-	pq_sendint64(&buf, s->st);
-	pq_sendint64(&buf, s->last);
+	pq_sendbytes(&buf, (const char *) out, FLOW_BINARY_LEN);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
