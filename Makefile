@@ -8,7 +8,7 @@ OBJS = src/wide.o src/flow.o src/flowtext.o \
 DATA = $(wildcard sql/flowstream--*.sql)
 
 REGRESS = type arithmetic transitions examples property
-ISOLATION = sweep_concurrency
+ISOLATION = api_concurrency sweep_concurrency
 
 PG_CONFIG ?= pg_config
 # PostgreSQL's own headers are included as system headers, so that
