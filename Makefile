@@ -4,7 +4,7 @@
 EXTENSION = flowstream
 MODULE_big = flowstream
 OBJS = src/wide.o src/flow.o src/flowtext.o \
-       src/convert.o src/stream_type.o src/stream_funcs.o src/settings.o src/api.o src/history.o src/verify.o src/sweeper.o
+       src/convert.o src/stream_type.o src/stream_funcs.o src/settings.o src/api.o src/history.o src/verify.o src/sweeper.o src/aggregates.o
 DATA = $(wildcard sql/flowstream--*.sql)
 
 REGRESS = type arithmetic transitions examples property

@@ -18,7 +18,7 @@ Prints one TAP line ("ok - ..." / "not ok - ...") per check; exits 1 if any fail
 """
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from sqlalchemy import (BigInteger, Boolean, Column, DateTime, FetchedValue, Interval,
@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, declarative_base
 Base = declarative_base()
 
 
-def derived(*args):
+def filled(*args):
     """A column the database fills: left out of INSERT when not given, read back by RETURNING."""
     return Column(*args, server_default=FetchedValue(), server_onupdate=FetchedValue())
 
@@ -39,28 +39,29 @@ class Stream(Base):
     """One row of flowstream.streams_now: a stream and its debts at flowstream.now()."""
     __tablename__ = "streams_now"
     __table_args__ = {"schema": "flowstream"}
-    __mapper_args__ = {"eager_defaults": True}  # flush() reads the derived columns back (RETURNING)
+    __mapper_args__ = {"eager_defaults": True}  # flush() reads the filled columns back (RETURNING)
 
     id = Column(BigInteger, primary_key=True)  # a view has no primary key: tell the mapper
     sender = Column(Text)                      # fixed at creation
     recipient = Column(Text)                   # UPDATE transfers the stream
     token = Column(Text)                       # fixed at creation
     rate_per_second = Column(Numeric)          # UPDATE adjusts; 0 pauses; > 0 on a paused stream restarts
-    balance = derived(Numeric)                 # INSERT: a first deposit; never UPDATEd (deposit/withdraw/refund)
-    snapshot_time = derived(DateTime(timezone=True))  # INSERT: the start (default flowstream.now())
-    snapshot_debt = derived(Numeric)           # these are read only
-    total_debt = derived(Numeric)
-    covered_debt = derived(Numeric)
-    uncovered_debt = derived(Numeric)
-    withdrawable = derived(Numeric)
-    refundable = derived(Numeric)
-    status = derived(Text)
-    depletion_time = derived(DateTime(timezone=True))
-    created_at = derived(DateTime(timezone=True))
-    voided = derived(Boolean)                  # UPDATE to True voids
-    transferable = derived(Boolean)            # INSERT only (default true)
-    void_after = derived(Interval)             # the sweeper's grace (NULL: never automatically)
-    metadata_ = derived("metadata", JSONB)     # free-form ("metadata" is taken in a declarative class)
+    balance = filled(Numeric)                  # INSERT: a first deposit; UPDATE refused (deposit/withdraw/refund)
+    snapshot_time = filled(DateTime(timezone=True))  # INSERT: the start (default now); then read only
+    snapshot_debt = filled(Numeric)            # read only, as are all down to created_at
+    total_debt = filled(Numeric)
+    covered_debt = filled(Numeric)
+    uncovered_debt = filled(Numeric)
+    withdrawable = filled(Numeric)
+    refundable = filled(Numeric)
+    status = filled(Text)
+    depletion_time = filled(DateTime(timezone=True))
+    created_at = filled(DateTime(timezone=True))
+    voided = filled(Boolean)                   # UPDATE to True voids
+    transferable = filled(Boolean)             # INSERT only (default true)
+    void_after = filled(Interval)              # the sweeper's grace (NULL: never automatically)
+    metadata_ = filled("metadata", JSONB)      # free-form ("metadata" is taken in a declarative class)
+
 
 class Event(Base):
     """flowstream.events: the append-only history, one row per operation (read only)."""
@@ -235,6 +236,12 @@ def story(session):
     check("refund 50: balance 34, refundable 34", (stream.balance, stream.refundable),
           (Decimal("34"), Decimal("34")))
 
+    # Alice gives the sweeper a grace: the stream is voided after 2 days insolvent.
+    stream.void_after = timedelta(days=2)
+    session.flush()
+    session.refresh(stream)
+    check("void_after set through the ORM: 2 days", stream.void_after, timedelta(days=2))
+
     # The history: one event per operation, with the user who acted.
     events = session.execute(select(Event.op, Event.actor, Event.amount, Event.destination, Event.at)
                              .where(Event.stream_id == stream.id).order_by(Event.id)).all()
@@ -248,6 +255,7 @@ def story(session):
         ("withdraw", "user:bob", Decimal("200"), "user:bob", utc(2026, 1, 4, 6)),
         ("withdraw", "user:bob", Decimal("16"), "user:bob", utc(2026, 1, 4, 6)),
         ("refund", "user:alice", Decimal("50"), "user:alice", utc(2026, 1, 4, 6)),
+        ("set_void_after", "user:alice", None, None, utc(2026, 1, 4, 6)),
     ])
 
     session.execute(text("RESET ROLE"))

@@ -217,6 +217,26 @@ CREATE FUNCTION flowstream.due_time(s flowstream.stream, void_after interval) RE
 COMMENT ON FUNCTION flowstream.due_time(flowstream.stream, interval) IS
     'when the sweeper may void the stream: depletion time + grace (a day = 86400 s, a month = 365/12 days); NULL never';
 
+CREATE TYPE flowstream.debt_totals AS (total_debt numeric, covered_debt numeric, uncovered_debt numeric);
+COMMENT ON TYPE flowstream.debt_totals IS 'what debt_sums() returns';
+CREATE FUNCTION flowstream.debt_sums_step(internal, flowstream.stream, timestamptz) RETURNS internal
+    AS 'MODULE_PATHNAME', 'debt_sums_step' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION flowstream.debt_sums_step(internal, flowstream.stream) RETURNS internal
+    AS 'MODULE_PATHNAME', 'debt_sums_step' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION flowstream.debt_sums_final(internal) RETURNS flowstream.debt_totals
+    AS 'MODULE_PATHNAME', 'debt_sums_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE flowstream.debt_sums(flowstream.stream, timestamptz) (
+    SFUNC = flowstream.debt_sums_step, STYPE = internal, FINALFUNC = flowstream.debt_sums_final
+);
+CREATE AGGREGATE flowstream.debt_sums(flowstream.stream) (
+    SFUNC = flowstream.debt_sums_step, STYPE = internal, FINALFUNC = flowstream.debt_sums_final
+);
+COMMENT ON AGGREGATE flowstream.debt_sums(flowstream.stream, timestamptz) IS
+    'total, covered and uncovered debt of many streams at a time, summed exactly in one pass '
+    '(in tokens, with the largest decimals among them)';
+COMMENT ON AGGREGATE flowstream.debt_sums(flowstream.stream) IS
+    'total, covered and uncovered debt of many streams at flowstream.now(), summed exactly in one pass';
+
 --------------------------------------------------------------------------
 -- transitions: each returns the new state, and refuses a time before the last operation
 --------------------------------------------------------------------------

@@ -37,9 +37,9 @@ Stream.init({
   recipient: DataTypes.TEXT,          // saving a new one transfers the stream
   token: DataTypes.TEXT,              // fixed at creation
   rate_per_second: DataTypes.DECIMAL, // saving adjusts; 0 pauses; > 0 on a paused stream restarts
-  balance: DataTypes.DECIMAL,         // create: a first deposit; never saved again (deposit/withdraw/refund)
-  snapshot_time: DataTypes.DATE,      // create: the start (default flowstream.now())
-  snapshot_debt: DataTypes.DECIMAL,   // these are read only
+  balance: DataTypes.DECIMAL,         // create: a first deposit; saving refused (deposit/withdraw/refund)
+  snapshot_time: DataTypes.DATE,      // create: the start (default now); then read only
+  snapshot_debt: DataTypes.DECIMAL,   // read only, as are all down to depletion_time
   total_debt: DataTypes.DECIMAL,
   covered_debt: DataTypes.DECIMAL,
   uncovered_debt: DataTypes.DECIMAL,
@@ -49,7 +49,10 @@ Stream.init({
   depletion_time: DataTypes.DATE,
   voided: DataTypes.BOOLEAN,          // saving true voids
   transferable: DataTypes.BOOLEAN,    // create only (default true)
-  void_after: DataTypes.STRING,       // an interval, e.g. '1 day': the sweeper's grace
+  void_after: {                       // the sweeper's grace, an interval: '2 days'
+    type: DataTypes.STRING,           // (pg reads an interval as an object: give it back as text)
+    get() { const v = this.getDataValue('void_after'); return v && typeof v === 'object' ? v.toPostgres() : v; },
+  },
   metadata: DataTypes.JSONB,
   created_at: DataTypes.DATE,
 }, { sequelize, schema: 'flowstream', tableName: 'streams_now', timestamps: false });
@@ -213,6 +216,11 @@ async function story(t) {
   await stream.reload({ transaction: t });
   check('refund 50: balance 34, refundable 34', [stream.balance, stream.refundable], ['34.000000', '34.000000']);
 
+  // Alice gives the sweeper a grace: the stream is voided after 2 days insolvent.
+  stream.void_after = '2 days';
+  await stream.save({ transaction: t, returning: true });
+  check('void_after set through the ORM: 2 days', stream.void_after, '2 days');
+
   // The history: one event per operation, with the user who acted.
   const events = await Event.findAll({ where: { stream_id: stream.id }, order: [['id', 'ASC']], transaction: t });
   check('the events written', events.map((e) => [e.op, e.actor, e.amount, e.destination, iso(e.at)]), [
@@ -225,6 +233,7 @@ async function story(t) {
     ['withdraw', 'user:bob', '200.000000', 'user:bob', '2026-01-04T06:00:00.000Z'],
     ['withdraw', 'user:bob', '16.000000', 'user:bob', '2026-01-04T06:00:00.000Z'],
     ['refund', 'user:alice', '50.000000', 'user:alice', '2026-01-04T06:00:00.000Z'],
+    ['set_void_after', 'user:alice', null, null, '2026-01-04T06:00:00.000Z'],
   ]);
 
   await sql('RESET ROLE');
@@ -232,14 +241,15 @@ async function story(t) {
 }
 
 async function main() {
-  const t = await sequelize.transaction();
+  let t = null;
   try {
+    t = await sequelize.transaction();
     await story(t);
   } catch (err) { // an unexpected error ends the story: report it as a failure
     failed++;
     console.log(`not ok - the story stopped: ${err.message}\n# ${String(err.stack).replace(/\n/g, '\n# ')}`);
   } finally {
-    await t.rollback(); // nothing of the story stays
+    if (t) await t.rollback(); // nothing of the story stays
     await sequelize.close();
   }
   process.exitCode = failed ? 1 : 0;
