@@ -4,7 +4,7 @@
 EXTENSION = flowstream
 MODULE_big = flowstream
 OBJS = src/wide.o src/flow.o src/flowtext.o \
-       src/convert.o src/stream_type.o src/stream_funcs.o src/settings.o src/api.o src/history.o src/verify.o src/sweeper.o src/aggregates.o
+       src/convert.o src/stream_type.o src/stream_funcs.o src/settings.o src/api.o src/operations.o src/history.o src/verify.o src/sweeper.o src/aggregates.o
 DATA = $(wildcard sql/flowstream--*.sql)
 
 REGRESS = type arithmetic transitions examples property
@@ -17,6 +17,9 @@ PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
 PG_CFLAGS = -Wall -Wextra
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# Every object depends on every header (PGXS tracks no header dependencies).
+$(OBJS): $(wildcard src/*.h)
 
 # The core (no PostgreSQL) alone: its unit and property tests.
 CORE_SRCS = src/wide.c src/flow.c src/flowtext.c

@@ -1,15 +1,16 @@
 /*
- * api.c — the managed API: create_stream, deposit, withdraw, withdraw_max,
- * refund, refund_max, pause, restart, adjust_rate, void and transfer.
+ * api.c — the entry points of the managed API: create_stream, deposit,
+ * withdraw, withdraw_max, refund, refund_max, pause, restart, adjust_rate,
+ * void, transfer, set_void_after, set_metadata and set_default_void_after.
  *
  * A call captures who acts (the calling role, or flowstream.actor for a
  * member of flowstream_app) before anything else, then switches to the
- * owner of the extension's tables, locks its one stream row, applies the
- * core transition and writes the new state with one UPDATE; the trigger on
- * flowstream.streams writes the event in the same transaction (history.c).
- * The functions are SECURITY INVOKER C, so the caller is known for sure;
- * only the table writes run as the owner.  Errors rank as SPEC §5 says:
- * SF001, SF010, status errors, 42501, then the amount errors.
+ * owner of the extension's tables and runs one UPDATE of its stream's row
+ * (one INSERT to create); the trigger there applies the operation to the
+ * locked row and writes its event (operations.c, history.c).  The
+ * functions are SECURITY INVOKER C, so the caller is known for sure; only
+ * the table writes run as the owner.  A stream that does not exist is
+ * SF001 before anything else.
  */
 #include "managed.h"
 
@@ -22,8 +23,6 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
-
-PendingEvent flow_pending_event;
 
 /* The owner of flowstream.streams: the role the API writes as. */
 static Oid
@@ -97,29 +96,6 @@ flow_plan(int slot, const char *sql, int nargs, const Oid *argtypes)
 	return plans[slot];
 }
 
-/* the stream row an API call works on */
-typedef struct StreamRow
-{
-	int64		id;
-	FlowState	state;
-	char	   *sender;
-	char	   *recipient;
-	bool		transferable;
-	Datum		void_after;
-	bool		void_after_null;
-} StreamRow;
-
-/* one API call: who acts, on which row, at what time */
-typedef struct Call
-{
-	OwnerScope	scope;
-	char	   *actor;
-	bool		spoofed;		/* flowstream.actor set by a non-member */
-	StreamRow	row;
-	FlowState	next;
-	int64		t;
-} Call;
-
 static void
 NullArgument(const char *name)
 {
@@ -130,189 +106,93 @@ NullArgument(const char *name)
 
 /* Who acts: decided as the caller, before switching to the owner. */
 static void
-ResolveActor(Call *c)
+ResolveActor(PendingOp *p)
 {
 	Oid			caller = GetUserId();
 
-	c->spoofed = false;
-	c->actor = GetUserNameFromId(caller, false);
+	p->spoofed = false;
+	p->actor = GetUserNameFromId(caller, false);
 	if (flow_actor_setting != NULL && flow_actor_setting[0] != '\0')
 	{
 		Oid			app = get_role_oid("flowstream_app", true);
 
 		if (OidIsValid(app) && has_privs_of_role(caller, app))
-			c->actor = pstrdup(flow_actor_setting);
+			p->actor = pstrdup(flow_actor_setting);
 		else
-			c->spoofed = true;
+			p->spoofed = true;
 	}
 }
 
-/* Locks stream id for this transaction and reads it; SF001 when there is none. */
+/* The start of a call on an existing stream: an operation by the caller, now. */
 static void
-LockStream(int64 id, StreamRow *row)
+Begin(PendingOp *p, FunctionCallInfo fcinfo, FlowOp op, OwnerScope *scope)
 {
-	Oid			types[1] = {INT8OID};
-	Datum		values[1] = {Int64GetDatum(id)};
-	SPIPlanPtr	plan = flow_plan(PLAN_LOCK,
-								 "SELECT state, sender, recipient, transferable, void_after "
-								 "FROM flowstream.streams "
-								 "WHERE id OPERATOR(pg_catalog.=) $1 FOR UPDATE",
-								 1, types);
-	bool		isnull;
-
-	if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read stream " INT64_FORMAT, id);
-	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FLOW_NOT_FOUND),
-				 errmsg("stream " INT64_FORMAT " does not exist", id)));
-	row->id = id;
-	memcpy(&row->state,
-		   DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)),
-		   sizeof(FlowState));
-	row->sender = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-	row->recipient = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
-	row->transferable = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
-												   SPI_tuptable->tupdesc, 4, &isnull));
-	row->void_after = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5,
-									&row->void_after_null);
-}
-
-/* The start of every call on an existing stream (argument 0 is its id). */
-static void
-Begin(Call *c, FunctionCallInfo fcinfo)
-{
+	memset(p, 0, sizeof(*p));
 	if (PG_ARGISNULL(0))
 		NullArgument("stream id");
-	ResolveActor(c);
-	flow_enter_owner(&c->scope);
-	LockStream(PG_GETARG_INT64(0), &c->row);
-	c->t = flow_time_arg(flow_clock_now());
-	c->next = c->row.state;
-}
-
-/* Raises err now if it is a time or status error: those rank before 42501. */
-static void
-StatusFirst(Call *c, FlowError err, const FlowAmount *a, FlowArgKind kind)
-{
-	switch (err)
-	{
-		case FLOW_ERR_TIME_ORDER:
-		case FLOW_ERR_TIME_RANGE:
-		case FLOW_ERR_VOIDED:
-		case FLOW_ERR_PAUSED:
-		case FLOW_ERR_NOT_PAUSED:
-		case FLOW_ERR_PENDING:
-			flow_report(err, &c->row.state, c->t, a, kind);
-		default:
-			break;
-	}
-}
-
-/* 42501 unless the actor may do this; "who" says who may. */
-static void
-Authorize(Call *c, bool allowed, const char *who, const char *what)
-{
-	if (c->spoofed)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to act through flowstream.actor"),
-				 errdetail("Only members of flowstream_app may act for others.")));
-	if (!allowed)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 c->row.id != 0 ?
-				 errmsg("permission denied to %s stream " INT64_FORMAT, what, c->row.id) :
-				 errmsg("permission denied to %s", what),
-				 errdetail("Only %s may do this; \"%s\" is acting.", who, c->actor)));
-}
-
-static bool
-IsSender(Call *c)
-{
-	return strcmp(c->actor, c->row.sender) == 0;
-}
-
-static bool
-IsRecipient(Call *c)
-{
-	return strcmp(c->actor, c->row.recipient) == 0;
+	p->stream_id = PG_GETARG_INT64(0);
+	p->op = op;
+	p->amount_null = true;
+	p->grace_null = true;
+	ResolveActor(p);
+	flow_enter_owner(scope);
+	p->at = flow_time_arg(flow_clock_now());
 }
 
 /*
- * Writes a stream's new fields with one UPDATE; the trigger on
- * flowstream.streams records the event described here.
+ * Applies p to its stream: one UPDATE, whose trigger does the work on the
+ * locked row (operations.c).  SF001 when there is no such stream.
  */
-void
-flow_write_stream(const StreamWrite *w, FlowOp op, const char *actor,
-				  Datum amount, bool amount_null, const char *destination, int64 at)
+static void
+Apply(PendingOp *p)
 {
-	Oid			types[4] = {INT8OID, flow_stream_type_oid(), TEXTOID, INTERVALOID};
-	Datum		values[4];
-	char		nulls[4] = "    ";
-	SPIPlanPtr	plan = flow_plan(PLAN_UPDATE,
-								 "UPDATE flowstream.streams "
-								 "SET state = $2, recipient = $3, void_after = $4 "
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(p->stream_id)};
+	SPIPlanPtr	plan = flow_plan(PLAN_APPLY,
+								 "UPDATE flowstream.streams SET state = state "
 								 "WHERE id OPERATOR(pg_catalog.=) $1",
-								 4, types);
+								 1, types);
 	volatile int rc;
 
-	values[0] = Int64GetDatum(w->id);
-	values[1] = FlowStatePGetDatum(w->state);
-	values[2] = CStringGetTextDatum(w->recipient);
-	values[3] = w->void_after;
-	if (w->void_after_null)
-		nulls[3] = 'n';
-
-	flow_pending_event.active = true;
-	flow_pending_event.stream_id = w->id;
-	flow_pending_event.op = op;
-	flow_pending_event.actor = actor;
-	flow_pending_event.amount = amount;
-	flow_pending_event.amount_null = amount_null;
-	flow_pending_event.destination = destination;
-	flow_pending_event.at = at;
+	flow_pending = *p;
+	flow_pending.active = true;
 	PG_TRY();
 	{
-		rc = SPI_execute_plan(plan, values, nulls, false, 0);
+		rc = SPI_execute_plan(plan, values, NULL, false, 0);
 	}
 	PG_FINALLY();
 	{
-		flow_pending_event.active = false;
+		flow_pending.active = false;
 	}
 	PG_END_TRY();
-	if (rc != SPI_OK_UPDATE || SPI_processed != 1)
-		elog(ERROR, "could not update stream " INT64_FORMAT, w->id);
+	if (rc != SPI_OK_UPDATE)
+		elog(ERROR, "could not update stream " INT64_FORMAT, p->stream_id);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FLOW_NOT_FOUND),
+				 errmsg("stream " INT64_FORMAT " does not exist", p->stream_id)));
+	/* the results the trigger left */
+	p->paid = flow_pending.paid;
+	p->written_off = flow_pending.written_off;
+	p->decimals = flow_pending.decimals;
 }
 
-/* Writes c->next (and a new recipient, for a transfer) with its event. */
+/* Argument n as the operation's amount (tokens, or tokens per second). */
 static void
-Record(Call *c, FlowOp op, Datum amount, bool amount_null,
-	   const char *destination, const char *new_recipient)
+AmountArg(PendingOp *p, FunctionCallInfo fcinfo, int n)
 {
-	StreamWrite w = {c->row.id, &c->next,
-		new_recipient ? new_recipient : c->row.recipient,
-	c->row.void_after, c->row.void_after_null};
-
-	flow_write_stream(&w, op, c->actor, amount, amount_null, destination, c->t);
+	p->amount_null = PG_ARGISNULL(n);
+	if (!p->amount_null)
+		p->amount = PG_GETARG_DATUM(n);
 }
 
-/* A numeric argument in tokens (or tokens per second); NULL is not a number. */
-static FlowAmount
-AmountArg(FunctionCallInfo fcinfo, int n, int scale)
+/* Argument n as a name (destination, new recipient), or NULL. */
+static const char *
+NameArg(FunctionCallInfo fcinfo, int n)
 {
-	FlowAmount	a = {FLOW_ERR_NOT_A_NUMBER, 0};
-
-	if (!PG_ARGISNULL(n))
-		a = numeric_to_amount(PG_GETARG_DATUM(n), scale);
-	return a;
-}
-
-/* An amount in base units as the numeric the event and the caller get. */
-static Datum
-Tokens(u128 units, const FlowState *s)
-{
-	return u128_to_numeric(units, s->decimals);
+	if (PG_NARGS() <= n || PG_ARGISNULL(n))
+		return NULL;
+	return TextDatumGetCString(PG_GETARG_DATUM(n));
 }
 
 /* create_stream(sender, recipient, token, rate, start, deposit, transferable, metadata) → id */
@@ -320,28 +200,32 @@ PG_FUNCTION_INFO_V1(api_create_stream);
 Datum
 api_create_stream(PG_FUNCTION_ARGS)
 {
-	Call		c;
+	PendingOp	p;
+	OwnerScope	scope;
 	Oid			token_types[1] = {TEXTOID};
 	Oid			insert_types[6] = {TEXTOID, TEXTOID, TEXTOID, InvalidOid, BOOLOID, JSONBOID};
 	Datum		values[6];
 	char	   *sender,
 			   *recipient;
+	FlowState	state;
 	FlowAmount	rate,
 				deposit;
 	int			decimals;
-	int64		start;
+	int64		start,
+				id;
 	bool		isnull;
 	SPIPlanPtr	plan;
+	volatile int rc;
 
 	/* no stream yet, so no status errors: first who may act (the sender) */
+	memset(&p, 0, sizeof(p));
 	if (PG_ARGISNULL(0))
 		NullArgument("sender");
 	sender = TextDatumGetCString(PG_GETARG_DATUM(0));
-	ResolveActor(&c);
-	flow_enter_owner(&c.scope);
-	c.row.id = 0;
-	Authorize(&c, strcmp(c.actor, sender) == 0, "the sender",
-			  "create a stream for another sender");
+	ResolveActor(&p);
+	flow_enter_owner(&scope);
+	flow_authorize(&p, 0, strcmp(p.actor, sender) == 0, "the sender",
+				   "create a stream for another sender");
 
 	for (int i = 1; i < 8; i++)
 	{
@@ -353,9 +237,7 @@ api_create_stream(PG_FUNCTION_ARGS)
 	}
 	recipient = TextDatumGetCString(PG_GETARG_DATUM(1));
 	start = flow_time_arg(PG_GETARG_TIMESTAMPTZ(4));
-	c.t = flow_time_arg(flow_clock_now());
-	c.row.sender = sender;
-	c.row.recipient = recipient;
+	p.at = flow_time_arg(flow_clock_now());
 
 	if (sender[0] == '\0' || recipient[0] == '\0')
 		ereport(ERROR,
@@ -375,11 +257,12 @@ api_create_stream(PG_FUNCTION_ARGS)
 				 errhint("Tokens are registered in flowstream.tokens.")));
 	decimals = DatumGetInt16(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 
+	memset(&state, 0, sizeof(state));
 	rate = numeric_to_amount(PG_GETARG_DATUM(3), FLOW_RATE_SCALE);
-	flow_check(flow_create(&c.next, &rate, decimals, start, c.t), NULL, c.t, &rate, FLOW_ARG_RATE);
+	flow_check(flow_create(&state, &rate, decimals, start, p.at), NULL, p.at, &rate, FLOW_ARG_RATE);
 	deposit = numeric_to_amount(PG_GETARG_DATUM(5), decimals);
 	if (deposit.err != FLOW_OK)
-		flow_check(deposit.err, &c.next, c.t, &deposit, FLOW_ARG_AMOUNT);
+		flow_check(deposit.err, &state, p.at, &deposit, FLOW_ARG_AMOUNT);
 
 	insert_types[3] = flow_stream_type_oid();
 	plan = flow_plan(PLAN_INSERT,
@@ -387,110 +270,112 @@ api_create_stream(PG_FUNCTION_ARGS)
 					 "(sender, recipient, token, state, transferable, metadata, void_after) "
 					 "VALUES ($1, $2, $3, $4, $5, $6, "
 					 "(SELECT s.default_void_after FROM flowstream.settings s)) "
-					 "RETURNING id, void_after",
+					 "RETURNING id",
 					 6, insert_types);
 	values[0] = PG_GETARG_DATUM(0);
 	values[1] = PG_GETARG_DATUM(1);
 	values[2] = PG_GETARG_DATUM(2);
-	values[3] = FlowStatePGetDatum(&c.next);
+	values[3] = FlowStatePGetDatum(&state);
 	values[4] = PG_GETARG_DATUM(6);
 	values[5] = PG_GETARG_DATUM(7);
 
-	flow_pending_event.active = true;
-	flow_pending_event.stream_id = 0;
-	flow_pending_event.op = OP_CREATE;
-	flow_pending_event.actor = c.actor;
-	flow_pending_event.amount_null = true;
-	flow_pending_event.destination = recipient;
-	flow_pending_event.at = c.t;
+	flow_pending = p;
+	flow_pending.op = OP_CREATE;
+	flow_pending.stream_id = 0;
+	flow_pending.to = recipient;
+	flow_pending.active = true;
 	PG_TRY();
 	{
-		if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_INSERT_RETURNING ||
-			SPI_processed != 1)
-			elog(ERROR, "could not insert the stream");
+		rc = SPI_execute_plan(plan, values, NULL, false, 0);
 	}
 	PG_FINALLY();
 	{
-		flow_pending_event.active = false;
+		flow_pending.active = false;
 	}
 	PG_END_TRY();
-	c.row.id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	c.row.void_after = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2,
-									 &c.row.void_after_null);
+	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+		elog(ERROR, "could not insert the stream");
+	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 
 	/* an initial balance is a deposit of its own, with its event */
 	if (deposit.units > 0)
 	{
-		c.row.state = c.next;
-		flow_check(flow_deposit(&c.next, &deposit, c.t), &c.row.state, c.t, &deposit, FLOW_ARG_AMOUNT);
-		Record(&c, OP_DEPOSIT, Tokens(deposit.units, &c.next), false, NULL, NULL);
+		p.stream_id = id;
+		p.op = OP_DEPOSIT;
+		p.amount = PG_GETARG_DATUM(5);
+		p.amount_null = false;
+		p.grace_null = true;
+		Apply(&p);
 	}
-	flow_leave_owner(&c.scope);
-	PG_RETURN_INT64(c.row.id);
+	flow_leave_owner(&scope);
+	PG_RETURN_INT64(id);
 }
 
-/* deposit(id, amount): anyone may top up a stream */
+/* The operations without a result: deposit(id, amount), pause(id), ... */
+static Datum
+Simple(FunctionCallInfo fcinfo, FlowOp op)
+{
+	PendingOp	p;
+	OwnerScope	scope;
+
+	Begin(&p, fcinfo, op, &scope);
+	if (op == OP_DEPOSIT || op == OP_REFUND || op == OP_RESTART || op == OP_ADJUST_RATE)
+		AmountArg(&p, fcinfo, 1);
+	Apply(&p);
+	flow_leave_owner(&scope);
+	PG_RETURN_VOID();
+}
+
 PG_FUNCTION_INFO_V1(api_deposit);
 Datum
 api_deposit(PG_FUNCTION_ARGS)
 {
-	Call		c;
-	FlowAmount	a;
-	FlowError	err;
-
-	Begin(&c, fcinfo);
-	a = AmountArg(fcinfo, 1, c.row.state.decimals);
-	err = flow_deposit(&c.next, &a, c.t);
-	StatusFirst(&c, err, &a, FLOW_ARG_AMOUNT);
-	Authorize(&c, true, "anyone", "deposit into");
-	flow_check(err, &c.row.state, c.t, &a, FLOW_ARG_AMOUNT);
-	Record(&c, OP_DEPOSIT, Tokens(a.units, &c.next), false, NULL, NULL);
-	flow_leave_owner(&c.scope);
-	PG_RETURN_VOID();
+	return Simple(fcinfo, OP_DEPOSIT);
 }
 
-/*
- * The withdrawals: anyone may pay the recipient; only the recipient may send
- * the money elsewhere.  withdraw_max passes no amount (argument 1 is "to").
- */
+PG_FUNCTION_INFO_V1(api_refund);
+Datum
+api_refund(PG_FUNCTION_ARGS)
+{
+	return Simple(fcinfo, OP_REFUND);
+}
+
+PG_FUNCTION_INFO_V1(api_pause);
+Datum
+api_pause(PG_FUNCTION_ARGS)
+{
+	return Simple(fcinfo, OP_PAUSE);
+}
+
+PG_FUNCTION_INFO_V1(api_restart);
+Datum
+api_restart(PG_FUNCTION_ARGS)
+{
+	return Simple(fcinfo, OP_RESTART);
+}
+
+PG_FUNCTION_INFO_V1(api_adjust_rate);
+Datum
+api_adjust_rate(PG_FUNCTION_ARGS)
+{
+	return Simple(fcinfo, OP_ADJUST_RATE);
+}
+
+/* withdraw(id, amount, "to") and withdraw_max(id, "to") → the amount paid */
 static Datum
 Withdraw(FunctionCallInfo fcinfo, bool max)
 {
-	Call		c;
-	FlowAmount	a = {FLOW_OK, 0};
-	FlowError	err;
-	int			to_arg = max ? 1 : 2;
-	char	   *to;
-	Datum		paid;
+	PendingOp	p;
+	OwnerScope	scope;
 
-	Begin(&c, fcinfo);
-	to = PG_NARGS() > to_arg && !PG_ARGISNULL(to_arg)
-		? TextDatumGetCString(PG_GETARG_DATUM(to_arg)) : c.row.recipient;
-	if (max)
-		err = flow_covered_debt(&c.row.state, c.t, &a.units);
-	else
-	{
-		a = AmountArg(fcinfo, 1, c.row.state.decimals);
-		err = FLOW_OK;
-	}
-	if (err == FLOW_OK)
-		err = flow_withdraw(&c.next, &a, c.t);
-	StatusFirst(&c, err, &a, FLOW_ARG_AMOUNT);
-	Authorize(&c, strcmp(to, c.row.recipient) == 0 || IsRecipient(&c),
-			  "the recipient", "withdraw to another destination from");
-	if (to[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("destination must not be empty")));
-	if (max && a.units == 0 && err == FLOW_ERR_NOT_POSITIVE)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("nothing to withdraw from stream " INT64_FORMAT, c.row.id)));
-	flow_check(err, &c.row.state, c.t, &a, FLOW_ARG_AMOUNT);
-	Record(&c, OP_WITHDRAW, Tokens(a.units, &c.next), false, to, NULL);
-	flow_leave_owner(&c.scope);
-	paid = Tokens(a.units, &c.next);
-	return paid;
+	Begin(&p, fcinfo, OP_WITHDRAW, &scope);
+	p.max = max;
+	if (!max)
+		AmountArg(&p, fcinfo, 1);
+	p.to = NameArg(fcinfo, max ? 1 : 2);
+	Apply(&p);
+	flow_leave_owner(&scope);
+	return u128_to_numeric(p.paid, p.decimals);
 }
 
 PG_FUNCTION_INFO_V1(api_withdraw);
@@ -507,193 +392,82 @@ api_withdraw_max(PG_FUNCTION_ARGS)
 	return Withdraw(fcinfo, true);
 }
 
-/* refund(id, amount) and refund_max(id): the sender takes back what is not owed */
-static Datum
-Refund(FunctionCallInfo fcinfo, bool max)
-{
-	Call		c;
-	FlowAmount	a = {FLOW_OK, 0};
-	FlowError	err;
-
-	Begin(&c, fcinfo);
-	if (max)
-		err = flow_refundable(&c.row.state, c.t, &a.units);
-	else
-	{
-		a = AmountArg(fcinfo, 1, c.row.state.decimals);
-		err = FLOW_OK;
-	}
-	if (err == FLOW_OK)
-		err = flow_refund(&c.next, &a, c.t);
-	StatusFirst(&c, err, &a, FLOW_ARG_AMOUNT);
-	Authorize(&c, IsSender(&c), "the sender", "refund from");
-	if (max && a.units == 0 && err == FLOW_ERR_NOT_POSITIVE)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("nothing to refund from stream " INT64_FORMAT, c.row.id)));
-	flow_check(err, &c.row.state, c.t, &a, FLOW_ARG_AMOUNT);
-	Record(&c, OP_REFUND, Tokens(a.units, &c.next), false, c.row.sender, NULL);
-	flow_leave_owner(&c.scope);
-	return Tokens(a.units, &c.next);
-}
-
-PG_FUNCTION_INFO_V1(api_refund);
-Datum
-api_refund(PG_FUNCTION_ARGS)
-{
-	(void) Refund(fcinfo, false);
-	PG_RETURN_VOID();
-}
-
+/* refund_max(id) → the amount refunded */
 PG_FUNCTION_INFO_V1(api_refund_max);
 Datum
 api_refund_max(PG_FUNCTION_ARGS)
 {
-	return Refund(fcinfo, true);
+	PendingOp	p;
+	OwnerScope	scope;
+
+	Begin(&p, fcinfo, OP_REFUND, &scope);
+	p.max = true;
+	Apply(&p);
+	flow_leave_owner(&scope);
+	return u128_to_numeric(p.paid, p.decimals);
 }
 
-/* pause(id): the sender stops the rate; debt so far stays owed */
-PG_FUNCTION_INFO_V1(api_pause);
-Datum
-api_pause(PG_FUNCTION_ARGS)
-{
-	Call		c;
-	FlowError	err;
-
-	Begin(&c, fcinfo);
-	err = flow_pause(&c.next, c.t);
-	StatusFirst(&c, err, NULL, FLOW_ARG_AMOUNT);
-	Authorize(&c, IsSender(&c), "the sender", "pause");
-	flow_check(err, &c.row.state, c.t, NULL, FLOW_ARG_AMOUNT);
-	Record(&c, OP_PAUSE, (Datum) 0, true, NULL, NULL);
-	flow_leave_owner(&c.scope);
-	PG_RETURN_VOID();
-}
-
-/* restart(id, rate) and adjust_rate(id, rate), both the sender's */
-static void
-RateChange(FunctionCallInfo fcinfo, FlowOp op)
-{
-	Call		c;
-	FlowAmount	r;
-	FlowError	err;
-
-	Begin(&c, fcinfo);
-	r = AmountArg(fcinfo, 1, FLOW_RATE_SCALE);
-	err = op == OP_RESTART ? flow_restart(&c.next, &r, c.t) : flow_adjust_rate(&c.next, &r, c.t);
-	StatusFirst(&c, err, &r, FLOW_ARG_RATE);
-	Authorize(&c, IsSender(&c), "the sender",
-			  op == OP_RESTART ? "restart" : "change the rate of");
-	flow_check(err, &c.row.state, c.t, &r, FLOW_ARG_RATE);
-	Record(&c, op, rate_to_numeric(r.units), false, NULL, NULL);
-	flow_leave_owner(&c.scope);
-}
-
-PG_FUNCTION_INFO_V1(api_restart);
-Datum
-api_restart(PG_FUNCTION_ARGS)
-{
-	RateChange(fcinfo, OP_RESTART);
-	PG_RETURN_VOID();
-}
-
-PG_FUNCTION_INFO_V1(api_adjust_rate);
-Datum
-api_adjust_rate(PG_FUNCTION_ARGS)
-{
-	RateChange(fcinfo, OP_ADJUST_RATE);
-	PG_RETURN_VOID();
-}
-
-/* void(id) → the written-off debt: the sender or the recipient ends the stream */
+/* void(id) → the written-off debt */
 PG_FUNCTION_INFO_V1(api_void);
 Datum
 api_void(PG_FUNCTION_ARGS)
 {
-	Call		c;
-	FlowError	err;
-	U256		written_off;
-	Datum		amount;
+	PendingOp	p;
+	OwnerScope	scope;
 
-	Begin(&c, fcinfo);
-	err = flow_void(&c.next, c.t, &written_off);
-	StatusFirst(&c, err, NULL, FLOW_ARG_AMOUNT);
-	Authorize(&c, IsSender(&c) || IsRecipient(&c), "the sender or the recipient", "void");
-	flow_check(err, &c.row.state, c.t, NULL, FLOW_ARG_AMOUNT);
-	Record(&c, OP_VOID, units_to_numeric(&written_off, c.next.decimals, c.next.decimals),
-		   false, NULL, NULL);
-	flow_leave_owner(&c.scope);
-	amount = units_to_numeric(&written_off, c.next.decimals, c.next.decimals);
-	return amount;
+	Begin(&p, fcinfo, OP_VOID, &scope);
+	Apply(&p);
+	flow_leave_owner(&scope);
+	return units_to_numeric(&p.written_off, p.decimals, p.decimals);
 }
 
-/* transfer(id, new_recipient): the recipient hands the stream on, if it is transferable */
+/* transfer(id, new_recipient) */
 PG_FUNCTION_INFO_V1(api_transfer);
 Datum
 api_transfer(PG_FUNCTION_ARGS)
 {
-	Call		c;
-	char	   *to;
+	PendingOp	p;
+	OwnerScope	scope;
 
-	Begin(&c, fcinfo);
-	if (c.t < c.row.state.last)
-		flow_report(FLOW_ERR_TIME_ORDER, &c.row.state, c.t, NULL, FLOW_ARG_AMOUNT);
-	if (!c.row.transferable)
-		ereport(ERROR,
-				(errcode(ERRCODE_FLOW_NOT_TRANSFERABLE),
-				 errmsg("stream " INT64_FORMAT " is not transferable", c.row.id)));
-	Authorize(&c, IsRecipient(&c), "the recipient", "transfer");
-	if (PG_ARGISNULL(1))
-		NullArgument("new recipient");
-	to = TextDatumGetCString(PG_GETARG_DATUM(1));
-	if (to[0] == '\0' || strcmp(to, c.row.recipient) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("new recipient must be another, non-empty name")));
-	Record(&c, OP_TRANSFER, (Datum) 0, true, to, to);
-	flow_leave_owner(&c.scope);
+	Begin(&p, fcinfo, OP_TRANSFER, &scope);
+	p.to = NameArg(fcinfo, 1);
+	Apply(&p);
+	flow_leave_owner(&scope);
 	PG_RETURN_VOID();
 }
 
-/* A grace argument: NULL (never) or an interval that is not negative. */
-static void
-CheckGrace(FunctionCallInfo fcinfo, int n)
-{
-	if (!PG_ARGISNULL(n) &&
-		DatumGetBool(DirectFunctionCall2(interval_lt, PG_GETARG_DATUM(n),
-										 DirectFunctionCall3(interval_in, CStringGetDatum("0"),
-															 ObjectIdGetDatum(InvalidOid),
-															 Int32GetDatum(-1)))))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("void_after must not be negative")));
-}
-
-/*
- * set_void_after(id, grace): how long the stream may stay insolvent before
- * the sweeper voids it; NULL never.  The sender's policy.
- */
+/* set_void_after(id, grace): the sender's policy for the sweeper; NULL never */
 PG_FUNCTION_INFO_V1(api_set_void_after);
 Datum
 api_set_void_after(PG_FUNCTION_ARGS)
 {
-	Call		c;
-	StreamWrite w;
+	PendingOp	p;
+	OwnerScope	scope;
 
-	Begin(&c, fcinfo);
-	if (c.t < c.row.state.last)
-		flow_report(FLOW_ERR_TIME_ORDER, &c.row.state, c.t, NULL, FLOW_ARG_AMOUNT);
-	if (c.row.state.voided)
-		flow_report(FLOW_ERR_VOIDED, &c.row.state, c.t, NULL, FLOW_ARG_AMOUNT);
-	Authorize(&c, IsSender(&c), "the sender", "set the grace of");
-	CheckGrace(fcinfo, 1);
-	w.id = c.row.id;
-	w.state = &c.row.state;
-	w.recipient = c.row.recipient;
-	w.void_after = PG_GETARG_DATUM(1);
-	w.void_after_null = PG_ARGISNULL(1);
-	flow_write_stream(&w, OP_SET_VOID_AFTER, c.actor, (Datum) 0, true, NULL, c.t);
-	flow_leave_owner(&c.scope);
+	Begin(&p, fcinfo, OP_SET_VOID_AFTER, &scope);
+	p.grace_null = PG_ARGISNULL(1);
+	if (!p.grace_null)
+		p.grace = PG_GETARG_DATUM(1);
+	Apply(&p);
+	flow_leave_owner(&scope);
+	PG_RETURN_VOID();
+}
+
+/* set_metadata(id, metadata): the sender's free-form data; no operation, no event */
+PG_FUNCTION_INFO_V1(api_set_metadata);
+Datum
+api_set_metadata(PG_FUNCTION_ARGS)
+{
+	PendingOp	p;
+	OwnerScope	scope;
+
+	Begin(&p, fcinfo, OP_COUNT, &scope);
+	p.set_metadata = true;
+	if (PG_ARGISNULL(1))
+		NullArgument("metadata");
+	p.metadata = PG_GETARG_DATUM(1);
+	Apply(&p);
+	flow_leave_owner(&scope);
 	PG_RETURN_VOID();
 }
 
@@ -705,26 +479,26 @@ PG_FUNCTION_INFO_V1(api_set_default_void_after);
 Datum
 api_set_default_void_after(PG_FUNCTION_ARGS)
 {
-	Call		c;
+	PendingOp	p;
+	OwnerScope	scope;
 	Oid			admin = get_role_oid("flowstream_admin", true);
 	bool		allowed;
 	Oid			types[3] = {INTERVALOID, TEXTOID, TIMESTAMPTZOID};
 	Datum		values[3];
 	char		nulls[3] = "   ";
 
-	ResolveActor(&c);
+	memset(&p, 0, sizeof(p));
+	ResolveActor(&p);
 	allowed = OidIsValid(admin) && has_privs_of_role(GetUserId(), admin);
-	flow_enter_owner(&c.scope);
-	allowed = allowed || has_privs_of_role(c.scope.save_user, GetUserId());
-	c.row.id = 0;
-	c.t = flow_time_arg(flow_clock_now());
-	Authorize(&c, allowed, "the owner or flowstream_admin", "change the default grace");
-	CheckGrace(fcinfo, 0);
+	flow_enter_owner(&scope);
+	allowed = allowed || has_privs_of_role(scope.save_user, GetUserId());
+	flow_authorize(&p, 0, allowed, "the owner or flowstream_admin", "change the default grace");
+	flow_check_grace(PG_GETARG_DATUM(0), PG_ARGISNULL(0));
 	values[0] = PG_GETARG_DATUM(0);
 	if (PG_ARGISNULL(0))
 		nulls[0] = 'n';
-	values[1] = CStringGetTextDatum(c.actor);
-	values[2] = TimestampTzGetDatum(c.t);
+	values[1] = CStringGetTextDatum(p.actor);
+	values[2] = TimestampTzGetDatum(flow_time_arg(flow_clock_now()));
 	if (SPI_execute_plan(flow_plan(PLAN_DEFAULT_GRACE,
 								   "WITH s AS (INSERT INTO flowstream.settings (default_void_after) "
 								   "VALUES ($1) ON CONFLICT (singleton) DO UPDATE "
@@ -734,31 +508,32 @@ api_set_default_void_after(PG_FUNCTION_ARGS)
 								   3, types),
 						 values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not change the default grace");
-	flow_leave_owner(&c.scope);
+	flow_leave_owner(&scope);
 	PG_RETURN_VOID();
 }
 
-/* set_metadata(id, metadata): the sender's free-form data; no operation, no event */
-PG_FUNCTION_INFO_V1(api_set_metadata);
-Datum
-api_set_metadata(PG_FUNCTION_ARGS)
+/*
+ * Voids stream id for the sweeper, which acts as itself; the row is
+ * already locked.  Returns false when the void is refused (a clock before
+ * its last operation).
+ */
+bool
+flow_sweep_void(int64 id, int64 t, const FlowState *state)
 {
-	Call		c;
-	Oid			types[2] = {INT8OID, JSONBOID};
-	Datum		values[2];
+	PendingOp	p;
+	FlowState	probe = *state;
+	U256		written_off;
 
-	Begin(&c, fcinfo);
-	Authorize(&c, IsSender(&c), "the sender", "change the metadata of");
-	if (PG_ARGISNULL(1))
-		NullArgument("metadata");
-	values[0] = Int64GetDatum(c.row.id);
-	values[1] = PG_GETARG_DATUM(1);
-	if (SPI_execute_plan(flow_plan(PLAN_METADATA,
-								   "UPDATE flowstream.streams SET metadata = $2 "
-								   "WHERE id OPERATOR(pg_catalog.=) $1",
-								   2, types),
-						 values, NULL, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not update stream " INT64_FORMAT, c.row.id);
-	flow_leave_owner(&c.scope);
-	PG_RETURN_VOID();
+	if (flow_void(&probe, t, &written_off) != FLOW_OK)
+		return false;
+	memset(&p, 0, sizeof(p));
+	p.stream_id = id;
+	p.op = OP_VOID;
+	p.actor = "flowstream_sweeper";
+	p.by_sweeper = true;
+	p.at = t;
+	p.amount_null = true;
+	p.grace_null = true;
+	Apply(&p);
+	return true;
 }

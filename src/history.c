@@ -181,8 +181,8 @@ flow_same_grace(Datum a, bool a_null, Datum b, bool b_null)
 }
 
 /* Inserts one event and returns its id. */
-static int64
-WriteEvent(int64 stream_id, FlowOp op, const char *actor, Datum amount,
+int64
+flow_write_event(int64 stream_id, FlowOp op, const char *actor, Datum amount,
 		   bool amount_null, const char *destination, int64 at, const FlowState *state,
 		   Datum void_after, bool void_after_null)
 {
@@ -236,8 +236,8 @@ WriteEvent(int64 stream_id, FlowOp op, const char *actor, Datum amount,
 }
 
 /* The column number of name in rel; it must exist. */
-static int
-Column(Relation rel, const char *name)
+int
+flow_column(Relation rel, const char *name)
 {
 	int			attnum = SPI_fnumber(RelationGetDescr(rel), name);
 
@@ -246,26 +246,26 @@ Column(Relation rel, const char *name)
 	return attnum;
 }
 
-static Datum
-Get(HeapTuple tuple, Relation rel, const char *name, bool *isnull)
+Datum
+flow_get(HeapTuple tuple, Relation rel, const char *name, bool *isnull)
 {
-	return heap_getattr(tuple, Column(rel, name), RelationGetDescr(rel), isnull);
+	return heap_getattr(tuple, flow_column(rel, name), RelationGetDescr(rel), isnull);
 }
 
 static int64
 GetInt64(HeapTuple tuple, Relation rel, const char *name)
 {
 	bool		isnull;
-	Datum		d = Get(tuple, rel, name, &isnull);
+	Datum		d = flow_get(tuple, rel, name, &isnull);
 
 	return isnull ? 0 : DatumGetInt64(d);
 }
 
-static FlowState *
-GetState(HeapTuple tuple, Relation rel)
+FlowState *
+flow_get_state(HeapTuple tuple, Relation rel)
 {
 	bool		isnull;
-	Datum		d = Get(tuple, rel, "state", &isnull);
+	Datum		d = flow_get(tuple, rel, "state", &isnull);
 
 	if (isnull)
 		ereport(ERROR,
@@ -278,7 +278,7 @@ GetState(HeapTuple tuple, Relation rel)
 static bool
 Changed(HeapTuple old, HeapTuple new, Relation rel, const char *name)
 {
-	int			attnum = Column(rel, name);
+	int			attnum = flow_column(rel, name);
 	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
 	bool		null1,
 				null2;
@@ -290,16 +290,43 @@ Changed(HeapTuple old, HeapTuple new, Relation rel, const char *name)
 	return !datum_image_eq(v1, v2, att->attbyval, att->attlen);
 }
 
-/* The row with last_event set to event_id. */
+/*
+ * The row to write: with last_event (and, creating, first_event) set to
+ * event_id (unless 0) and due_at
+ * to the due time of its state and grace, the column the sweeper's index
+ * is on.  A stored column rather than an expression index, so that an
+ * update of a stream with no grace (due_at stays NULL) changes no indexed
+ * column and can be a HOT update.
+ */
 static Datum
-WithLastEvent(HeapTuple tuple, Relation rel, int64 event_id)
+Finish(HeapTuple tuple, Relation rel, int64 event_id, bool creating)
 {
-	int			attnum = Column(rel, "last_event");
-	Datum		value = Int64GetDatum(event_id);
-	bool		isnull = false;
+	int			cols[3];
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+	int			n = 0;
+	bool		grace_null;
+	Datum		grace = flow_get(tuple, rel, "void_after", &grace_null);
+	int64		due;
 
+	cols[n] = flow_column(rel, "due_at");
+	if (!grace_null && flow_due_time(flow_get_state(tuple, rel), DatumGetIntervalP(grace), &due))
+		values[n] = TimestampTzGetDatum(due);
+	else
+		nulls[n] = true;
+	n++;
+	if (event_id != 0)
+	{
+		cols[n] = flow_column(rel, "last_event");
+		values[n++] = Int64GetDatum(event_id);
+	}
+	if (creating)
+	{
+		cols[n] = flow_column(rel, "first_event");
+		values[n++] = Int64GetDatum(event_id);
+	}
 	return PointerGetDatum(heap_modify_tuple_by_cols(tuple, RelationGetDescr(rel),
-													 1, &attnum, &value, &isnull));
+													 n, cols, values, nulls));
 }
 
 static void
@@ -467,17 +494,14 @@ streams_guard(PG_FUNCTION_ARGS)
 
 		new = trig->tg_trigtuple;
 		id = GetInt64(new, rel, "id");
-		state = GetState(new, rel);
-		grace = Get(new, rel, "void_after", &grace_null);
-		if (flow_pending_event.active && flow_pending_event.op == OP_CREATE &&
-			flow_pending_event.stream_id == 0)
+		state = flow_get_state(new, rel);
+		grace = flow_get(new, rel, "void_after", &grace_null);
+		if (flow_pending.active && flow_pending.op == OP_CREATE && flow_pending.stream_id == 0)
 		{
-			PendingEvent ev = flow_pending_event;
-
-			flow_pending_event.active = false;
-			event_id = WriteEvent(id, OP_CREATE, ev.actor, (Datum) 0, true, ev.destination, ev.at, state,
-								  grace, grace_null);
-			return WithLastEvent(new, rel, event_id);
+			flow_pending.active = false;
+			event_id = flow_write_event(id, OP_CREATE, flow_pending.actor, (Datum) 0, true,
+										flow_pending.to, flow_pending.at, state, grace, grace_null);
+			return Finish(new, rel, event_id, true);
 		}
 
 		/* a restore: the history came first, and the row must be where it ends */
@@ -490,16 +514,22 @@ streams_guard(PG_FUNCTION_ARGS)
 					 errmsg("streams are created with flowstream.create_stream()"),
 					 errdetail("A row may be inserted directly only to restore a stream whose history, "
 							   "ending in its state, void_after and last_event, is already in flowstream.events.")));
-		return PointerGetDatum(new);
+		return Finish(new, rel, 0, false);
 	}
 
 	/* UPDATE */
 	old = trig->tg_trigtuple;
 	new = trig->tg_newtuple;
 	id = GetInt64(old, rel, "id");
+	/* an API call: its operation is applied here, on the locked row */
+	if (flow_pending.active && flow_pending.stream_id == id)
+	{
+		flow_pending.active = false;
+		return Finish(flow_apply_pending(rel, old, new), rel, 0, false);
+	}
 	{
 		static const char *const fixed[] = {"id", "sender", "token", "transferable",
-		"created_at", "last_event"};
+		"created_at", "first_event", "last_event"};
 
 		for (int i = 0; i < (int) lengthof(fixed); i++)
 		{
@@ -508,7 +538,7 @@ streams_guard(PG_FUNCTION_ARGS)
 		}
 	}
 	{
-		FlowState  *before = GetState(old, rel);
+		FlowState  *before = flow_get_state(old, rel);
 		bool		state_changed,
 					recipient_changed,
 					grace_changed,
@@ -521,32 +551,19 @@ streams_guard(PG_FUNCTION_ARGS)
 		const char *actor;
 		int64		at;
 
-		state = GetState(new, rel);
+		state = flow_get_state(new, rel);
 		state_changed = flow_state_cmp(before, state) != 0;
 		recipient_changed = Changed(old, new, rel, "recipient");
-		grace = Get(new, rel, "void_after", &grace_null);
+		grace = flow_get(new, rel, "void_after", &grace_null);
 		{
 			bool		old_null;
-			Datum		old_grace = Get(old, rel, "void_after", &old_null);
+			Datum		old_grace = flow_get(old, rel, "void_after", &old_null);
 
 			grace_changed = !flow_same_grace(old_grace, old_null, grace, grace_null);
 		}
 		if (!state_changed && !recipient_changed && !grace_changed)
-			return PointerGetDatum(new);	/* metadata: no operation */
+			return Finish(new, rel, 0, false);	/* metadata: no operation */
 
-		if (flow_pending_event.active && flow_pending_event.stream_id == id)
-		{
-			PendingEvent ev = flow_pending_event;
-
-			flow_pending_event.active = false;
-			op = ev.op;
-			actor = ev.actor;
-			amount = ev.amount;
-			amount_null = ev.amount_null;
-			destination = ev.destination;
-			at = ev.at;
-		}
-		else
 		{
 			/* a direct UPDATE: it must be one legal operation */
 			actor = GetUserNameFromId(GetUserId(), false);
@@ -560,6 +577,7 @@ streams_guard(PG_FUNCTION_ARGS)
 					flow_report(FLOW_ERR_TIME_ORDER, before, at, NULL, FLOW_ARG_AMOUNT);
 				if (before->voided)
 					flow_report(FLOW_ERR_VOIDED, before, at, NULL, FLOW_ARG_AMOUNT);
+				flow_check_grace(grace, grace_null);
 			}
 			else if (recipient_changed)
 			{
@@ -569,11 +587,15 @@ streams_guard(PG_FUNCTION_ARGS)
 				at = flow_time_arg(flow_clock_now());
 				if (at < before->last)
 					flow_report(FLOW_ERR_TIME_ORDER, before, at, NULL, FLOW_ARG_AMOUNT);
-				if (!DatumGetBool(Get(old, rel, "transferable", &isnull)))
+				if (!DatumGetBool(flow_get(old, rel, "transferable", &isnull)))
 					ereport(ERROR,
 							(errcode(ERRCODE_FLOW_NOT_TRANSFERABLE),
 							 errmsg("stream " INT64_FORMAT " is not transferable", id)));
-				destination = TextDatumGetCString(Get(new, rel, "recipient", &isnull));
+				destination = TextDatumGetCString(flow_get(new, rel, "recipient", &isnull));
+				if (destination[0] == '\0')
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("new recipient must be another, non-empty name")));
 			}
 			else
 			{
@@ -591,13 +613,13 @@ streams_guard(PG_FUNCTION_ARGS)
 											   "the new state's last_op must be %s.", when));
 				}
 				if (op == OP_WITHDRAW || op == OP_REFUND)
-					destination = TextDatumGetCString(Get(old, rel, op == OP_WITHDRAW ? "recipient" : "sender",
+					destination = TextDatumGetCString(flow_get(old, rel, op == OP_WITHDRAW ? "recipient" : "sender",
 														  &isnull));
 			}
 		}
-		event_id = WriteEvent(id, op, actor, amount, amount_null, destination, at, state,
+		event_id = flow_write_event(id, op, actor, amount, amount_null, destination, at, state,
 							  grace, grace_null);
-		return WithLastEvent(new, rel, event_id);
+		return Finish(new, rel, event_id, false);
 	}
 }
 
@@ -657,9 +679,9 @@ events_guard(PG_FUNCTION_ARGS)
 					 errmsg("events are written by flowstream's API"),
 					 errdetail("Only a restore inserts events directly, before the row of their stream.")));
 	}
-	op = flow_op_from_label(DatumGetCString(DirectFunctionCall1(enum_out, Get(new, rel, "op", &isnull))));
-	amount = Get(new, rel, "amount", &amount_null);
-	at = DatumGetTimestampTz(Get(new, rel, "at", &isnull));
+	op = flow_op_from_label(DatumGetCString(DirectFunctionCall1(enum_out, flow_get(new, rel, "op", &isnull))));
+	amount = flow_get(new, rel, "amount", &amount_null);
+	at = DatumGetTimestampTz(flow_get(new, rel, "at", &isnull));
 	prev_id = LastEvent(stream_id, GetInt64(new, rel, "id"), &prev, &prev_at,
 						(Datum) 0, true, NULL);
 	{
@@ -672,7 +694,7 @@ events_guard(PG_FUNCTION_ARGS)
 			prev_at = seen->at;
 		}
 	}
-	problem = flow_replay(prev_id ? &prev : NULL, op, amount, amount_null, at, GetState(new, rel));
+	problem = flow_replay(prev_id ? &prev : NULL, op, amount, amount_null, at, flow_get_state(new, rel));
 	if (problem == NULL && prev_id != 0 && at < prev_at)
 		problem = "it is earlier than the event before it";
 	if (problem != NULL)
@@ -685,7 +707,7 @@ events_guard(PG_FUNCTION_ARGS)
 
 		seen->event_id = GetInt64(new, rel, "id");
 		seen->at = at;
-		seen->state = *GetState(new, rel);
+		seen->state = *flow_get_state(new, rel);
 	}
 	return PointerGetDatum(new);
 }

@@ -4,9 +4,10 @@
  * A stream's due time is its depletion time (the first microsecond with
  * uncovered debt) plus its grace, void_after, counting a day as 86400 s and
  * a month as 365/12 days, as flowstream.rate() does.  Unlike
- * timestamptz + interval, that is immutable, so it is indexed, and
- * void_insolvent() finds the due streams through the index: a run costs
- * what it voids, not what the table holds.  It works in bounded batches,
+ * timestamptz + interval, that is immutable.  The streams trigger keeps
+ * it in the column due_at, which is indexed, and void_insolvent() finds
+ * the due streams through that index: a run costs what it voids, not what
+ * the table holds.  It works in bounded batches,
  * skips rows that users hold locked, runs once at a time and does nothing
  * on a replica.
  */
@@ -18,12 +19,11 @@
 #include "utils/fmgrprotos.h"
 
 #define SWEEPER_LOCK_KEY	INT64CONST(7453010373645692276)	/* "flowstre" */
-#define SWEEPER_ACTOR		"flowstream_sweeper"
 #define USECS_PER_MONTH		(INT64CONST(2628000) * USECS_PER_SEC)
 
 /* The due time of s with grace: false when it never falls due. */
-static bool
-DueTime(const FlowState *s, const Interval *grace, int64 *due)
+bool
+flow_due_time(const FlowState *s, const Interval *grace, int64 *due)
 {
 	int64		depletion;
 	__int128	at;
@@ -53,7 +53,7 @@ stream_due_time(PG_FUNCTION_ARGS)
 {
 	int64		due;
 
-	if (!DueTime(PG_GETARG_FLOWSTATE_P(0), PG_GETARG_INTERVAL_P(1), &due))
+	if (!flow_due_time(PG_GETARG_FLOWSTATE_P(0), PG_GETARG_INTERVAL_P(1), &due))
 		PG_RETURN_NULL();
 	PG_RETURN_TIMESTAMPTZ(due);
 }
@@ -94,11 +94,9 @@ sweeper_void_insolvent(PG_FUNCTION_ARGS)
 	values[0] = TimestampTzGetDatum(t);
 	values[1] = Int32GetDatum(max_streams);
 	if (SPI_execute_plan(flow_plan(PLAN_DUE,
-								   "SELECT id, state, recipient, void_after FROM flowstream.streams "
-								   "WHERE void_after IS NOT NULL "
-								   "AND flowstream.due_time(state, void_after) OPERATOR(pg_catalog.<=) $1 "
-								   "ORDER BY flowstream.due_time(state, void_after) "
-								   "LIMIT $2 FOR UPDATE SKIP LOCKED",
+								   "SELECT id, state FROM flowstream.streams "
+								   "WHERE due_at OPERATOR(pg_catalog.<=) $1 "
+								   "ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED",
 								   2, types),
 						 values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not find the due streams");
@@ -108,23 +106,12 @@ sweeper_void_insolvent(PG_FUNCTION_ARGS)
 	{
 		HeapTuple	tuple = due->vals[i];
 		bool		isnull;
-		FlowState	next;
-		U256		written_off;
-		StreamWrite w;
+		FlowState	state;
 
-		memcpy(&next, DatumGetPointer(SPI_getbinval(tuple, due->tupdesc, 2, &isnull)),
+		memcpy(&state, DatumGetPointer(SPI_getbinval(tuple, due->tupdesc, 2, &isnull)),
 			   sizeof(FlowState));
-		/* a clock set before its last operation cannot void it yet */
-		if (flow_void(&next, t, &written_off) != FLOW_OK)
-			continue;
-		w.id = DatumGetInt64(SPI_getbinval(tuple, due->tupdesc, 1, &isnull));
-		w.state = &next;
-		w.recipient = SPI_getvalue(tuple, due->tupdesc, 3);
-		w.void_after = SPI_getbinval(tuple, due->tupdesc, 4, &w.void_after_null);
-		flow_write_stream(&w, OP_VOID, SWEEPER_ACTOR,
-						  units_to_numeric(&written_off, next.decimals, next.decimals),
-						  false, NULL, t);
-		voided++;
+		if (flow_sweep_void(DatumGetInt64(SPI_getbinval(tuple, due->tupdesc, 1, &isnull)), t, &state))
+			voided++;
 	}
 	flow_leave_owner(&scope);
 	PG_RETURN_INT32(voided);

@@ -34,6 +34,7 @@ typedef struct StreamCheck
 	Datum		grace;			/* void_after after the last event */
 	bool		grace_null;
 	char	   *recipient;		/* from the create event and the transfers */
+	int64		first_event;
 } StreamCheck;
 
 typedef struct Report
@@ -124,7 +125,8 @@ FinishStream(Report *r, StreamCheck *c, int64 now)
 	int			dec = s->decimals;
 
 	plan = flow_plan(PLAN_VERIFY_ROW,
-					 "SELECT state, last_event, token, void_after, recipient FROM flowstream.streams "
+					 "SELECT state, last_event, token, void_after, recipient, due_at, first_event "
+					 "FROM flowstream.streams "
 					 "WHERE id OPERATOR(pg_catalog.=) $1", 1, types);
 	if (SPI_execute_plan(plan, values, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read stream " INT64_FORMAT, c->stream_id);
@@ -138,15 +140,28 @@ FinishStream(Report *r, StreamCheck *c, int64 now)
 	last_event = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 	token = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
 	{
-		bool		grace_null;
-		Datum		grace = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &grace_null);
-
-		char	   *recipient = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5);
+		HeapTuple	tuple = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		grace_null,
+					due_null,
+					due_ok;
+		Datum		grace = SPI_getbinval(tuple, desc, 4, &grace_null);
+		char	   *recipient = SPI_getvalue(tuple, desc, 5);
+		Datum		due_at = SPI_getbinval(tuple, desc, 6, &due_null);
+		int64		due;
 
 		if (!flow_same_grace(grace, grace_null, c->grace, c->grace_null))
 			Problem(r, c->stream_id, token, "void_after is not the grace after the last event");
 		if (c->recipient == NULL || strcmp(recipient, c->recipient) != 0)
 			Problem(r, c->stream_id, token, "the recipient is not the one its history names");
+		if (!grace_null && flow_due_time(&row, DatumGetIntervalP(grace), &due))
+			due_ok = !due_null && DatumGetTimestampTz(due_at) == due;
+		else
+			due_ok = due_null;
+		if (!due_ok)
+			Problem(r, c->stream_id, token, "due_at is not the due time of its state and grace");
+		if (DatumGetInt64(SPI_getbinval(tuple, desc, 7, &isnull)) != c->first_event)
+			Problem(r, c->stream_id, token, "first_event is not the stream's first event");
 	}
 	SPI_freetuptable(SPI_tuptable);
 
@@ -236,6 +251,8 @@ CheckEvent(Report *r, StreamCheck *c, int64 event_id, FlowOp op, Datum amount,
 
 		u256_add(sum, sum, &units);
 	}
+	if (!c->have_prev)
+		c->first_event = event_id;
 	c->prev = *after;
 	c->prev_at = at;
 	c->have_prev = true;

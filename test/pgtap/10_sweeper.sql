@@ -3,7 +3,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS flowstream;
-SELECT plan(47);
+SELECT plan(48);
 
 CREATE ROLE sw_alice;
 CREATE ROLE sw_bob;
@@ -62,6 +62,8 @@ SELECT is((SELECT flowstream.depletion_time(state) FROM flowstream.streams WHERE
           '2026-01-01 00:16:40.001+00'::timestamptz, 'the depletion time is 1000.001 s after the start');
 SELECT is((SELECT flowstream.due_time(state, void_after) FROM flowstream.streams WHERE id = :s1),
           '2026-01-01 01:16:40.001+00'::timestamptz, 'the due time adds the grace');
+SELECT is((SELECT due_at FROM flowstream.streams WHERE id = :s1),
+          '2026-01-01 01:16:40.001+00'::timestamptz, 'the trigger keeps it in due_at');
 SELECT is(flowstream.due_time((SELECT state FROM flowstream.streams WHERE id = :s1), '1 mon'),
           '2026-01-31 10:16:40.001+00'::timestamptz, 'a month of grace is 365/12 days');
 
@@ -99,7 +101,7 @@ SELECT is((SELECT flowstream.status(state) FROM flowstream.streams WHERE id = :s
 SELECT is((SELECT flowstream.due_time(state, void_after) FROM flowstream.streams WHERE id = :s4), NULL,
           'but never due: its debt does not grow');
 -- balance 1000 tokens: the first uncovered unit at 1000.000001 s, due 10 s later
-SELECT is((SELECT flowstream.due_time(state, void_after) FROM flowstream.streams WHERE id = :s3),
+SELECT is((SELECT due_at FROM flowstream.streams WHERE id = :s3),
           '2026-01-02 00:16:50.000001+00'::timestamptz, 'a deposit of 1000 moves the due time to 1000.000001 s + 10 s');
 SELECT is(flowstream.void_insolvent(), 0, 'at 00:01 nothing is due: s1 is voided, s2 has 2 days of grace');
 
@@ -147,8 +149,8 @@ END
 $$;
 SELECT matches(pg_temp.plan_of($$
     SELECT id FROM flowstream.streams
-    WHERE void_after IS NOT NULL AND flowstream.due_time(state, void_after) <= '2026-02-01 00:00:00+00'
-    ORDER BY flowstream.due_time(state, void_after) LIMIT 1000 FOR UPDATE SKIP LOCKED$$),
+    WHERE due_at <= '2026-02-01 00:00:00+00'
+    ORDER BY due_at LIMIT 1000 FOR UPDATE SKIP LOCKED$$),
     'Index Scan (using|on) streams_due_idx',
     'the sweeper''s query finds the due streams through the due-time index');
 SET LOCAL flowstream.clock = '2026-02-01 00:00:00+00';
