@@ -34,6 +34,17 @@ SELECT id, flowstream.total_debt(state), flowstream.covered_debt(state),
 FROM flowstream.streams ORDER BY id;
 SET ROLE acme; SELECT flowstream.void(1) AS written_off;
 
+\echo '--- the sweeper: bo''s grant may stay insolvent 1 day; pg_cron runs void_insolvent() every minute'
+RESET ROLE;
+SET ROLE acme; SELECT flowstream.restart(2, flowstream.rate(0.5, '7 days')), flowstream.set_void_after(2, '1 day');
+RESET ROLE;
+CREATE EXTENSION pg_cron;
+SELECT flowstream.schedule_sweeper() AS job;
+SELECT jobname, schedule, command FROM cron.job;
+SET flowstream.clock = '2026-04-01 00:00:00+00';
+SELECT id, flowstream.status(state), flowstream.depletion_time(state), due_at FROM flowstream.streams WHERE id = 2;
+SELECT flowstream.void_insolvent() AS voided_now;   -- what the job does each minute, here at the test clock
+
 \echo '--- the history of stream 1, and verify() (no rows: every invariant holds)'
 RESET ROLE;
 SELECT id, op, actor, amount, destination, at FROM flowstream.events WHERE stream_id = 1 ORDER BY id;
