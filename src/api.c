@@ -155,6 +155,7 @@ Apply(PendingOp *p)
 	volatile int rc;
 
 	flow_pending = *p;
+	flow_pending.applied = false;
 	flow_pending.active = true;
 	PG_TRY();
 	{
@@ -171,6 +172,8 @@ Apply(PendingOp *p)
 		ereport(ERROR,
 				(errcode(ERRCODE_FLOW_NOT_FOUND),
 				 errmsg("stream " INT64_FORMAT " does not exist", p->stream_id)));
+	if (!flow_pending.applied)
+		elog(ERROR, "the trigger streams_guard on flowstream.streams did not run; is it disabled?");
 	/* the results the trigger left */
 	p->paid = flow_pending.paid;
 	p->written_off = flow_pending.written_off;

@@ -57,6 +57,7 @@ typedef struct PendingOp
 	bool		grace_null;
 	Datum		metadata;		/* set_metadata */
 	/* the results */
+	bool		applied;		/* the trigger did apply it */
 	u128		paid;			/* withdrawn or refunded, base units */
 	U256		written_off;	/* by a void, base units */
 	int			decimals;

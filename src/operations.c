@@ -118,6 +118,7 @@ flow_apply_pending(Relation rel, HeapTuple old, HeapTuple new)
 
 	*next = before;
 	p->decimals = before.decimals;
+	p->applied = true;
 
 	if (p->set_metadata)
 	{
