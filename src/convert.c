@@ -23,6 +23,21 @@ numeric_to_amount(Datum num, int scale)
 }
 
 /*
+ * A non-negative numeric with at most scale fractional digits as an exact
+ * integer in units of 10^-scale, of any size up to 256 bits; false when it
+ * is not one.
+ */
+bool
+numeric_to_units(Datum num, int scale, U256 *units)
+{
+	char	   *text = DatumGetCString(DirectFunctionCall1(numeric_out, num));
+	bool		ok = flow_parse_decimal(text, strlen(text), scale, units) == FLOW_OK;
+
+	pfree(text);
+	return ok;
+}
+
+/*
  * v / 10^scale as a numeric, showing at least min_frac fractional digits
  * and no trailing zeros beyond them.
  */

@@ -317,6 +317,21 @@ Snapshot(FlowState *s, int64_t t)
 	return FLOW_OK;
 }
 
+/*
+ * An operation that changes no money (a transfer, a new grace) still takes
+ * its place in time: it may not precede the last operation, and no later
+ * one may precede it.
+ */
+FlowError
+flow_touch(FlowState *s, int64_t t)
+{
+	FlowError	err = CheckTime(s, t);
+
+	if (err == FLOW_OK)
+		s->last = t;
+	return err;
+}
+
 FlowError
 flow_deposit(FlowState *s, const FlowAmount *a, int64_t t)
 {

@@ -112,6 +112,7 @@ extern FlowDepletion flow_depletion_time(const FlowState *s, int64_t *at);
 extern U256 flow_ongoing(const FlowState *s, int64_t t);
 
 /* transitions at time t: on error *s is unchanged */
+extern FlowError flow_touch(FlowState *s, int64_t t);
 extern FlowError flow_deposit(FlowState *s, const FlowAmount *a, int64_t t);
 extern FlowError flow_withdraw(FlowState *s, const FlowAmount *a, int64_t t);
 extern FlowError flow_refund(FlowState *s, const FlowAmount *a, int64_t t);

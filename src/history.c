@@ -147,17 +147,17 @@ flow_replay(const FlowState *prev, FlowOp op, Datum amount, bool amount_null,
 			err = flow_void(&s, at, &written_off);
 			if (err == FLOW_OK && !amount_null)
 			{
-				a = numeric_to_amount(amount, s.decimals);
-				if (a.err != FLOW_OK || !u256_fits_u128(&written_off) ||
-					a.units != u256_low128(&written_off))
+				U256		recorded;
+
+				if (!numeric_to_units(amount, s.decimals, &recorded) ||
+					u256_cmp(&recorded, &written_off) != 0)
 					return "the written-off amount of a void event is not the uncovered debt";
 			}
 			break;
 		case OP_TRANSFER:
 		case OP_SET_VOID_AFTER:
-			/* the state stays as it is, and time does not go back */
-			if (at < prev->last)
-				err = FLOW_ERR_TIME_ORDER;
+			/* no money moves, but the operation takes its place in time */
+			err = flow_touch(&s, at);
 			break;
 		case OP_CREATE:
 		case OP_COUNT:
@@ -550,6 +550,7 @@ streams_guard(PG_FUNCTION_ARGS)
 		const char *destination = NULL;
 		const char *actor;
 		int64		at;
+		FlowState	touched;
 
 		state = flow_get_state(new, rel);
 		state_changed = flow_state_cmp(before, state) != 0;
@@ -573,8 +574,8 @@ streams_guard(PG_FUNCTION_ARGS)
 			{
 				op = OP_SET_VOID_AFTER;
 				at = flow_time_arg(flow_clock_now());
-				if (at < before->last)
-					flow_report(FLOW_ERR_TIME_ORDER, before, at, NULL, FLOW_ARG_AMOUNT);
+				touched = *before;
+				flow_check(flow_touch(&touched, at), before, at, NULL, FLOW_ARG_AMOUNT);
 				if (before->voided)
 					flow_report(FLOW_ERR_VOIDED, before, at, NULL, FLOW_ARG_AMOUNT);
 				flow_check_grace(grace, grace_null);
@@ -585,8 +586,8 @@ streams_guard(PG_FUNCTION_ARGS)
 
 				op = OP_TRANSFER;
 				at = flow_time_arg(flow_clock_now());
-				if (at < before->last)
-					flow_report(FLOW_ERR_TIME_ORDER, before, at, NULL, FLOW_ARG_AMOUNT);
+				touched = *before;
+				flow_check(flow_touch(&touched, at), before, at, NULL, FLOW_ARG_AMOUNT);
 				if (!DatumGetBool(flow_get(old, rel, "transferable", &isnull)))
 					ereport(ERROR,
 							(errcode(ERRCODE_FLOW_NOT_TRANSFERABLE),
@@ -617,8 +618,18 @@ streams_guard(PG_FUNCTION_ARGS)
 														  &isnull));
 			}
 		}
+		if (op == OP_TRANSFER || op == OP_SET_VOID_AFTER)
+		{
+			/* no money moved, but the state records when the operation was */
+			int			col = flow_column(rel, "state");
+			Datum		value = FlowStatePGetDatum(&touched);
+			bool		isnull = false;
+
+			new = heap_modify_tuple_by_cols(new, RelationGetDescr(rel), 1, &col, &value, &isnull);
+			state = &touched;
+		}
 		event_id = flow_write_event(id, op, actor, amount, amount_null, destination, at, state,
-							  grace, grace_null);
+									grace, grace_null);
 		return Finish(new, rel, event_id, false);
 	}
 }

@@ -200,8 +200,7 @@ flow_apply_pending(Relation rel, HeapTuple old, HeapTuple new)
 			break;
 
 		case OP_TRANSFER:
-			if (t < before.last)
-				flow_report(FLOW_ERR_TIME_ORDER, &before, t, NULL, kind);
+			flow_check(flow_touch(next, t), &before, t, NULL, kind);
 			if (!DatumGetBool(flow_get(old, rel, "transferable", &isnull)))
 				ereport(ERROR,
 						(errcode(ERRCODE_FLOW_NOT_TRANSFERABLE),
@@ -219,8 +218,7 @@ flow_apply_pending(Relation rel, HeapTuple old, HeapTuple new)
 			break;
 
 		case OP_SET_VOID_AFTER:
-			if (t < before.last)
-				flow_report(FLOW_ERR_TIME_ORDER, &before, t, NULL, kind);
+			flow_check(flow_touch(next, t), &before, t, NULL, kind);
 			if (before.voided)
 				flow_report(FLOW_ERR_VOIDED, &before, t, NULL, kind);
 			flow_authorize(p, id, is_sender, "the sender", "set the grace of");

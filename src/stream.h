@@ -38,6 +38,7 @@ typedef enum FlowArgKind
 
 /* convert.c */
 extern FlowAmount numeric_to_amount(Datum num, int scale);
+extern bool numeric_to_units(Datum num, int scale, U256 *units);
 extern Datum units_to_numeric(const U256 *v, int scale, int min_frac);
 extern Datum u128_to_numeric(u128 v, int scale);
 extern Datum rate_to_numeric(u128 rps);

@@ -22,6 +22,11 @@ SELECT flowstream.create_stream('postgres', 'dave', 'JPY', 2, start_time => '202
 SET flowstream.clock = '2026-01-02 00:00:00+00';
 SELECT flowstream.withdraw(1, 5), flowstream.pause(2), flowstream.deposit(4, 1000000), flowstream.void(3);
 SELECT flowstream.restart(2, 0.002), flowstream.adjust_rate(5, 3);
+-- a transfer, a grace, and a void that writes off more than 2^127 - 1 base units
+SELECT flowstream.create_stream('postgres', 'postgres', 'WEI', 1000000000000000000, deposit => 1);
+SELECT flowstream.create_stream('postgres', 'postgres', 'USDC', 1, deposit => 5);
+SET flowstream.clock = '2026-01-03 00:00:00+00';
+SELECT flowstream.set_void_after(6, '1 day'), flowstream.void(6), flowstream.transfer(7, 'zed');
 SQL
 
 views="SET flowstream.clock = '2026-03-01 00:00:00+00';
@@ -47,7 +52,7 @@ fi
 	|| echo "not ok 4 - verify() is clean after the restore"
 next_src=$(q "$src" "SET flowstream.clock = '2026-03-01 00:00:00+00'; SELECT flowstream.create_stream('postgres', 'x', 'USDC', 1)")
 next_dst=$(q "$dst" "SET flowstream.clock = '2026-03-01 00:00:00+00'; SELECT flowstream.create_stream('postgres', 'x', 'USDC', 1)")
-[ "$next_src" = "$next_dst" ] && [ "$next_dst" = 6 ] \
+[ "$next_src" = "$next_dst" ] && [ "$next_dst" = 8 ] \
 	&& echo "ok 5 - stream ids go on where they stopped" \
 	|| echo "not ok 5 - stream ids go on where they stopped ($next_src vs $next_dst)"
 # a restored row that does not end its history is refused

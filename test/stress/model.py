@@ -1,0 +1,526 @@
+"""
+model.py -- an independent model of flowstream's SPEC §1, §4 and §5, for the
+differential stress test (driver.py).
+
+It shares no code with the C: it is written from SPEC.md alone, in pure
+Python with exact rationals (fractions.Fraction) for every amount, so that
+"kept exact" means what it says.  Units:
+
+  * amounts, debts, rates in *tokens* (Fraction); balances and amounts the
+    API moves are also kept as integers in base units (10^-decimals tokens);
+  * times are integers: microseconds since 1970-01-01 00:00:00 UTC.
+
+The model answers, for each operation of the managed API, either the
+SQLSTATE the API must raise (ranked as SPEC §5 says) or the value it must
+return, and it exposes the views of a stream (debts, status, depletion time)
+at any time, for comparison with flowstream.streams_now.
+"""
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+MAX_UNITS = 2 ** 127 - 1            # balances, amounts and rates (in 10^-18 tokens/s)
+US = 10 ** 6                        # microseconds per second
+RATE_SCALE = 18                     # fractional digits of a rate
+
+
+def days_from_civil(y, m, d):
+    """Days since 1970-01-01 of a proleptic Gregorian date."""
+    y -= m <= 2
+    era = (y if y >= 0 else y - 399) // 400
+    yoe = y - era * 400
+    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def civil_from_days(z):
+    z += 719468
+    era = (z if z >= 0 else z - 146096) // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    y = yoe + era * 400
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + (3 if mp < 10 else -9)
+    return y + (m <= 2), m, d
+
+
+# timestamptz ends before 294277-01-01 00:00:00 UTC: the last microsecond it holds
+TIME_MAX = days_from_civil(294277, 1, 1) * 86400 * US - 1
+
+
+# and the first time a stream may use: 0001-01-01 00:00:00 UTC (SPEC §2: times are
+# finite; the C refuses earlier ones, and the driver never uses them)
+TIME_MIN = days_from_civil(1, 1, 1) * 86400 * US
+
+
+def format_time(us):
+    """A time in microseconds as a timestamptz literal in UTC."""
+    days, rest = divmod(us, 86400 * US)
+    y, m, d = civil_from_days(days)
+    secs, micro = divmod(rest, US)
+    hh, rem = divmod(secs, 3600)
+    mm, ss = divmod(rem, 60)
+    return "%04d-%02d-%02d %02d:%02d:%02d.%06d+00" % (y, m, d, hh, mm, ss, micro)
+
+
+def read_time(text):
+    """a timestamptz as PostgreSQL prints it with DateStyle ISO and TimeZone UTC"""
+    if text is None or text in ("infinity", "-infinity"):
+        return text
+    date, clock = text.split(" ")
+    assert clock.endswith("+00"), text
+    y, mo, d = date.rsplit("-", 2)
+    hms = clock[:-3]
+    frac = 0
+    if "." in hms:
+        hms, f = hms.split(".")
+        frac = int(f.ljust(6, "0"))
+    hh, mi, ss = (int(x) for x in hms.split(":"))
+    return parse_time(int(y), int(mo), int(d), hh, mi, ss, frac)
+
+
+def parse_time(y, mo=1, d=1, hh=0, mi=0, ss=0, us=0):
+    return ((days_from_civil(y, mo, d) * 86400 + hh * 3600 + mi * 60 + ss) * US) + us
+
+
+def format_units(units, decimals):
+    """base units as a numeric with exactly `decimals` fractional digits"""
+    sign = "-" if units < 0 else ""
+    units = abs(units)
+    if decimals == 0:
+        return sign + str(units)
+    q, r = divmod(units, 10 ** decimals)
+    return "%s%d.%0*d" % (sign, q, decimals, r)
+
+
+def format_fraction(x, digits):
+    """an exact decimal of x (whose denominator divides 10^digits), no trailing zeros"""
+    n = x * 10 ** digits
+    assert n.denominator == 1, x
+    s = format_units(int(n), digits)
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return s
+
+
+class Err(Exception):
+    """An operation refused with a SQLSTATE."""
+
+    def __init__(self, sqlstate, why):
+        super().__init__(sqlstate, why)
+        self.sqlstate = sqlstate
+        self.why = why
+
+
+def parse_amount(literal, scale, what="amount"):
+    """
+    A numeric argument (None is SQL NULL) in units of 10^-scale: the SPEC
+    allows at most `scale` fractional digits (trailing zeros are fine), and
+    no more than 2^127 - 1 units.  Zero and negative values are returned as
+    such: whether they are allowed is the operation's business.
+    """
+    if literal is None:
+        raise Err("22023", "%s is null" % what)
+    try:
+        d = Decimal(literal)
+    except InvalidOperation:
+        raise Err("22023", "%s is not a number" % what)
+    if not d.is_finite():
+        raise Err("22023", "%s is not finite" % what)
+    x = Fraction(d) * 10 ** scale
+    if x.denominator != 1:
+        raise Err("22023", "%s has more than %d fractional digits" % (what, scale))
+    units = int(x)
+    if units <= 0:
+        raise Err("22023", "%s must be positive" % what)
+    if units > MAX_UNITS:
+        raise Err("22003", "%s is out of range" % what)
+    return units
+
+
+class Stream:
+    """One stream of the managed layer, as SPEC §1 describes its state."""
+
+    def __init__(self, key, sender, recipient, decimals, rps, st, created, transferable,
+                 void_after):
+        self.key = key
+        self.sender = sender
+        self.recipient = recipient
+        self.decimals = decimals
+        self.rps = rps                  # tokens per second (Fraction)
+        self.balance = 0                # base units
+        self.sd = Fraction(0)           # snapshot debt in tokens, exact
+        self.st = st                    # snapshot time (the start while pending)
+        self.last = created             # the last operation that changed the state
+        self.last_event = created       # the last operation of any kind (transfers too)
+        self.voided = False
+        self.transferable = transferable
+        self.void_after = void_after    # seconds (Fraction) or None
+        self.events = 1                 # the create event
+
+    # ---- views at time t (SPEC §1) ----
+    def unit(self):
+        """one base unit in tokens"""
+        return Fraction(1, 10 ** self.decimals)
+
+    def ongoing(self, t):
+        if t > self.st:
+            return self.rps * (t - self.st) / US
+        return Fraction(0)
+
+    def total_debt(self, t):
+        """in base units: the only rounding point, floor"""
+        x = (self.sd + self.ongoing(t)) * 10 ** self.decimals
+        return x.numerator // x.denominator
+
+    def covered(self, t):
+        return min(self.balance, self.total_debt(t))
+
+    def uncovered(self, t):
+        return max(self.total_debt(t) - self.balance, 0)
+
+    def refundable(self, t):
+        return self.balance - self.covered(t)
+
+    def status(self, t):
+        if self.st > t:
+            return "pending"
+        if self.voided:
+            return "voided"
+        insolvent = self.uncovered(t) > 0
+        if self.rps == 0:
+            return "paused_insolvent" if insolvent else "paused_solvent"
+        return "streaming_insolvent" if insolvent else "streaming_solvent"
+
+    def depletion_time(self):
+        """None (rate 0), 'infinity' or microseconds"""
+        if self.rps == 0:
+            return None
+        target = Fraction(self.balance + 1, 10 ** self.decimals)   # tokens
+        need = target - self.sd
+        if need <= 0:
+            return self.st
+        x = need * US / self.rps                                    # microseconds
+        delta = -((-x.numerator) // x.denominator)                  # ceil
+        if self.st + delta > TIME_MAX:
+            return "infinity"
+        return self.st + delta
+
+    def view(self, t):
+        """what flowstream.streams_now shows at t"""
+        return {
+            "rate_per_second": self.rps,
+            "balance": Fraction(self.balance, 10 ** self.decimals),
+            "snapshot_debt": self.sd,
+            "snapshot_time": self.st,
+            "total_debt": Fraction(self.total_debt(t), 10 ** self.decimals),
+            "covered_debt": Fraction(self.covered(t), 10 ** self.decimals),
+            "uncovered_debt": Fraction(self.uncovered(t), 10 ** self.decimals),
+            "withdrawable": Fraction(self.covered(t), 10 ** self.decimals),
+            "refundable": Fraction(self.refundable(t), 10 ** self.decimals),
+            "status": self.status(t),
+            "depletion_time": self.depletion_time(),
+            "voided": self.voided,
+            "recipient": self.recipient,
+            "transferable": self.transferable,
+            "void_after": self.void_after,
+            "events": self.events,
+        }
+
+    # ---- transitions (they assume every check passed) ----
+    def snapshot(self, t):
+        self.sd += self.ongoing(t)
+        if self.st < t:
+            self.st = t
+
+
+class Result:
+    """What an operation must give: sqlstate None and a value, or a sqlstate."""
+
+    def __init__(self, sqlstate=None, value=None, why=None, event=None):
+        self.sqlstate = sqlstate
+        self.value = value      # text of the returned value ('' for void), or a stream key
+        self.why = why
+        self.event = event      # the last event expected after a success: dict
+
+    def __repr__(self):
+        if self.sqlstate:
+            return "error %s (%s)" % (self.sqlstate, self.why)
+        return "ok %r" % (self.value,)
+
+
+class Model:
+    """
+    The managed layer: streams by key, tokens by name, who may act.
+
+    app_members: the roles that are members of flowstream_app (they may act
+    through flowstream.actor).
+    """
+
+    def __init__(self, tokens, app_members, default_void_after=None):
+        self.tokens = dict(tokens)                  # name -> decimals
+        self.app_members = set(app_members)
+        self.default_void_after = default_void_after
+        self.streams = {}
+        self.next_key = 1
+
+    @staticmethod
+    def actor_of(role, actor_setting, app_members):
+        """(actor, spoofed): SPEC §4"""
+        if actor_setting:
+            if role in app_members:
+                return actor_setting, False
+            return role, True
+        return role, False
+
+    def run(self, op):
+        """Applies op (a dict, see driver.Op) and returns a Result; the state changes only on success."""
+        try:
+            return getattr(self, "op_" + op["name"])(op)
+        except Err as e:
+            return Result(e.sqlstate, why=e.why)
+
+    # ---- helpers of every operation on an existing stream ----
+    def _begin(self, op):
+        """SF001 and SF010: the stream, the actor and the time"""
+        if op.get("id_null"):
+            raise Err("22023", "stream id is null")
+        s = self.streams.get(op["key"])
+        if s is None:
+            raise Err("SF001", "stream not found")
+        t = op["t"]
+        if t < s.last_event:
+            raise Err("SF010", "time before the stream's last operation")
+        actor, spoofed = self.actor_of(op["role"], op.get("actor"), self.app_members)
+        return s, t, actor, spoofed
+
+    @staticmethod
+    def _authorize(spoofed, allowed, what):
+        if spoofed:
+            raise Err("42501", "flowstream.actor set by a non-member")
+        if not allowed:
+            raise Err("42501", "the actor may not " + what)
+
+    @staticmethod
+    def _event(s, name, actor, t, amount=None, destination=None):
+        s.events += 1
+        s.last_event = t
+        return {"op": name, "actor": actor, "amount": amount, "destination": destination, "at": t}
+
+    # ---- the API ----
+    def op_create(self, op):
+        actor, spoofed = self.actor_of(op["role"], op.get("actor"), self.app_members)
+        sender = op["sender"]
+        if sender is None:
+            raise Err("22023", "sender is null")
+        # no stream yet, so no status errors: first who may act, the sender
+        self._authorize(spoofed, actor == sender, "create a stream for another sender")
+        recipient = op["recipient"]
+        for name in ("recipient", "token", "rate", "start", "deposit", "transferable"):
+            if op.get(name) is None and not (name == "deposit" and op.get("deposit_default")) \
+                    and not (name == "start" and op.get("start_default")):
+                raise Err("22023", name + " is null")
+        if sender == "" or recipient == "":
+            raise Err("22023", "empty sender or recipient")
+        if op["token"] not in self.tokens:
+            raise Err("22023", "unknown token")
+        decimals = self.tokens[op["token"]]
+        t = op["t"]
+        start = t if op.get("start_default") else op["start"]
+        rate = op["rate"]
+        # rate: 0 is allowed (paused from the start) when the start is not in the future
+        try:
+            rate_units = parse_amount(rate, RATE_SCALE, "rate")
+        except Err as e:
+            if e.sqlstate == "22023" and "positive" in e.why and Fraction(Decimal(rate)) == 0:
+                rate_units = 0
+            else:
+                raise
+        if rate_units == 0 and start > t:
+            raise Err("22023", "a future start needs a positive rate")
+        deposit = 0
+        if not op.get("deposit_default"):
+            try:
+                deposit = parse_amount(op["deposit"], decimals, "deposit")
+            except Err as e:
+                if not (e.sqlstate == "22023" and "positive" in e.why
+                        and Fraction(Decimal(op["deposit"])) == 0):
+                    raise
+        key = self.next_key
+        self.next_key += 1
+        s = Stream(key, sender, recipient, decimals, Fraction(rate_units, 10 ** RATE_SCALE), start,
+                   t, op["transferable"], self.default_void_after)
+        self.streams[key] = s
+        event = {"op": "create", "actor": actor, "amount": None, "destination": None, "at": t}
+        if deposit > 0:
+            s.balance = deposit
+            s.events += 1
+            event = {"op": "deposit", "actor": actor, "amount": Fraction(deposit, 10 ** decimals),
+                     "destination": None, "at": t}
+        return Result(value=key, event=event)
+
+    def op_deposit(self, op):
+        s, t, actor, spoofed = self._begin(op)
+        if s.voided:
+            raise Err("SF002", "voided")
+        self._authorize(spoofed, True, "deposit")
+        a = parse_amount(op["amount"], s.decimals)
+        if s.balance + a > MAX_UNITS:
+            raise Err("22003", "balance out of range")
+        s.balance += a
+        s.last = t
+        return Result(value="", event=self._event(s, "deposit", actor, t, Fraction(a, 10 ** s.decimals)))
+
+    def _withdraw(self, op, s, t, actor, a):
+        to = op.get("to")
+        if to is None:
+            to = s.recipient
+        # a pending stream has nothing accrued: SF006, not a status error
+        covered = s.covered(t)
+        if a > covered:
+            raise Err("SF006", "more than withdrawable")
+        paid = Fraction(a, 10 ** s.decimals)
+        if paid <= s.sd:
+            s.sd -= paid
+        else:
+            s.sd = s.sd + s.ongoing(t) - paid
+            s.st = t
+        s.balance -= a
+        s.last = t
+        return Result(value=format_units(a, s.decimals),
+                      event=self._event(s, "withdraw", actor, t, paid, to))
+
+    def _withdraw_auth(self, op, s, actor, spoofed):
+        to = op.get("to")
+        dest = s.recipient if to is None else to
+        self._authorize(spoofed, dest == s.recipient or actor == s.recipient,
+                        "withdraw to another destination")
+        if dest == "":
+            raise Err("22023", "empty destination")
+
+    def op_withdraw(self, op):
+        s, t, actor, spoofed = self._begin(op)
+        self._withdraw_auth(op, s, actor, spoofed)
+        a = parse_amount(op["amount"], s.decimals)
+        return self._withdraw(op, s, t, actor, a)
+
+    def op_withdraw_max(self, op):
+        s, t, actor, spoofed = self._begin(op)
+        self._withdraw_auth(op, s, actor, spoofed)
+        a = s.covered(t)
+        if a == 0:
+            raise Err("22023", "nothing to withdraw")
+        return self._withdraw(op, s, t, actor, a)
+
+    def _refund(self, s, t, actor, a):
+        if a > s.refundable(t):
+            raise Err("SF007", "more than refundable")
+        s.balance -= a
+        s.last = t
+        return Fraction(a, 10 ** s.decimals), self._event(s, "refund", actor, t,
+                                                          Fraction(a, 10 ** s.decimals), s.sender)
+
+    def op_refund(self, op):
+        s, t, actor, spoofed = self._begin(op)
+        self._authorize(spoofed, actor == s.sender, "refund")
+        a = parse_amount(op["amount"], s.decimals)
+        _, event = self._refund(s, t, actor, a)
+        return Result(value="", event=event)
+
+    def op_refund_max(self, op):
+        s, t, actor, spoofed = self._begin(op)
+        self._authorize(spoofed, actor == s.sender, "refund")
+        a = s.refundable(t)
+        if a == 0:
+            raise Err("22023", "nothing to refund")
+        _, event = self._refund(s, t, actor, a)
+        return Result(value=format_units(a, s.decimals), event=event)
+
+    def op_pause(self, op):
+        s, t, actor, spoofed = self._begin(op)
+        status = s.status(t)
+        if status == "pending":
+            raise Err("SF005", "pending")
+        if status == "voided" or s.rps == 0:
+            raise Err("SF003", "paused or voided")
+        self._authorize(spoofed, actor == s.sender, "pause")
+        s.snapshot(t)
+        s.rps = Fraction(0)
+        s.last = t
+        return Result(value="", event=self._event(s, "pause", actor, t))
+
+    def op_restart(self, op):
+        s, t, actor, spoofed = self._begin(op)
+        status = s.status(t)
+        if status == "pending":
+            raise Err("SF004", "pending is not paused")
+        if status == "voided":
+            raise Err("SF002", "voided")
+        if s.rps != 0:
+            raise Err("SF004", "not paused")
+        self._authorize(spoofed, actor == s.sender, "restart")
+        r = Fraction(parse_amount(op["rate"], RATE_SCALE, "rate"), 10 ** RATE_SCALE)
+        # the paused interval is never charged
+        s.st = max(s.st, t)
+        s.rps = r
+        s.last = t
+        return Result(value="", event=self._event(s, "restart", actor, t, r))
+
+    def op_adjust_rate(self, op):
+        s, t, actor, spoofed = self._begin(op)
+        status = s.status(t)
+        if status != "pending" and (status == "voided" or s.rps == 0):
+            raise Err("SF003", "paused or voided")
+        self._authorize(spoofed, actor == s.sender, "adjust the rate")
+        r = Fraction(parse_amount(op["rate"], RATE_SCALE, "rate"), 10 ** RATE_SCALE)
+        if r == s.rps:
+            raise Err("SF008", "same rate")
+        if status != "pending":
+            s.snapshot(t)
+        s.rps = r
+        s.last = t
+        return Result(value="", event=self._event(s, "adjust_rate", actor, t, r))
+
+    def op_void(self, op):
+        s, t, actor, spoofed = self._begin(op)
+        if s.voided:
+            raise Err("SF002", "voided")
+        self._authorize(spoofed, actor in (s.sender, s.recipient), "void")
+        written_off = s.uncovered(t)
+        if written_off == 0:
+            s.sd += s.ongoing(t)
+        else:
+            s.sd = Fraction(s.balance, 10 ** s.decimals)
+        s.st = t                    # for a pending stream too: it ends before it began
+        s.rps = Fraction(0)
+        s.voided = True
+        s.last = t
+        amount = Fraction(written_off, 10 ** s.decimals)
+        return Result(value=format_units(written_off, s.decimals),
+                      event=self._event(s, "void", actor, t, amount))
+
+    def op_transfer(self, op):
+        s, t, actor, spoofed = self._begin(op)
+        if not s.transferable:
+            raise Err("SF011", "not transferable")
+        self._authorize(spoofed, actor == s.recipient, "transfer")
+        new = op["new_recipient"]
+        if new is None or new == "" or new == s.recipient:
+            raise Err("22023", "new recipient must be another, non-empty name")
+        s.recipient = new
+        return Result(value="", event=self._event(s, "transfer", actor, t, None, new))
+
+    def op_set_void_after(self, op):
+        s, t, actor, spoofed = self._begin(op)
+        if s.voided:
+            raise Err("SF002", "voided")
+        self._authorize(spoofed, actor == s.sender, "set the grace")
+        grace = op["void_after"]        # seconds (Fraction) or None
+        if grace is not None and grace < 0:
+            raise Err("22023", "negative grace")
+        # a call that succeeds is an operation with its event, even when the grace is
+        # the same (SPEC §3: one event per operation)
+        s.void_after = grace
+        return Result(value="", event=self._event(s, "set_void_after", actor, t))
