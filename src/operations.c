@@ -102,7 +102,7 @@ flow_apply_pending(Relation rel, HeapTuple old, HeapTuple new)
 	const char *new_recipient = recipient;
 	bool		grace_null;
 	Datum		grace = flow_get(old, rel, "void_after", &grace_null);
-	int64		t = p->at;
+	int64		t = p->at;	/* may move forward, below */
 	FlowAmount	a = {FLOW_OK, 0};
 	FlowError	err = FLOW_OK;
 	FlowArgKind kind = FLOW_ARG_AMOUNT;
@@ -119,6 +119,15 @@ flow_apply_pending(Relation rel, HeapTuple old, HeapTuple new)
 	*next = before;
 	p->decimals = before.decimals;
 	p->applied = true;
+
+	/*
+	 * now() is when the transaction began.  One that waited for this row
+	 * behind a transaction that began later comes after it all the same, so
+	 * on the real clock the operation is dated no earlier than the stream's
+	 * last one; only a test clock set before it is refused (SF010).
+	 */
+	if (!flow_clock_pinned() && t < before.last)
+		t = p->at = before.last;
 
 	if (p->set_metadata)
 	{

@@ -66,6 +66,13 @@ assign_clock(const char *newval, void *extra)
 		clock_value = *(TimestampTz *) extra;
 }
 
+/* Whether a superuser pinned the clock with flowstream.clock. */
+bool
+flow_clock_pinned(void)
+{
+	return clock_pinned;
+}
+
 /* The time of the managed layer: the test clock when set, else now(). */
 TimestampTz
 flow_clock_now(void)

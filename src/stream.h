@@ -44,6 +44,7 @@ extern Datum u128_to_numeric(u128 v, int scale);
 extern Datum rate_to_numeric(u128 rps);
 extern int64 flow_time_arg(TimestampTz t);
 extern TimestampTz flow_clock_now(void);
+extern bool flow_clock_pinned(void);
 extern void flow_report(FlowError err, const FlowState *before, int64 t,
 						const FlowAmount *amount, FlowArgKind kind) pg_attribute_noreturn();
 
