@@ -13,7 +13,7 @@ FS_DIR=${FS_DIR:-/tmp/flowstream-pg-$FS_PORT}
 FS_DB=flowstream
 PACKAGES="postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap postgresql-15-cron
 libtap-parser-sourcehandler-pgtap-perl make gcc libipc-run-perl python3
-python3-sqlalchemy python3-psycopg2"
+python3-sqlalchemy python3-psycopg2 clang-14 libclang-rt-14-dev valgrind"
 
 export PGHOST=$FS_DIR PGPORT=$FS_PORT PGUSER=postgres
 

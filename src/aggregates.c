@@ -76,10 +76,12 @@ debt_sums_step(PG_FUNCTION_ARGS)
 				covered;
 	int			d;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "debt_sums_step called in a non-aggregate context");
 	if (PG_ARGISNULL(0))
+	{
+		if (!AggCheckCallContext(fcinfo, &aggcontext))
+			elog(ERROR, "debt_sums_step called in a non-aggregate context");
 		sums = (DebtSums *) MemoryContextAllocZero(aggcontext, sizeof(DebtSums));
+	}
 	else
 		sums = (DebtSums *) PG_GETARG_POINTER(0);
 	if (PG_ARGISNULL(1) || (PG_NARGS() > 2 && PG_ARGISNULL(2)))

@@ -57,6 +57,12 @@ stream_recv(PG_FUNCTION_ARGS)
 	FlowState  *s = NewState();
 	const char *problem;
 
+	/* a value of another length is malformed, not a protocol error */
+	if (buf->len - buf->cursor != FLOW_BINARY_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid external value for type flowstream.stream"),
+				 errdetail("The value has %d bytes, not %d.", buf->len - buf->cursor, FLOW_BINARY_LEN)));
 	problem = flow_decode_binary((const unsigned char *) pq_getmsgbytes(buf, FLOW_BINARY_LEN),
 								 FLOW_BINARY_LEN, s);
 	if (problem != NULL)
