@@ -40,3 +40,8 @@ EXTRA_CLEAN = test/core/flow_property test/core/flow_unit
 
 core-test-build: test/core/flow_unit test/core/flow_property
 .PHONY: core-test-build
+
+# The benchmarks: their own throwaway cluster; writes BENCHMARKS.md and bench/throughput.png.
+bench:
+	bash bench/run.sh
+.PHONY: bench
