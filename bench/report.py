@@ -1,0 +1,320 @@
+#!/usr/bin/env python3
+"""bench/report.py RESULTS_DIR BENCHMARKS_MD THROUGHPUT_DAT
+
+Turns the raw figures bench/run.sh wrote into BENCHMARKS.md and the data
+file of the throughput chart.  Every figure is a median of runs made side
+by side (interleaved) in the one run of the benchmark.
+"""
+import csv
+import statistics
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+results, md_path, dat_path = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+
+
+def rows(name):
+    with open(results / name, newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+info = {}
+for line in (results / "info.tsv").read_text().splitlines():
+    k, _, v = line.partition("\t")
+    info[k] = v
+
+writes = defaultdict(list)          # (mode, clients, side) -> [tps]
+write_rep = {}                      # (mode, clients, side, rep) -> tps
+for r in rows("writes.tsv"):
+    writes[(r["mode"], int(r["clients"]), r["side"])].append(float(r["tps"]))
+    write_rep[(r["mode"], int(r["clients"]), r["side"], r["rep"])] = float(r["tps"])
+reads = defaultdict(list)           # query -> [ms]
+read_rep = defaultdict(dict)        # rep -> query -> ms
+for r in rows("reads.tsv"):
+    reads[r["query"]].append(float(r["ms"]))
+    read_rep[r["rep"]][r["query"]] = float(r["ms"])
+aborts = defaultdict(list)          # (mode, clients, side) -> [(clients aborted, first error)]
+for r in rows("aborts.tsv"):
+    aborts[(r["mode"], int(r["clients"]), r["side"])].append((r["rep"], r["aborted_clients"], r["error"]))
+sweeps = defaultdict(list)          # small|big -> [ms]
+for r in rows("sweeper.tsv"):
+    sweeps[r["streams"]].append(float(r["ms"]))
+
+def med(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def tps_cell(key):
+    """The median tps of a side, and how many of its runs were aborted."""
+    v = med(writes.get(key, []))
+    cell = "aborted" if v != v else fmt_int(v)
+    if aborts.get(key):
+        cell += f" ({len(aborts[key])} run{'s' if len(aborts[key]) > 1 else ''} aborted)"
+    return v, cell
+
+
+def ratio_cell(f, b):
+    return "—" if f != f or b != b else f"{f / b:.2f}"
+
+
+def paired_write_ratio(mode, c):
+    """The median of flowstream / baseline over the runs made one after the other."""
+    pairs = [write_rep[(mode, c, "flowstream", rep)] / write_rep[(mode, c, "baseline", rep)]
+             for (m_, c_, side, rep) in write_rep
+             if (m_, c_, side) == (mode, c, "flowstream") and (mode, c, "baseline", rep) in write_rep]
+    return f"{med(pairs):.2f}" if pairs else "—"
+
+
+def paired_read_ratio(num, den):
+    """The median over the rounds of time(num) / time(den), both timed in the same round."""
+    return med([r[num] / r[den] for r in read_rep.values() if num in r and den in r])
+
+
+def verdict(ok):
+    return "**met**" if ok else "**missed**"
+
+
+def fmt_int(x):
+    return f"{x:,.0f}"
+
+
+def mib(b):
+    return f"{int(b) / 1048576:,.1f} MiB"
+
+
+out = []
+w = out.append
+elapsed = int(info.get("elapsed_s", 0))
+w("# flowstream benchmarks")
+w("")
+w("Written by `make bench` (`bash bench/run.sh`): it installs what is missing, builds and installs")
+w("flowstream, starts a throwaway PostgreSQL 15 cluster on port 54440, loads the data, runs every")
+w("benchmark below side by side with what it is compared with, and writes this file and")
+w("[`bench/throughput.png`](bench/throughput.png) (raw figures and pgbench logs: `bench/results/`).")
+w("Every figure is a **ratio measured in the same run**, the two sides interleaved (flowstream,")
+w("baseline, flowstream, baseline, …) and each side's median taken, because the machines are")
+w("shared and noisy: compare ratios between runs, not absolute numbers.")
+w("")
+w("| | |")
+w("|---|---|")
+w(f"| date | {info.get('date')} |")
+w(f"| command | `make bench` — took {elapsed // 60} min {elapsed % 60} s, setup included |")
+w(f"| machine | {info.get('nproc')} CPUs ({info.get('cpu')}), {info.get('memory_gb')} GB memory, "
+  f"{info.get('os')}, Linux {info.get('kernel')} |")
+w(f"| load average | {info.get('load_avg_start')} at the start, {info.get('load_avg_end')} at the end |")
+w(f"| PostgreSQL | {info.get('pg_version')} |")
+w(f"| flowstream | commit {info.get('commit')} (when the build started; `flowstream.so` md5 {info.get('so_md5')}…) |")
+w(f"| settings | {info.get('settings')} |")
+w("")
+
+if aborts:
+    w("## ⚠ Failures")
+    w("")
+    w("pgbench stops a client at its first error, and an aborted client makes a run's figure")
+    w("meaningless, so these runs are left out of the medians below (and `make bench` exits with an")
+    w("error):")
+    w("")
+    w("| mode | clients | side | run | clients aborted | first error |")
+    w("|---|---:|---|---:|---:|---|")
+    for (mode, c, side), items in sorted(aborts.items()):
+        for rep, n_ab, err in items:
+            w(f"| {mode} | {c} | {side} | {rep} | {n_ab} | `{err}` |")
+    w("")
+
+# --------------------------------------------------------------------------
+w("## Writes")
+w("")
+w("`pgbench -M prepared`, one transaction = one statement, "
+  f"{info.get('write_runs')} per side and setting, interleaved; the median of their tps.")
+w("")
+w("* **flowstream** (`bench/fs_write.sql`): one API call on a random stream among the 10⁵ payroll")
+w("  streams (tokens with 2, 6, 8 and 18 decimals): `flowstream.deposit`, `flowstream.withdraw`")
+w("  (one base unit) or `flowstream.adjust_rate` (a new random rate), a third each, as their sender,")
+w("  an ordinary role. Each call locks the row, checks who acts, applies the operation, updates the")
+w("  row and appends its event (the trigger checks the write).")
+w("* **baseline** (`bench/base_write.sql`): the least any ledger write must do — one `UPDATE` of a")
+w("  random row of the same width (`bench.ledger`: the same columns, the same 88-byte state type,")
+w("  primary key, sender and recipient indexes, same fillfactor) and one `INSERT` into a log table")
+w("  like `flowstream.events` (same columns and indexes), in one statement, with nothing else: no")
+w("  check, no trigger, no computation.")
+w("* `synchronous_commit = off` compares the CPU work of each operation; `on` (flushed, `fsync = on`)")
+w("  adds the WAL flush that every commit waits for. Before each run: `VACUUM` of both tables and a")
+w("  `CHECKPOINT`, so both sides start alike. Any client aborted by an error fails the benchmark.")
+w("")
+for mode, title in (("async", "synchronous_commit = off"), ("flushed", "synchronous_commit = on (flushed)")):
+    w(f"**{title}**")
+    w("")
+    w("| clients | flowstream tps | baseline tps | flowstream / baseline | median of paired ratios | target ≥ 0.80 |")
+    w("|---:|---:|---:|---:|---:|---|")
+    for c in sorted({k[1] for k in list(writes) + list(aborts) if k[0] == mode}):
+        f, fc = tps_cell((mode, c, "flowstream"))
+        b, bc = tps_cell((mode, c, "baseline"))
+        target = verdict(f / b >= 0.8 and not aborts.get((mode, c, "flowstream"))) \
+            if mode == "async" else "(no target: reported beside)"
+        w(f"| {c} | {fc} | {bc} | {ratio_cell(f, b)} | {paired_write_ratio(mode, c)} | {target} |")
+    w("")
+hot = [k for k in list(writes) + list(aborts) if k[0] == "hot"]
+if hot:
+    c = hot[0][1]
+    f, fc = tps_cell(("hot", c, "flowstream"))
+    b, bc = tps_cell(("hot", c, "baseline"))
+    w(f"**One hot stream**, {c} clients, `synchronous_commit = off`: every client deposits into stream 1")
+    w("(`bench/fs_hot.sql`), against every client updating row 1 and logging it (`bench/base_hot.sql`):")
+    w("")
+    w("| clients | flowstream tps | baseline tps | flowstream / baseline | median of paired ratios |")
+    w("|---:|---:|---:|---:|---:|")
+    w(f"| {c} | {fc} | {bc} | {ratio_cell(f, b)} | {paired_write_ratio('hot', c)} |")
+    w("")
+hot_upd = info.get("hot_updates", "")
+if hot_upd:
+    parts = []
+    for item in hot_upd.split(";"):
+        name, upd, hot_n = item.split()
+        parts.append(f"`{name}` {int(hot_n) / max(int(upd), 1):.0%} of {fmt_int(int(upd))}")
+    w("HOT updates over all write runs (an update that changes no indexed column and finds room on")
+    w("its page writes no index entry): " + ", ".join(parts) + ".")
+    w("")
+w("![throughput against clients](bench/throughput.png)")
+w("")
+
+# --------------------------------------------------------------------------
+w("## Reads")
+w("")
+n_rows = info.get("sweeper_rows_big", "1000000")
+w(f"Total, covered and uncovered debt summed over all {int(n_rows):,} streams at `now()`, one")
+w("backend, no parallel workers, no JIT (single-core comparisons). Each query is warmed up once, then")
+w("timed " + str(len(reads.get("flowstream_agg", []))) + " times, interleaved with the others;")
+w("the median of the server's execution time (`EXPLAIN (ANALYZE, TIMING OFF)`). Before timing, the")
+w("harness checks that all five implementations return the same three sums, to the last digit:")
+w(f"`{info.get('read_sums', '')}`.")
+w("")
+names = {
+    "flowstream_agg": "flowstream `(flowstream.debt_sums(state, now())).*` (the aggregate)",
+    "flowstream_rows": "flowstream `sum(flowstream.total_debt(state, now()))`, `sum(covered_debt…)`, `sum(uncovered_debt…)`",
+    "plpgsql": "(a) PL/pgSQL `bench.stream_debts(…)` over numeric columns, `LATERAL`",
+    "sql": "(b) `LANGUAGE sql` `bench.stream_debts_sql(…)`, inlined `LATERAL` subquery",
+    "sql_scalar": "(b′) `LANGUAGE sql` `bench.total_debt_sql(…)`, inlined expression",
+    "sum_bigint": "(c) `sum(id)` over the same `flowstream.streams` rows",
+    "sum_bigint_narrow": "(c′) `sum(v)` over a table of 10⁶ bigints alone",
+}
+m = {q: med(v) for q, v in reads.items()}
+w("| query | median ms | ns per stream |")
+w("|---|---:|---:|")
+for q in ("flowstream_agg", "flowstream_rows", "plpgsql", "sql", "sql_scalar", "sum_bigint", "sum_bigint_narrow"):
+    if q in m:
+        w(f"| {names[q]} | {m[q]:,.1f} | {m[q] * 1e6 / int(n_rows):,.0f} |")
+w("")
+b_best = min(m["sql"], m["sql_scalar"])
+b_name = "(b)" if m["sql"] <= m["sql_scalar"] else "(b′)"
+w("(b) is the faster of the two SQL forms, here " + b_name + ". Targets, for the aggregate and for the")
+w("per-row functions:")
+w("")
+w("| comparison | target | aggregate | (per round) | met? | per-row functions | (per round) | met? |")
+w("|---|---|---:|---:|---|---:|---:|---|")
+b_q = "sql" if m["sql"] <= m["sql_scalar"] else "sql_scalar"
+for label, target, num, den, ok in (
+        ("(a) PL/pgSQL time / flowstream time", "≥ 10×", "plpgsql", None, lambda r: r >= 10),
+        (f"(b) SQL {b_name} time / flowstream time", "≥ 5×", b_q, None, lambda r: r >= 5),
+        ("flowstream time / (c) sum(bigint) time", "≤ 1.5×", None, "sum_bigint", lambda r: r <= 1.5),
+        ("flowstream time / (c′) narrow sum(bigint) time", "(information)", None, "sum_bigint_narrow", None)):
+    cells = []
+    for fq in ("flowstream_agg", "flowstream_rows"):
+        n_q, d_q = (num, fq) if num else (fq, den)
+        r, pr = m[n_q] / m[d_q], paired_read_ratio(n_q, d_q)
+        cells += [f"{r:.2f}×", f"{pr:.2f}×", verdict(ok(r)) if ok else ""]
+    w(f"| {label} | {target} | " + " | ".join(cells) + " |")
+w("")
+w("The ratios are of the medians; \"(per round)\" is the median over the rounds of the ratio within")
+w("each round, less sensitive to the load of the machine drifting during the run.")
+w("")
+
+# --------------------------------------------------------------------------
+w("## Sweeper")
+w("")
+small, big = med(sweeps["small"]), med(sweeps["big"])
+w("`SELECT flowstream.void_insolvent(1000)` inside `BEGIN … ROLLBACK` (so that every run voids the")
+w(f"same 1,000 due streams), {len(sweeps['small'])} runs each, the median of `EXPLAIN ANALYZE`'s execution")
+w("time. The due streams have no balance and `void_after = '0'`; all the others have a grace of 7 days")
+w("and are funded for months, so that they are in the sweeper's index but not due.")
+w("")
+w("| streams in the table | due | median ms | per voided stream |")
+w("|---:|---:|---:|---:|")
+w(f"| {int(info.get('sweeper_rows_small', 0)):,} | 1,000 | {small:,.1f} | {small:,.0f} µs |")
+w(f"| {int(info.get('sweeper_rows_big', 0)):,} | 1,000 | {big:,.1f} | {big:,.0f} µs |")
+ratio = big / small
+w("")
+w(f"Time at 10⁶ / time at 10⁵: **{ratio:.2f}** — target within ±20% (0.80 to 1.20): "
+  f"{verdict(0.8 <= ratio <= 1.2)}. The plan of the sweeper's own query at 10⁶ streams, as it ran")
+w("(`auto_explain`, nested statements):")
+w("")
+w("```")
+w((results / "sweeper_plan_big.txt").read_text().rstrip())
+w("```")
+w("")
+
+# --------------------------------------------------------------------------
+w("## Size")
+w("")
+n = int(info.get("size_streams_rows", n_rows))
+w(f"After loading {n:,} streams and `VACUUM FULL flowstream.streams` (so no dead rows count;")
+w(f"storage parameters of `flowstream.streams`: {info.get('streams_reloptions')}, the free space included).")
+w("")
+w("| | bytes | per stream |")
+w("|---|---:|---:|")
+w(f"| a `flowstream.stream` value (`pg_column_size`) | {info.get('size_state')} | |")
+w(f"| a `flowstream.streams` row (`avg(pg_column_size(row))`) | {info.get('size_row_avg')} | |")
+rows_n = int(info.get("size_streams_rows", 0))
+for k, label in (("table", "table"), ("indexes", "indexes"), ("total", "table + indexes + TOAST")):
+    v = int(info.get(f"size_streams_{k}", 0))
+    w(f"| `flowstream.streams` {label} ({rows_n:,} rows) | {v:,} ({mib(v)}) | {v / n:,.0f} |")
+for k, v in sorted(info.items()):
+    if k.startswith("size_idx_"):
+        w(f"| index `{k[len('size_idx_'):]}` | {int(v):,} ({mib(v)}) | {int(v) / n:,.0f} |")
+w(f"| for comparison: the same streams with numeric columns (`bench.plain_streams`), table | "
+  f"{int(info.get('size_plain_table', 0)):,} ({mib(info.get('size_plain_table', 0))}) | "
+  f"{int(info.get('size_plain_table', 0)) / n:,.0f} |")
+w(f"| … its row (`avg(pg_column_size(row))`) | {info.get('size_plain_row_avg')} | |")
+w(f"| … its rate, balance, snapshot debt, snapshot time, decimals, voided, last op columns | "
+  f"{info.get('size_plain_numerics_avg')} | |")
+w("")
+
+ev_n = int(info.get("size_events_rows", 0))
+w("The history grows with the operations, not the streams; these events are the create and deposit")
+w("events of the load plus those of every write benchmark:")
+w("")
+w("| | bytes | per event |")
+w("|---|---:|---:|")
+w(f"| an event row (`avg(pg_column_size(row))`) | {info.get('size_event_row_avg')} | |")
+for k, label in (("table", "table"), ("indexes", "indexes"), ("total", "table + indexes + TOAST")):
+    v = int(info.get(f"size_events_{k}", 0))
+    w(f"| `flowstream.events` {label} ({ev_n:,} rows) | {v:,} ({mib(v)}) | {v / max(ev_n, 1):,.0f} |")
+w("")
+
+# --------------------------------------------------------------------------
+w("## Loading and verifying")
+w("")
+w("Loading through `create_stream()` one call at a time is slow, so the harness loads with a")
+w("benchmark-only fast path (`bench.load_streams` in `bench/schema.sql`): with the guard triggers")
+w("disabled, it inserts the create and deposit events and the stream rows with `generate_series`,")
+w("each row's state its last event's, then requires `flowstream.verify()` to report nothing, which")
+w("proves the load is what the API would have written.")
+w("")
+w("| step | time |")
+w("|---|---:|")
+w(f"| fast load of 100,000 streams | {float(info.get('load_write_s', 0)):.1f} s |")
+w(f"| fast load of {int(info.get('load_big_n', 0)):,} more streams | {float(info.get('load_big_s', 0)):.1f} s |")
+w(f"| `verify()` after the write benchmarks ({int(info.get('sweeper_rows_small', 0)):,} streams, "
+  f"{int(info.get('events_after_writes', 0)):,} events), 0 problems | {float(info.get('verify_after_writes_s', 0)):.1f} s |")
+w(f"| `verify()` of {int(info.get('sweeper_rows_big', 0)):,} streams ({int(info.get('events_total', 0)):,} events), "
+  f"0 problems | {float(info.get('verify_big_s', 0)):.1f} s |")
+w("")
+
+md_path.write_text("\n".join(out) + "\n")
+
+with open(dat_path, "w") as f:
+    f.write("# clients flowstream_async baseline_async flowstream_flushed baseline_flushed\n")
+    for c in sorted({k[1] for k in writes if k[0] == "async"}):
+        vals = [med(writes.get((mode, c, side), [float("nan")]))
+                for mode in ("async", "flushed") for side in ("flowstream", "baseline")]
+        f.write(f"{c} " + " ".join(f"{v:.1f}" for v in vals) + "\n")

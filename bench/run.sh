@@ -1,0 +1,308 @@
+#!/usr/bin/env bash
+# bench/run.sh: the benchmarks of flowstream, `make bench`.
+#
+# Sets up its own throwaway PostgreSQL 15 cluster (scripts/lib.sh, port
+# 54440), loads the data, runs every benchmark side by side with what it is
+# compared with, and writes BENCHMARKS.md and bench/throughput.png (raw
+# figures and pgbench logs in bench/results/).  Runs as root on Debian 12,
+# like scripts/test; about 16 minutes on 2 cores.
+#
+#   writes   pgbench -M prepared: mixed API calls on random streams among
+#            10^5 against the least a ledger write does (bench/base_write.sql),
+#            1, 2 and 8 clients, synchronous_commit off and on; one hot stream
+#   reads    total, covered and uncovered debt summed over 10^6 streams,
+#            against PL/pgSQL and SQL over numeric columns and sum(bigint)
+#   sweeper  void_insolvent(1000) with the same 1,000 due streams among
+#            10^5 and among 10^6
+#   size     of a state, a row, the tables and their indexes at 10^6
+#
+# Knobs (environment): BENCH_DURATION (seconds per pgbench run, 12),
+# BENCH_REPS (runs per side and setting, 4), BENCH_READ_REPS (5),
+# BENCH_SWEEP_REPS (7), BENCH_CLIENTS ("1 2 8"), FS_PORT (54440).
+
+set -euo pipefail
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export FS_PORT=${FS_PORT:-54440}
+# shellcheck source=../scripts/lib.sh
+source "$BENCH_DIR/../scripts/lib.sh"
+PACKAGES="$PACKAGES gnuplot-nox"
+
+DURATION=${BENCH_DURATION:-12}
+REPS=${BENCH_REPS:-4}
+READ_REPS=${BENCH_READ_REPS:-5}
+SWEEP_REPS=${BENCH_SWEEP_REPS:-7}
+CLIENTS=${BENCH_CLIENTS:-"1 2 8"}
+HOT_CLIENTS=8
+N_WRITE=100000          # the payroll streams the writes touch: ids 1..N_WRITE
+N_DUE=1000              # the due streams: ids N_WRITE+1..N_WRITE+N_DUE
+N_TOTAL=1000000         # then other streams up to N_TOTAL in all
+OUT=$BENCH_DIR/results
+START=$SECONDS
+
+sql() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$FS_DB" "$@"; }
+record() { printf '%s\t%s\n' "$1" "$2" >>"$OUT/info.tsv"; }
+# the server-side time of a statement, in ms: EXPLAIN ANALYZE's execution time
+exec_ms() {
+	sql -c "EXPLAIN (ANALYZE, TIMING OFF) $1" | sed -n 's/^Execution Time: \([0-9.]*\) ms$/\1/p'
+}
+# wall time of a command, in seconds
+timed() {
+	local t0 t1
+	t0=$(date +%s.%N)
+	"$@" >/dev/null
+	t1=$(date +%s.%N)
+	echo "$t1 - $t0" | bc
+}
+die() { echo "bench: $*" >&2; exit 1; }
+
+rm -rf "$OUT"
+mkdir -p "$OUT/pgbench"
+: >"$OUT/info.tsv"
+printf 'mode\tclients\tside\trep\ttps\n' >"$OUT/writes.tsv"
+printf 'query\trep\tms\n' >"$OUT/reads.tsv"
+printf 'streams\trep\tms\n' >"$OUT/sweeper.tsv"
+printf 'mode\tclients\tside\trep\taborted_clients\terror\n' >"$OUT/aborts.tsv"
+
+# what is built: the commit, and whether src/ or sql/ differ from it then
+record commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD -- src sql 2>/dev/null || echo ' + uncommitted changes in src/ or sql/')"
+setup
+record so_md5 "$(md5sum "$("$PG_CONFIG" --pkglibdir)/flowstream.so" | cut -c1-12)"
+
+say "tuning the cluster for benchmarking"
+cat >>"$FS_DIR/data/postgresql.conf" <<CONF
+# bench/run.sh: the flushed figures need real flushes (scripts/lib.sh turns
+# fsync off); every table fits in shared_buffers; no autovacuum, parallel
+# query or JIT while measuring: the reads are single-core comparisons.
+fsync = on
+synchronous_commit = on
+shared_buffers = 2GB
+max_wal_size = 16GB
+checkpoint_timeout = 1h
+autovacuum = off
+max_parallel_workers_per_gather = 0
+jit = off
+CONF
+runuser -u postgres -- "$PGBIN/pg_ctl" -D "$FS_DIR/data" -l "$FS_DIR/server.log" -w restart >/dev/null
+
+record date "$(date -u '+%Y-%m-%d %H:%M UTC')"
+record cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+record nproc "$(nproc)"
+record memory_gb "$(awk '/MemTotal/ {printf "%.1f", $2 / 1048576}' /proc/meminfo)"
+record kernel "$(uname -r)"
+record os "$(. /etc/os-release && echo "$PRETTY_NAME")"
+record pg_version "$(sql -c 'SELECT version()')"
+record pgbench_version "$("$PGBIN/pgbench" --version)"
+record settings "$(sql -F '=' -c "SELECT name, current_setting(name) FROM pg_settings WHERE name IN ('shared_buffers', 'fsync', 'autovacuum', 'max_parallel_workers_per_gather', 'jit', 'max_wal_size', 'checkpoint_timeout') ORDER BY name" | paste -sd ' ')"
+record write_runs "$REPS runs of ${DURATION} s"
+record load_avg_start "$(cut -d' ' -f1-3 /proc/loadavg)"
+
+say "installing flowstream and the baselines"
+sql <<SQL
+CREATE EXTENSION flowstream;
+\i $BENCH_DIR/schema.sql
+INSERT INTO flowstream.tokens VALUES ('USDC', 6), ('DAI', 18), ('WBTC', 8), ('EURC', 2);
+SQL
+
+# ------------------------------------------------------------------------
+say "loading $N_WRITE streams and $N_DUE due streams"
+# ------------------------------------------------------------------------
+record load_write_s "$(timed sql -c "CALL bench.load_streams(1, $N_WRITE, 'payroll')")"
+sql -c "CALL bench.load_streams($((N_WRITE + 1)), $N_DUE, 'due')"
+sql <<SQL
+INSERT INTO bench.ledger SELECT * FROM flowstream.streams WHERE id <= $N_WRITE;
+INSERT INTO bench.ledger_log SELECT * FROM flowstream.events WHERE stream_id <= $N_WRITE;
+SELECT setval('bench.ledger_log_id_seq', (SELECT max(id) FROM bench.ledger_log)) \g /dev/null
+VACUUM ANALYZE;
+SQL
+problems=$(sql -c 'SELECT count(*) FROM flowstream.verify()')
+[ "$problems" = 0 ] || die "verify() reports $problems problems after the fast load of $N_WRITE streams"
+record verify_small_problems "$problems"
+
+# ------------------------------------------------------------------------
+say "writes: ${DURATION}s per run, $REPS runs per side, clients $CLIENTS"
+# ------------------------------------------------------------------------
+# One pgbench run; its tps goes to writes.tsv.  A client aborted by an
+# error (pgbench stops a client at its first error) is a failure of the
+# benchmark: the run is recorded in aborts.tsv with its first error, the
+# other runs go on so that the report shows everything, and run.sh exits
+# with an error at the end.
+pgb() {
+	local mode=$1 clients=$2 side=$3 rep=$4 script=$5 log opts rc=0 tps
+	log="$OUT/pgbench/$mode-c$clients-$side-$rep.log"
+	opts="-c synchronous_commit=on"
+	[ "$mode" != flushed ] && opts="-c synchronous_commit=off"
+	sql -c "VACUUM flowstream.streams, bench.ledger" -c CHECKPOINT
+	PGOPTIONS="$opts" "$PGBIN/pgbench" -U acme -n -M prepared -c "$clients" \
+		-j "$((clients < $(nproc) ? clients : $(nproc)))" -T "$DURATION" \
+		-D nstreams=$N_WRITE -D hot=1 -f "$BENCH_DIR/$script" "$FS_DB" >"$log" 2>&1 || rc=$?
+	tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$log")
+	if [ "$rc" != 0 ] || grep -q 'aborted' "$log" || [ -z "$tps" ]; then
+		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$clients" "$side" "$rep" \
+			"$(grep -c 'aborted in command' "$log" || true)" \
+			"$(grep -m1 -o 'ERROR: .*' "$log" | tr '\t' ' ')" >>"$OUT/aborts.tsv"
+		printf '  %-7s %d clients  %-10s run %d: ABORTED (%s)\n' "$mode" "$clients" "$side" "$rep" "$log"
+		return
+	fi
+	printf '%s\t%s\t%s\t%s\t%s\n' "$mode" "$clients" "$side" "$rep" "$tps" >>"$OUT/writes.tsv"
+	printf '  %-7s %d clients  %-10s run %d: %8.0f tps\n' "$mode" "$clients" "$side" "$rep" "$tps"
+}
+
+for mode in async flushed; do
+	for c in $CLIENTS; do
+		for rep in $(seq "$REPS"); do
+			pgb "$mode" "$c" flowstream "$rep" fs_write.sql
+			pgb "$mode" "$c" baseline "$rep" base_write.sql
+		done
+	done
+done
+for rep in $(seq "$REPS"); do
+	pgb hot "$HOT_CLIENTS" flowstream "$rep" fs_hot.sql
+	pgb hot "$HOT_CLIENTS" baseline "$rep" base_hot.sql
+done
+record hot_updates "$(sql -F ' ' -c "SELECT relname, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relid IN ('flowstream.streams'::regclass, 'bench.ledger'::regclass) ORDER BY relname" | paste -sd ';')"
+record events_after_writes "$(sql -c 'SELECT count(*) FROM flowstream.events')"
+sql -c 'VACUUM ANALYZE'
+t0=$(date +%s.%N)
+problems=$(sql -c 'SELECT count(*) FROM flowstream.verify()')
+record verify_after_writes_s "$(echo "$(date +%s.%N) - $t0" | bc)"
+[ "$problems" = 0 ] || die "verify() reports $problems problems after the writes"
+
+# ------------------------------------------------------------------------
+# The sweeper: the same due streams among 10^5 and among 10^6.  Each run is
+# rolled back, so the same 1,000 are voided every time.
+# ------------------------------------------------------------------------
+sweep() {
+	local label=$1 n
+	record "sweeper_rows_$label" "$(sql -c 'SELECT count(*) FROM flowstream.streams')"
+	n=$(sql -c 'BEGIN' -c 'SELECT flowstream.void_insolvent(1000)' -c 'ROLLBACK')
+	[ "$n" = "$N_DUE" ] || die "void_insolvent(1000) voided $n streams, not $N_DUE"
+	for rep in $(seq "$SWEEP_REPS"); do
+		printf '%s\t%s\t%s\n' "$label" "$rep" \
+			"$(sql -c 'BEGIN' -c 'EXPLAIN (ANALYZE, TIMING OFF) SELECT flowstream.void_insolvent(1000)' -c 'ROLLBACK' |
+				sed -n 's/^Execution Time: \([0-9.]*\) ms$/\1/p')" >>"$OUT/sweeper.tsv"
+	done
+	# the plan of the sweeper's own query, as it ran (auto_explain)
+	psql -X -q -d "$FS_DB" -v ON_ERROR_STOP=1 2>&1 >/dev/null <<SQL |
+LOAD 'auto_explain';
+SET auto_explain.log_min_duration = 0;
+SET auto_explain.log_nested_statements = on;
+SET auto_explain.log_level = notice;
+BEGIN;
+SELECT flowstream.void_insolvent(1000);
+ROLLBACK;
+SQL
+		awk 'done {next}
+		     /Query Text: SELECT .*flowstream\.streams.*due/ {on = 1}
+		     on && /^(NOTICE|psql)/ {done = 1; next}
+		     on' | sed 's/^[[:space:]]*Query Text: /Query Text: /' >"$OUT/sweeper_plan_$label.txt"
+	# the index on the due time (whatever the install script calls it)
+	local idx
+	idx=$(sql -c "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+	              WHERE i.indrelid = 'flowstream.streams'::regclass AND pg_get_indexdef(i.indexrelid) ~ 'due'")
+	[ -n "$idx" ] || die "no index on the due time of flowstream.streams"
+	record sweeper_index "$idx"
+	grep -qw "$idx" "$OUT/sweeper_plan_$label.txt" ||
+		die "the sweeper's query does not use $idx (see $OUT/sweeper_plan_$label.txt)"
+}
+say "sweeper among $((N_WRITE + N_DUE)) streams"
+sql -c 'VACUUM FULL flowstream.streams' -c 'ANALYZE flowstream.streams'
+sweep small
+
+# ------------------------------------------------------------------------
+say "loading $((N_TOTAL - N_WRITE - N_DUE)) more streams, to $N_TOTAL"
+# ------------------------------------------------------------------------
+record load_big_s "$(timed sql -c "CALL bench.load_streams($((N_WRITE + N_DUE + 1)), $((N_TOTAL - N_WRITE - N_DUE)), 'other')")"
+record load_big_n "$((N_TOTAL - N_WRITE - N_DUE))"
+sql -c 'VACUUM FULL flowstream.streams' -c 'VACUUM ANALYZE'
+record events_total "$(sql -c 'SELECT count(*) FROM flowstream.events')"
+t0=$(date +%s.%N)
+problems=$(sql -c 'SELECT count(*) FROM flowstream.verify()')
+record verify_big_s "$(echo "$(date +%s.%N) - $t0" | bc)"
+[ "$problems" = 0 ] || die "verify() reports $problems problems after the load of $N_TOTAL streams"
+record verify_big_problems "$problems"
+
+say "size of $N_TOTAL streams"
+sql -F $'\t' >>"$OUT/info.tsv" <<'SQL'
+SELECT 'size_state', pg_column_size(state) FROM flowstream.streams LIMIT 1;
+SELECT 'size_row_avg', round(avg(pg_column_size(s.*)), 1) FROM flowstream.streams s;
+SELECT 'size_' || r || '_' || k, v FROM (VALUES
+    ('streams', 'flowstream.streams'::regclass), ('events', 'flowstream.events'::regclass)) t(r, c),
+    LATERAL (VALUES ('table', pg_relation_size(c)), ('indexes', pg_indexes_size(c)),
+                    ('total', pg_total_relation_size(c))) x(k, v);
+SELECT 'size_streams_rows', count(*) FROM flowstream.streams;
+SELECT 'size_events_rows', count(*) FROM flowstream.events;
+SELECT 'size_event_row_avg', round(avg(pg_column_size(e.*)), 1) FROM flowstream.events e;
+SELECT 'streams_reloptions', coalesce(array_to_string(reloptions, ', '), 'none')
+FROM pg_class WHERE oid = 'flowstream.streams'::regclass;
+SELECT 'size_idx_' || indexrelid::regclass, pg_relation_size(indexrelid)
+FROM pg_index WHERE indrelid = 'flowstream.streams'::regclass ORDER BY 1;
+SQL
+
+say "sweeper among $N_TOTAL streams"
+sweep big
+
+# ------------------------------------------------------------------------
+say "reads over $N_TOTAL streams"
+# ------------------------------------------------------------------------
+sql <<'SQL'
+CREATE TABLE bench.plain_streams AS
+SELECT id, sender, recipient, token,
+       flowstream.rate_per_second(state) AS rate_per_second,
+       flowstream.balance(state) AS balance,
+       flowstream.snapshot_debt(state) AS snapshot_debt,
+       flowstream.snapshot_time(state) AS snapshot_time,
+       flowstream.decimals(state)::smallint AS decimals,
+       flowstream.is_voided(state) AS voided,
+       flowstream.last_op(state) AS last_op,
+       transferable, void_after, created_at, metadata, last_event
+FROM flowstream.streams ORDER BY id;
+ALTER TABLE bench.plain_streams ADD PRIMARY KEY (id);
+CREATE TABLE bench.ints AS SELECT i::bigint AS v FROM generate_series(1, 1000000) i;
+VACUUM ANALYZE;
+SQL
+sql -F $'\t' >>"$OUT/info.tsv" <<'SQL'
+SELECT 'size_plain_table', pg_relation_size('bench.plain_streams');
+SELECT 'size_plain_row_avg', round(avg(pg_column_size(p.*)), 1) FROM bench.plain_streams p;
+SELECT 'size_plain_numerics_avg', round(avg(pg_column_size(rate_per_second) + pg_column_size(balance)
+    + pg_column_size(snapshot_debt) + pg_column_size(snapshot_time) + pg_column_size(decimals)
+    + pg_column_size(voided) + pg_column_size(last_op)), 1) FROM bench.plain_streams;
+SQL
+
+declare -A Q
+Q[flowstream_agg]="SELECT (flowstream.debt_sums(state, now())).* FROM flowstream.streams"
+Q[flowstream_rows]="SELECT sum(flowstream.total_debt(state, now())), sum(flowstream.covered_debt(state, now())), sum(flowstream.uncovered_debt(state, now())) FROM flowstream.streams"
+Q[plpgsql]="SELECT sum(d.total_debt), sum(d.covered_debt), sum(d.uncovered_debt) FROM bench.plain_streams p CROSS JOIN LATERAL bench.stream_debts(p.rate_per_second, p.balance, p.snapshot_debt, p.snapshot_time, p.decimals, now()) d"
+Q[sql]="SELECT sum(d.total_debt), sum(d.covered_debt), sum(d.uncovered_debt) FROM bench.plain_streams p CROSS JOIN LATERAL bench.stream_debts_sql(p.rate_per_second, p.balance, p.snapshot_debt, p.snapshot_time, p.decimals, now()) d"
+Q[sql_scalar]="SELECT sum(td), sum(least(balance, td)), sum(greatest(td - balance, 0)) FROM (SELECT balance, bench.total_debt_sql(rate_per_second, snapshot_debt, snapshot_time, decimals, now()) AS td FROM bench.plain_streams OFFSET 0) s"
+Q[sum_bigint]="SELECT sum(id) FROM flowstream.streams"
+Q[sum_bigint_narrow]="SELECT sum(v) FROM bench.ints"
+ORDER="flowstream_agg flowstream_rows plpgsql sql sql_scalar sum_bigint sum_bigint_narrow"
+
+# every implementation gives the same sums, to the last digit, at one time
+at="'$(sql -c "SELECT now()")'::timestamptz"
+sums=$(for q in flowstream_agg flowstream_rows plpgsql sql sql_scalar; do
+	query=${Q[$q]//now()/$at}
+	sql -c "SELECT trim_scale(x) || ' ' || trim_scale(y) || ' ' || trim_scale(z) FROM ($query) q(x, y, z)"
+done | sort -u)
+[ "$(echo "$sums" | wc -l)" = 1 ] || die "the implementations disagree on the sums: $sums"
+record read_sums "$sums"
+record read_plans "$(for q in $ORDER; do sql -c "EXPLAIN (COSTS OFF) ${Q[$q]}" | paste -sd '|'; done | paste -sd ';')"
+
+for q in $ORDER; do exec_ms "${Q[$q]}" >/dev/null; done       # warm-up
+for rep in $(seq "$READ_REPS"); do
+	for q in $ORDER; do
+		ms=$(exec_ms "${Q[$q]}")
+		printf '%s\t%s\t%s\n' "$q" "$rep" "$ms" >>"$OUT/reads.tsv"
+		printf '  %-18s run %d: %9.1f ms\n' "$q" "$rep" "$ms"
+	done
+done
+
+record load_avg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
+record elapsed_s "$((SECONDS - START))"
+
+say "writing BENCHMARKS.md and bench/throughput.png"
+python3 "$BENCH_DIR/report.py" "$OUT" "$ROOT/BENCHMARKS.md" "$OUT/throughput.dat"
+gnuplot -e "datafile='$OUT/throughput.dat'; outfile='$BENCH_DIR/throughput.png'" "$BENCH_DIR/throughput.gp"
+say "done in $(((SECONDS - START) / 60)) min $(((SECONDS - START) % 60)) s: $ROOT/BENCHMARKS.md"
+aborted=$(($(wc -l <"$OUT/aborts.tsv") - 1))
+[ "$aborted" = 0 ] || die "$aborted pgbench runs had clients aborted by errors (bench/results/aborts.tsv, and BENCHMARKS.md)"
