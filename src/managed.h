@@ -109,7 +109,7 @@ extern bool flow_due_time(const FlowState *s, const Interval *grace, int64 *due)
 /* the slots of flow_plan's cache */
 enum
 {
-	PLAN_APPLY, PLAN_INSERT, PLAN_TOKEN, PLAN_EVENT, PLAN_LAST_EVENT,
+	PLAN_APPLY, PLAN_INSERT, PLAN_TOKEN, PLAN_EVENT,
 	PLAN_PREV_EVENT, PLAN_STREAM_EXISTS, PLAN_VERIFY_ROW, PLAN_DUE, PLAN_DEFAULT_GRACE,
 	PLAN_COUNT
 };
