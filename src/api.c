@@ -527,9 +527,7 @@ flow_sweep_void(int64 id, int64 t, const FlowState *state)
 	FlowState	probe = *state;
 	U256		written_off;
 
-	/* as for any operation on the real clock, no earlier than the last one */
-	if (!flow_clock_pinned() && t < state->last)
-		t = state->last;
+	t = flow_operation_time(t, state);
 	if (flow_void(&probe, t, &written_off) != FLOW_OK)
 		return false;
 	memset(&p, 0, sizeof(p));

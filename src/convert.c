@@ -74,6 +74,18 @@ rate_to_numeric(u128 rps)
 	return units_to_numeric(&v, FLOW_RATE_SCALE, 0);
 }
 
+/*
+ * An interval in microseconds, with a day of 86400 s and a month of 365/12
+ * days (twelve months make a year of 365 days): a fixed length, so that
+ * rates and due times never depend on a calendar or a time zone.
+ */
+__int128
+flow_interval_usecs(const Interval *span)
+{
+	return (__int128) span->month * (INT64CONST(2628000) * USECS_PER_SEC) +
+		(__int128) span->day * USECS_PER_DAY + span->time;
+}
+
 /* A timestamptz argument, which must be finite and within the type's range. */
 int64
 flow_time_arg(TimestampTz t)

@@ -70,6 +70,7 @@ extern HeapTuple flow_apply_pending(Relation rel, HeapTuple old, HeapTuple new);
 extern void flow_authorize(const PendingOp *p, int64 id, bool allowed,
 						   const char *who, const char *what);
 extern void flow_check_grace(Datum grace, bool isnull);
+extern int64 flow_operation_time(int64 t, const FlowState *s);
 
 /* settings.c */
 extern char *flow_actor_setting;

@@ -47,6 +47,19 @@ flow_check_grace(Datum grace, bool isnull)
 				 errmsg("void_after must not be negative")));
 }
 
+/*
+ * The time an operation on s takes place, asked for at t.  now() is when the
+ * transaction began; one that waited for the row behind a transaction that
+ * began later comes after it all the same, so on the real clock an
+ * operation is dated no earlier than the stream's last one.  Only a test
+ * clock set before it is refused (SF010).
+ */
+int64
+flow_operation_time(int64 t, const FlowState *s)
+{
+	return (!flow_clock_pinned() && t < s->last) ? s->last : t;
+}
+
 /* Raises err now if it is a time or status error: those rank before 42501. */
 static void
 StatusFirst(FlowError err, const FlowState *before, int64 t, const FlowAmount *a, FlowArgKind kind)
@@ -120,14 +133,7 @@ flow_apply_pending(Relation rel, HeapTuple old, HeapTuple new)
 	p->decimals = before.decimals;
 	p->applied = true;
 
-	/*
-	 * now() is when the transaction began.  One that waited for this row
-	 * behind a transaction that began later comes after it all the same, so
-	 * on the real clock the operation is dated no earlier than the stream's
-	 * last one; only a test clock set before it is refused (SF010).
-	 */
-	if (!flow_clock_pinned() && t < before.last)
-		t = p->at = before.last;
+	t = p->at = flow_operation_time(t, &before);
 
 	if (p->set_metadata)
 	{

@@ -43,6 +43,7 @@ extern Datum units_to_numeric(const U256 *v, int scale, int min_frac);
 extern Datum u128_to_numeric(u128 v, int scale);
 extern Datum rate_to_numeric(u128 rps);
 extern int64 flow_time_arg(TimestampTz t);
+extern __int128 flow_interval_usecs(const Interval *span);
 extern TimestampTz flow_clock_now(void);
 extern bool flow_clock_pinned(void);
 extern void flow_report(FlowError err, const FlowState *before, int64 t,

@@ -238,8 +238,6 @@ stream_void(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOWSTATE_P(s);
 }
 
-#define USECS_PER_MONTH	(INT64CONST(2628000) * USECS_PER_SEC)	/* 365/12 days */
-
 /*
  * rate(amount, per): amount per period as tokens per second, floored to 18
  * decimals.  A month is 365/12 days and a year 365 days, so that twelve
@@ -251,8 +249,7 @@ stream_rate(PG_FUNCTION_ARGS)
 {
 	FlowAmount	amount = numeric_to_amount(PG_GETARG_DATUM(0), FLOW_RATE_SCALE);
 	Interval   *per = PG_GETARG_INTERVAL_P(1);
-	__int128	period = (__int128) per->month * USECS_PER_MONTH +
-		(__int128) per->day * USECS_PER_DAY + per->time;
+	__int128	period = flow_interval_usecs(per);
 	U256		scaled;
 	U256		rps;
 

@@ -19,7 +19,6 @@
 #include "utils/fmgrprotos.h"
 
 #define SWEEPER_LOCK_KEY	INT64CONST(7453010373645692276)	/* "flowstre" */
-#define USECS_PER_MONTH		(INT64CONST(2628000) * USECS_PER_SEC)
 
 /* The due time of s with grace: false when it never falls due. */
 bool
@@ -38,8 +37,7 @@ flow_due_time(const FlowState *s, const Interval *grace, int64 *due)
 		case FLOW_DEPLETION_AT:
 			break;
 	}
-	at = (__int128) depletion + (__int128) grace->month * USECS_PER_MONTH +
-		(__int128) grace->day * USECS_PER_DAY + grace->time;
+	at = (__int128) depletion + flow_interval_usecs(grace);
 	if (at < depletion)
 		at = depletion;			/* a negative grace is no grace */
 	*due = at > FLOW_TIME_MAX ? DT_NOEND : (int64) at;

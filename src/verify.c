@@ -88,14 +88,15 @@ AddAccrual(StreamCheck *c, const FlowState *s, int64 from, int64 to)
 	u256_add(&c->accrued, &c->accrued, &part);
 }
 
+/* An event's amount in base units (0 when it has none; replay reports a bad one). */
 static U256
 Units(Datum amount, bool isnull, int scale)
 {
-	FlowAmount	a = {FLOW_OK, 0};
+	U256		units = {{0, 0, 0, 0}};
 
-	if (!isnull)
-		a = numeric_to_amount(amount, scale);
-	return u256_from_u128(a.units);
+	if (!isnull && !numeric_to_units(amount, scale, &units))
+		units = u256_from_u128(0);
+	return units;
 }
 
 static char *
