@@ -1,21 +1,31 @@
 # scripts/lib.sh — shared by scripts/demo and scripts/test: install what is
-# missing, build and install the extension, and run a throwaway PostgreSQL 15
-# cluster (as the postgres user, pg_cron preloaded) on a private port and
-# socket directory.  Sourced, not run.
+# missing, build the extension into a private copy of PostgreSQL 15 and run a
+# throwaway cluster (as the postgres user, pg_cron preloaded) on a private
+# port and socket directory.  Sourced, not run.
+#
+# Everything of a run lives under FS_DIR (by default /tmp/flowstream-pg-$FS_PORT):
+#   $FS_DIR/pg     a relocated PostgreSQL 15 with this checkout's flowstream installed
+#   $FS_DIR/data   the cluster; its socket is $FS_DIR itself
+# Debian's PostgreSQL finds its lib and share directories relative to its
+# binaries, so a copy of the binaries with links to the rest is a complete
+# installation of its own: two runs with different FS_PORT, or two checkouts,
+# never install over each other, and the system-wide PostgreSQL is left alone.
 
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PGBIN=/usr/lib/postgresql/15/bin
-PG_CONFIG=$PGBIN/pg_config
+SYS_PG=/usr/lib/postgresql/15
 FS_PORT=${FS_PORT:-54329}
 FS_DIR=${FS_DIR:-/tmp/flowstream-pg-$FS_PORT}
+FS_TREE=$FS_DIR/pg
+PGBIN=$FS_TREE/usr/lib/postgresql/15/bin
+PG_CONFIG=$PGBIN/pg_config
 FS_DB=flowstream
 PACKAGES="postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap postgresql-15-cron
 libtap-parser-sourcehandler-pgtap-perl make gcc libipc-run-perl python3
 python3-sqlalchemy python3-psycopg2 clang-14 libclang-rt-14-dev valgrind"
 
-export PGHOST=$FS_DIR PGPORT=$FS_PORT PGUSER=postgres
+export PGHOST=$FS_DIR PGPORT=$FS_PORT PGUSER=postgres FS_PGBIN=$PGBIN FS_PORT FS_DIR
 
 say() { printf '\n== %s\n' "$*"; }
 
@@ -32,8 +42,29 @@ install_packages() {
 	fi
 }
 
+# make_tree DIR: a relocated PostgreSQL 15 under DIR/usr, without flowstream.
+# The binaries are copied (PostgreSQL resolves symbolic links to find itself);
+# the libraries, the share files and the headers are linked.
+make_tree() {
+	local tree=$1 f
+	rm -rf "$tree"
+	mkdir -p "$tree/usr/lib/postgresql/15/lib" "$tree/usr/share/postgresql/15/extension"
+	cp -a "$SYS_PG/bin" "$tree/usr/lib/postgresql/15/bin"
+	ln -s /usr/include "$tree/usr/include"
+	for f in "$SYS_PG"/lib/*; do
+		case ${f##*/} in flowstream*) ;; *) ln -s "$f" "$tree/usr/lib/postgresql/15/lib/" ;; esac
+	done
+	for f in /usr/share/postgresql/15/*; do
+		[ "${f##*/}" = extension ] || ln -s "$f" "$tree/usr/share/postgresql/15/"
+	done
+	for f in /usr/share/postgresql/15/extension/*; do
+		case ${f##*/} in flowstream*) ;; *) ln -s "$f" "$tree/usr/share/postgresql/15/extension/" ;; esac
+	done
+}
+
 build_install() {
-	say "building flowstream"
+	say "building flowstream into $FS_TREE"
+	make_tree "$FS_TREE"
 	make -C "$ROOT" -s PG_CONFIG=$PG_CONFIG >/dev/null
 	make -C "$ROOT" -s PG_CONFIG=$PG_CONFIG install >/dev/null
 }
@@ -44,11 +75,14 @@ stop_cluster() {
 	fi
 }
 
-# A fresh cluster every time: a second run never sees the first one's data.
-start_cluster() {
+# A fresh directory every time: a second run never sees the first one's data.
+fresh_dir() {
 	stop_cluster
 	rm -rf "$FS_DIR"
 	install -d -o postgres -g postgres -m 700 "$FS_DIR"
+}
+
+start_cluster() {
 	say "starting a throwaway PostgreSQL 15 on port $FS_PORT ($FS_DIR)"
 	runuser -u postgres -- "$PGBIN/initdb" -D "$FS_DIR/data" --auth=trust \
 		--no-instructions -E UTF8 --locale=C.UTF-8 >/dev/null
@@ -67,9 +101,10 @@ CONF
 	"$PGBIN/createdb" "$FS_DB"
 }
 
-# Everything both commands need: packages, build, a running cluster.
+# Everything both commands need: packages, a private build, a running cluster.
 setup() {
 	install_packages
+	fresh_dir
 	build_install
 	start_cluster
 }

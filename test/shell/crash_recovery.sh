@@ -6,7 +6,7 @@
 # exact accrual) and the API must work again.  Three cycles, on a cluster
 # of its own with fsync and synchronous_commit on.  TAP output for prove.
 set -euo pipefail
-PGBIN=/usr/lib/postgresql/15/bin
+PGBIN=${FS_PGBIN:-/usr/lib/postgresql/15/bin}
 CYCLES=${CYCLES:-3}
 work=$(mktemp -d)
 chmod 755 "$work"

@@ -3,7 +3,7 @@
 # debts, the same history, a clean verify(), and ids that go on where they
 # stopped.  TAP output, run by prove from scripts/test (PGHOST etc. set).
 set -euo pipefail
-PGBIN=/usr/lib/postgresql/15/bin
+PGBIN=${FS_PGBIN:-/usr/lib/postgresql/15/bin}
 src=fs_dump_src
 dst=fs_dump_dst
 dump=$(mktemp -d)/flowstream.dump

@@ -6,7 +6,7 @@
 # and a replica's sweeper does nothing.  TAP output, run by prove from
 # scripts/test, which exports PGHOST, PGPORT and PGUSER.
 set -euo pipefail
-PGBIN=/usr/lib/postgresql/15/bin
+PGBIN=${FS_PGBIN:-/usr/lib/postgresql/15/bin}
 DB=flowstream					# cron.database_name of the test cluster
 work=$(mktemp -d)
 chmod 755 "$work"

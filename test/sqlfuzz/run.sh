@@ -39,6 +39,7 @@ if ! "$PSQL" -X -q -d postgres -c 'SELECT 1' >/dev/null 2>&1; then
 	# shellcheck source=../../scripts/lib.sh
 	source "$ROOT/scripts/lib.sh"
 	set +e
+	fresh_dir
 	build_install >/dev/null
 	start_cluster >/dev/null
 	own=1
