@@ -3,8 +3,12 @@
 
 EXTENSION = flowstream
 MODULE_big = flowstream
-OBJS = src/wide.o src/flow.o src/flowtext.o \
-       src/convert.o src/stream_type.o src/stream_funcs.o src/settings.o src/api.o src/operations.o src/history.o src/verify.o src/sweeper.o src/aggregates.o
+# The core (no PostgreSQL), the SQL translation, then the managed layer;
+# each file calls only those before it (src/managed.h says which does what).
+OBJS = src/wide.o src/flow.o src/flowtext.o src/ops.o \
+       src/convert.o src/report.o src/stream_type.o src/stream_funcs.o src/aggregates.o \
+       src/settings.o src/catalog.o src/events.o src/restore.o src/apply.o src/triggers.o \
+       src/api.o src/view.o src/sweeper.o src/verify.o
 DATA = $(wildcard sql/flowstream--*.sql)
 
 REGRESS = type arithmetic transitions examples property
@@ -22,13 +26,13 @@ include $(PGXS)
 $(OBJS): $(wildcard src/*.h)
 
 # The core (no PostgreSQL) alone: its unit and property tests.
-CORE_SRCS = src/wide.c src/flow.c src/flowtext.c
+CORE_SRCS = src/wide.c src/flow.c src/flowtext.c src/ops.c
 CORE_CFLAGS = -O2 -g -std=c11 -Wall -Wextra -Isrc
 
-test/core/flow_property: test/core/flow_property.c $(CORE_SRCS) src/flow.h src/wide.h
+test/core/flow_property: test/core/flow_property.c $(CORE_SRCS) src/flow.h src/wide.h src/ops.h
 	$(CC) $(CORE_CFLAGS) -o $@ test/core/flow_property.c $(CORE_SRCS)
 
-test/core/flow_unit: test/core/flow_unit.c $(CORE_SRCS) src/flow.h src/wide.h
+test/core/flow_unit: test/core/flow_unit.c $(CORE_SRCS) src/flow.h src/wide.h src/ops.h
 	$(CC) $(CORE_CFLAGS) -o $@ test/core/flow_unit.c $(CORE_SRCS)
 
 core-test: core-test-build

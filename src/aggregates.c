@@ -70,7 +70,8 @@ debt_sums_step(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext;
 	DebtSums   *sums;
-	FlowState  *s;
+	FlowState	st,
+			   *s = &st;
 	int64		t;
 	U256		td,
 				covered;
@@ -87,7 +88,7 @@ debt_sums_step(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1) || (PG_NARGS() > 2 && PG_ARGISNULL(2)))
 		PG_RETURN_POINTER(sums);
 
-	s = PG_GETARG_FLOWSTATE_P(1);
+	flow_state_arg(PG_GETARG_DATUM(1), &st);
 	t = flow_time_arg(PG_NARGS() > 2 ? PG_GETARG_TIMESTAMPTZ(2) : flow_clock_now());
 	flow_check(flow_total_debt(s, t, &td), s, t, NULL, FLOW_ARG_AMOUNT);
 	d = s->decimals;

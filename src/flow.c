@@ -28,6 +28,19 @@ Unit(const FlowState *s)
 	return flow_unit_scale[s->decimals];
 }
 
+/*
+ * An interval's length in microseconds, counting a day as 86400 s and a
+ * month as 365/12 days (twelve months make a year of 365 days): a fixed
+ * length, so that rates and due times never depend on a calendar or a time
+ * zone.
+ */
+__int128
+flow_interval_usecs(int32_t months, int32_t days, int64_t usecs)
+{
+	return (__int128) months * (INT64_C(2628000) * INT64_C(1000000)) +
+		(__int128) days * INT64_C(86400000000) + usecs;
+}
+
 /* Whether t is a finite time the type supports. */
 bool
 flow_check_time(int64_t t)
@@ -236,7 +249,7 @@ flow_state_problem(const FlowState *s)
 {
 	U256		cap;
 
-	if (s->decimals < 0 || s->decimals > FLOW_MAX_DECIMALS)
+	if (!flow_check_decimals(s->decimals))
 		return "decimals must be between 0 and 18";
 	if (s->rps > I127_MAX)
 		return "rate_per_second is out of range";
@@ -257,6 +270,13 @@ flow_state_problem(const FlowState *s)
 	return NULL;
 }
 
+/* Whether a token may have this many decimals. */
+bool
+flow_check_decimals(int decimals)
+{
+	return decimals >= 0 && decimals <= FLOW_MAX_DECIMALS;
+}
+
 /* Creates a stream at time at that accrues from start. */
 FlowError
 flow_create(FlowState *s, const FlowAmount *rate, int decimals,
@@ -264,7 +284,7 @@ flow_create(FlowState *s, const FlowAmount *rate, int decimals,
 {
 	if (!flow_check_time(start) || !flow_check_time(at))
 		return FLOW_ERR_TIME_RANGE;
-	if (decimals < 0 || decimals > FLOW_MAX_DECIMALS)
+	if (!flow_check_decimals(decimals))
 		return FLOW_ERR_DECIMALS;
 	if (rate->err != FLOW_OK)
 		return rate->err;

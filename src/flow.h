@@ -59,7 +59,15 @@ typedef enum FlowError
 	FLOW_ERR_DECIMALS,			/* 22023: decimals outside 0..18 */
 	FLOW_ERR_TIME_RANGE,		/* 22023: time infinite or outside the range */
 	FLOW_ERR_FUTURE_PAUSED,		/* 22023: rate 0 with a start after creation */
-	FLOW_ERR_OVERFLOW			/* 22003 */
+	FLOW_ERR_OVERFLOW,			/* 22003 */
+	/* the managed layer's rules (ops.c) */
+	FLOW_ERR_NOT_TRANSFERABLE,	/* SF011 */
+	FLOW_ERR_NOT_ALLOWED,		/* 42501: the actor may not do this */
+	FLOW_ERR_NULL,				/* 22004: a required argument is null */
+	FLOW_ERR_EMPTY_NAME,		/* 22023: a party or destination that is empty */
+	FLOW_ERR_SAME_RECIPIENT,	/* 22023: a transfer to the current recipient */
+	FLOW_ERR_NOTHING,			/* 22023: withdraw_max or refund_max of nothing */
+	FLOW_ERR_NEGATIVE_GRACE		/* 22023: a negative void_after */
 } FlowError;
 
 typedef enum FlowStatus
@@ -94,10 +102,14 @@ typedef enum FlowDepletion
 /* 10^(24 - decimals): snapshot-debt units per base unit */
 extern const u128 flow_unit_scale[FLOW_MAX_DECIMALS + 1];
 
+/* an interval's length with a day of 86400 s and a month of 365/12 days */
+extern __int128 flow_interval_usecs(int32_t months, int32_t days, int64_t usecs);
+
 /* construction and validation */
 extern FlowError flow_create(FlowState *s, const FlowAmount *rate, int decimals,
 							 int64_t start, int64_t at);
 extern bool flow_check_time(int64_t t);
+extern bool flow_check_decimals(int decimals);
 extern const char *flow_state_problem(const FlowState *s);
 extern int	flow_state_cmp(const FlowState *a, const FlowState *b);
 
@@ -138,5 +150,17 @@ extern void flow_format_state(const FlowState *s, char *buf);
 #define FLOW_BINARY_LEN		83
 extern const char *flow_decode_binary(const unsigned char *buf, size_t len, FlowState *s);
 extern void flow_encode_binary(const FlowState *s, unsigned char *out);
+
+/*
+ * The stored form: what a flowstream.stream column holds on disk, a fixed
+ * FLOW_STORED_LEN bytes in the machine's byte order.  It carries a format
+ * number, so that a later release can change the layout and still read
+ * what earlier ones stored; format 0 is 0.1.0's.
+ */
+#define FLOW_STORED_LEN		88
+#define FLOW_FORMAT_0_1		0
+extern int	flow_stored_format(const void *stored);
+extern void flow_load(const void *stored, FlowState *s);
+extern void flow_store(const FlowState *s, void *stored);
 
 #endif							/* FLOWSTREAM_FLOW_H */

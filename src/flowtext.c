@@ -532,3 +532,71 @@ flow_encode_binary(const FlowState *s, unsigned char *out)
 	PutBig(out + 67, (uint64_t) s->st);
 	PutBig(out + 75, (uint64_t) s->last);
 }
+
+/*
+ * The stored form of format 0 (0.1.0), in the machine's byte order: the
+ * snapshot debt's four 64-bit limbs, least significant first, at 0; the
+ * rate at 32 and the balance at 48 (128 bits each); the snapshot time at
+ * 64; the last operation at 72; the decimals, a 16-bit integer at 80; the
+ * voided flag at 82; zeros to 88.  The decimals never exceed 18, so the
+ * high byte of that integer is zero in every value 0.1.0 stored: it is the
+ * format byte.
+ */
+#define STORED_SD		0
+#define STORED_RATE		32
+#define STORED_BALANCE	48
+#define STORED_ST		64
+#define STORED_LAST		72
+#define STORED_VOIDED	82
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define STORED_DECIMALS	81
+#define STORED_FORMAT	80
+#else
+#define STORED_DECIMALS	80
+#define STORED_FORMAT	81
+#endif
+
+/* The format number of a stored value. */
+int
+flow_stored_format(const void *stored)
+{
+	return ((const unsigned char *) stored)[STORED_FORMAT];
+}
+
+/* Reads a stored value of format 0 into *s. */
+void
+flow_load(const void *stored, FlowState *s)
+{
+	const unsigned char *p = (const unsigned char *) stored;
+	u128		rps,
+				balance;
+
+	memcpy(s->sd.w, p + STORED_SD, sizeof(s->sd.w));
+	memcpy(&rps, p + STORED_RATE, sizeof(u128));
+	memcpy(&balance, p + STORED_BALANCE, sizeof(u128));
+	s->rps = rps;
+	s->balance = balance;
+	memcpy(&s->st, p + STORED_ST, sizeof(int64_t));
+	memcpy(&s->last, p + STORED_LAST, sizeof(int64_t));
+	s->decimals = p[STORED_DECIMALS];
+	s->voided = p[STORED_VOIDED] != 0;
+}
+
+/* Writes s in the stored form; every byte is set, padding included. */
+void
+flow_store(const FlowState *s, void *stored)
+{
+	unsigned char *p = (unsigned char *) stored;
+	u128		rps = s->rps,
+				balance = s->balance;
+
+	memset(p, 0, FLOW_STORED_LEN);
+	memcpy(p + STORED_SD, s->sd.w, sizeof(s->sd.w));
+	memcpy(p + STORED_RATE, &rps, sizeof(u128));
+	memcpy(p + STORED_BALANCE, &balance, sizeof(u128));
+	memcpy(p + STORED_ST, &s->st, sizeof(int64_t));
+	memcpy(p + STORED_LAST, &s->last, sizeof(int64_t));
+	p[STORED_DECIMALS] = (unsigned char) s->decimals;
+	p[STORED_FORMAT] = FLOW_FORMAT_0_1;
+	p[STORED_VOIDED] = s->voided ? 1 : 0;
+}

@@ -1,97 +1,78 @@
 /*
- * managed.h — what the managed layer's parts share: the operations of the
- * history, the event that an API call hands to the streams trigger, and
- * the replay of one event.
+ * managed.h — what the managed layer's files share.  Each file calls only
+ * the ones listed before it here:
+ *
+ *   catalog.c   OIDs, column numbers, the owner, prepared statements
+ *   events.c    writing the history, and knowing who writes it
+ *   restore.c   what a restore (pg_restore, COPY) may insert
+ *   apply.c     one operation on one locked row, handed to the trigger
+ *   triggers.c  the guards on the tables (they call apply.c and restore.c)
+ *   api.c       the API functions: arguments, who acts, then apply.c
+ *   view.c      flowstream.streams_now's writes, through api.c
+ *   sweeper.c   void_insolvent(), through apply.c
+ *   verify.c    every invariant, through the core's replay and audit
  */
 #ifndef FLOWSTREAM_MANAGED_H
 #define FLOWSTREAM_MANAGED_H
 
 #include "stream.h"
+#include "ops.h"
 
 #include "access/htup.h"
+#include "access/xact.h"
 #include "executor/spi.h"
-#include "utils/timestamp.h"
 #include "utils/rel.h"
+#include "utils/timestamp.h"
 
-/* the labels of the enum flowstream.op, in its order */
-typedef enum FlowOp
+/* ---- catalog.c ---- */
+
+typedef struct FlowCatalog
 {
-	OP_CREATE,
-	OP_DEPOSIT,
-	OP_WITHDRAW,
-	OP_REFUND,
-	OP_PAUSE,
-	OP_RESTART,
-	OP_ADJUST_RATE,
-	OP_VOID,
-	OP_TRANSFER,
-	OP_SET_VOID_AFTER,
-	OP_COUNT
-} FlowOp;
+	bool		valid;
+	uint32		generation;		/* changes whenever it is looked up anew */
+	Oid			schema;
+	Oid			stream_type;
+	Oid			op_type;
+	Oid			op_label[OP_COUNT];
+	Oid			streams;
+	Oid			events;
+	Oid			tokens;
+	Oid			settings;
+	Oid			owner;			/* of flowstream.streams: the role the layer writes as */
+	/* columns of flowstream.streams */
+	AttrNumber	s_id,
+				s_state,
+				s_first_event,
+				s_last_event,
+				s_created_at,
+				s_transferable,
+				s_sender,
+				s_recipient,
+				s_token,
+				s_void_after,
+				s_due_at,
+				s_metadata;
+	/* columns of flowstream.events */
+	AttrNumber	e_id,
+				e_stream_id,
+				e_op,
+				e_actor,
+				e_amount,
+				e_destination,
+				e_at,
+				e_state,
+				e_void_after,
+				e_metadata;
+} FlowCatalog;
 
-extern const char *const flow_op_labels[OP_COUNT];
-
-/*
- * The operation an API call is about to apply: the API fills it in, runs
- * one UPDATE (or INSERT) of flowstream.streams, and the BEFORE trigger
- * there, with the row locked, checks it in SPEC §5's order, applies it and
- * writes its event (operations.c).  Only C sets it, so SQL cannot forge an
- * actor.
- */
-typedef struct PendingOp
+/* the statements of flow_plan()'s cache */
+enum
 {
-	bool		active;
-	int64		stream_id;		/* 0 while creating: the id is not known yet */
-	FlowOp		op;
-	bool		set_metadata;	/* set_metadata(): no operation, no event */
-	const char *actor;
-	bool		spoofed;		/* flowstream.actor set by a non-member of flowstream_app */
-	bool		by_sweeper;		/* the sweeper acts as itself: nobody to authorize */
-	int64		at;
-	/* the arguments */
-	Datum		amount;			/* numeric: tokens, or tokens per second */
-	bool		amount_null;
-	bool		max;			/* withdraw_max, refund_max */
-	const char *to;				/* destination; new recipient; creation's recipient */
-	Datum		grace;			/* set_void_after */
-	bool		grace_null;
-	Datum		metadata;		/* set_metadata */
-	/* the results */
-	bool		applied;		/* the trigger did apply it */
-	u128		paid;			/* withdrawn or refunded, base units */
-	U256		written_off;	/* by a void, base units */
-	int			decimals;
-} PendingOp;
+	PLAN_APPLY, PLAN_CREATE, PLAN_TOKEN, PLAN_DEFAULT_GRACE, PLAN_SET_DEFAULT_GRACE,
+	PLAN_EVENT, PLAN_LAST_EVENT, PLAN_STREAM_EXISTS, PLAN_DUE,
+	PLAN_COUNT
+};
 
-extern PendingOp flow_pending;
-
-/* operations.c */
-extern HeapTuple flow_apply_pending(Relation rel, HeapTuple old, HeapTuple new);
-extern void flow_authorize(const PendingOp *p, int64 id, bool allowed,
-						   const char *who, const char *what);
-extern void flow_check_grace(Datum grace, bool isnull);
-extern int64 flow_operation_time(int64 t, const FlowState *s);
-
-/* settings.c */
-extern char *flow_actor_setting;
-
-/* history.c */
-extern int	flow_column(Relation rel, const char *name);
-extern Datum flow_get(HeapTuple tuple, Relation rel, const char *name, bool *isnull);
-extern FlowState *flow_get_state(HeapTuple tuple, Relation rel);
-extern int64 flow_write_event(int64 stream_id, FlowOp op, const char *actor, Datum amount,
-							  bool amount_null, const char *destination, int64 at,
-							  const FlowState *state, Datum void_after, bool void_after_null);
-extern const char *flow_replay(const FlowState *prev, FlowOp op, Datum amount,
-							   bool amount_null, int64 at, const FlowState *after);
-extern FlowOp flow_op_from_label(const char *label);
-extern bool flow_same_grace(Datum a, bool a_null, Datum b, bool b_null);
-extern Oid	flow_schema_oid(void);
-extern Oid	flow_stream_type_oid(void);
-
-#endif							/* FLOWSTREAM_MANAGED_H */
-
-/* api.c: running as the owner of the extension's tables */
 typedef struct OwnerScope
 {
 	Oid			save_user;
@@ -99,18 +80,111 @@ typedef struct OwnerScope
 	int			guc_nest;
 } OwnerScope;
 
+extern const FlowCatalog *flow_catalog(void);
+extern FlowOp flow_op_of_label(Oid label);
+extern SPIPlanPtr flow_plan(int slot, const char *sql, int nargs, const Oid *argtypes);
 extern void flow_enter_owner(OwnerScope *scope);
 extern void flow_leave_owner(OwnerScope *scope);
-extern SPIPlanPtr flow_plan(int slot, const char *sql, int nargs, const Oid *argtypes);
-extern bool flow_sweep_void(int64 id, int64 t, const FlowState *state);
 
-/* sweeper.c */
-extern bool flow_due_time(const FlowState *s, const Interval *grace, int64 *due);
+/* ---- settings.c ---- */
 
-/* the slots of flow_plan's cache */
-enum
+extern char *flow_actor_setting;
+extern bool flow_actor_set_here(void);
+
+/* ---- events.c ---- */
+
+/* one row of flowstream.events */
+typedef struct FlowEvent
 {
-	PLAN_APPLY, PLAN_INSERT, PLAN_TOKEN, PLAN_EVENT,
-	PLAN_PREV_EVENT, PLAN_STREAM_EXISTS, PLAN_VERIFY_ROW, PLAN_DUE, PLAN_DEFAULT_GRACE,
-	PLAN_COUNT
-};
+	int64		stream_id;
+	FlowOp		op;
+	const char *actor;
+	bool		has_amount;
+	U256		amount;			/* in units of flow_event_scale() */
+	int			decimals;
+	const char *destination;
+	int64		at;
+	const FlowState *state;
+	Datum		void_after;
+	bool		void_after_null;
+	Datum		metadata;
+	bool		metadata_null;
+} FlowEvent;
+
+extern int64 flow_write_event(const FlowEvent *e);
+extern bool flow_writing_event(void);
+extern Datum flow_grace_datum(const FlowGrace *g);
+extern void flow_grace_of(Datum interval, FlowGrace *g);
+extern bool flow_same_grace(Datum a, bool a_null, Datum b, bool b_null);
+
+/* ---- restore.c ---- */
+
+extern void flow_restore_event(Relation rel, HeapTuple tuple);
+extern void flow_restore_stream(Relation rel, HeapTuple tuple);
+
+/* ---- apply.c ---- */
+
+/* why an actor is refused whatever it does */
+typedef enum ActorProblem
+{
+	ACTOR_OK,
+	ACTOR_FORGED,				/* flowstream.actor set by a role that is not an app */
+	ACTOR_STALE					/* flowstream.actor set in an earlier transaction */
+} ActorProblem;
+
+/*
+ * One operation on one stream, as the API hands it to the streams trigger:
+ * the trigger applies it to the locked row and leaves the results here.
+ * Calls form a stack, so that a call made while another is under way finds
+ * its own; each is removed when it returns, and by the end of its
+ * (sub)transaction when an error skipped that.  Only C code makes one, so
+ * SQL cannot forge an actor.
+ */
+typedef struct FlowCall
+{
+	int64		stream_id;		/* 0 while creating: the id is not known yet */
+	FlowOp		op;
+	const char *actor;
+	ActorProblem actor_problem;
+	bool		system;			/* the sweeper, acting as itself */
+	int64		at;				/* the time asked for */
+	Datum		amount;			/* numeric, converted at the stream's decimals */
+	bool		amount_null;
+	OpArgs		args;
+	bool		rate_by_rule;	/* op is what flow_rate_change_op() makes of the rate */
+	Datum		metadata;		/* set_metadata, create */
+	/* results */
+	bool		applied;
+	OpResult	res;
+	int			decimals;
+	int64		event_id;
+	/* the stack */
+	SubTransactionId subxid;
+	struct FlowCall *outer;
+} FlowCall;
+
+extern void flow_apply_call(FlowCall *call);
+extern int64 flow_create_call(FlowCall *call, Datum sender, Datum recipient, Datum token,
+							  const FlowState *state, bool transferable,
+							  Datum void_after, bool void_after_null);
+extern FlowCall *flow_call_for(int64 stream_id);
+extern HeapTuple flow_apply_row(FlowCall *call, Relation rel, HeapTuple old, HeapTuple new);
+extern HeapTuple flow_create_row(FlowCall *call, Relation rel, HeapTuple new);
+extern HeapTuple flow_finish_row(Relation rel, HeapTuple tuple, int64 event_id, bool creating);
+extern void flow_apply_init(void);
+
+/* ---- api.c ---- */
+
+extern void flow_resolve_actor(FlowCall *call);
+extern Datum flow_call(FlowOp op, int64 id, Datum arg, bool arg_null, bool max, const char *name);
+extern void flow_call_rate(int64 id, Datum rate, bool rate_null);
+extern int64 flow_call_create(Datum sender, const char *null_arg, Datum recipient,
+							  Datum token, Datum rate, TimestampTz start, Datum deposit,
+							  bool transferable, Datum metadata);
+
+/* ---- report.c ---- */
+
+extern void flow_report_call(FlowError err, const FlowCall *call, const FlowState *before,
+							 int64 t) pg_attribute_noreturn();
+
+#endif							/* FLOWSTREAM_MANAGED_H */

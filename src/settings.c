@@ -12,11 +12,13 @@
 #include "managed.h"
 
 #include "access/xact.h"
+#include "storage/proc.h"
 #include "utils/datetime.h"
 #include "utils/guc.h"
 
 static char *clock_setting = NULL;
 char	   *flow_actor_setting = NULL;
+static LocalTransactionId actor_set_in = InvalidLocalTransactionId;
 static bool clock_pinned = false;
 static TimestampTz clock_value = 0;
 
@@ -66,6 +68,29 @@ assign_clock(const char *newval, void *extra)
 		clock_value = *(TimestampTz *) extra;
 }
 
+/*
+ * Remembers the transaction that set flowstream.actor.  A plain SET outlives
+ * its transaction, and behind a pooler in transaction mode the next
+ * transaction on the connection may be another client's: only an actor set
+ * in the current transaction (SET LOCAL, set_config(..., true), or a SET
+ * within it) may act.
+ */
+static void
+assign_actor(const char *newval, void *extra)
+{
+	(void) newval;
+	(void) extra;
+	actor_set_in = MyProc != NULL ? MyProc->lxid : InvalidLocalTransactionId;
+}
+
+/* Whether flowstream.actor was set in the current transaction. */
+bool
+flow_actor_set_here(void)
+{
+	return MyProc != NULL && actor_set_in == MyProc->lxid &&
+		actor_set_in != InvalidLocalTransactionId;
+}
+
 /* Whether a superuser pinned the clock with flowstream.clock. */
 bool
 flow_clock_pinned(void)
@@ -110,7 +135,8 @@ _PG_init(void)
 							   PGC_USERSET,
 							   0,
 							   NULL,
-							   NULL,
+							   assign_actor,
 							   NULL);
 	MarkGUCPrefixReserved("flowstream");
+	flow_apply_init();
 }

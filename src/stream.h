@@ -24,10 +24,13 @@
 #define ERRCODE_FLOW_TIME_ORDER		MAKE_SQLSTATE('S','F','0','1','0')
 #define ERRCODE_FLOW_NOT_TRANSFERABLE	MAKE_SQLSTATE('S','F','0','1','1')
 
-#define DatumGetFlowStateP(X)	((FlowState *) DatumGetPointer(X))
-#define FlowStatePGetDatum(X)	PointerGetDatum(X)
-#define PG_GETARG_FLOWSTATE_P(n)	DatumGetFlowStateP(PG_GETARG_DATUM(n))
-#define PG_RETURN_FLOWSTATE_P(x)	return FlowStatePGetDatum(x)
+/*
+ * A flowstream.stream value is stored in the core's stored form
+ * (FLOW_STORED_LEN bytes, with its format number); functions read it into
+ * a FlowState and write a FlowState back (stream_type.c).
+ */
+extern void flow_state_arg(Datum d, FlowState *s);
+extern Datum flow_state_datum(const FlowState *s);
 
 /* what an amount argument is, for messages */
 typedef enum FlowArgKind
@@ -43,9 +46,12 @@ extern Datum units_to_numeric(const U256 *v, int scale, int min_frac);
 extern Datum u128_to_numeric(u128 v, int scale);
 extern Datum rate_to_numeric(u128 rps);
 extern int64 flow_time_arg(TimestampTz t);
-extern __int128 flow_interval_usecs(const Interval *span);
+
+/* settings.c: the clock of the managed layer */
 extern TimestampTz flow_clock_now(void);
 extern bool flow_clock_pinned(void);
+
+/* report.c */
 extern void flow_report(FlowError err, const FlowState *before, int64 t,
 						const FlowAmount *amount, FlowArgKind kind) pg_attribute_noreturn();
 

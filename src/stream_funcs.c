@@ -5,6 +5,7 @@
  * the views without an `at` read flowstream.now().
  */
 #include "stream.h"
+#include "ops.h"
 
 #include "catalog/namespace.h"
 #include "catalog/pg_enum.h"
@@ -21,13 +22,13 @@ ViewTime(FunctionCallInfo fcinfo, int n)
 	return flow_time_arg(PG_NARGS() > n ? PG_GETARG_TIMESTAMPTZ(n) : flow_clock_now());
 }
 
-/* A copy of argument 0, for a transition to change. */
-static FlowState *
-CopyState(FunctionCallInfo fcinfo)
+/* Argument n, read from its stored form. */
+static inline FlowState
+Arg(FunctionCallInfo fcinfo, int n)
 {
-	FlowState  *s = (FlowState *) palloc(sizeof(FlowState));
+	FlowState	s;
 
-	memcpy(s, PG_GETARG_FLOWSTATE_P(0), sizeof(FlowState));
+	flow_state_arg(PG_GETARG_DATUM(n), &s);
 	return s;
 }
 
@@ -39,18 +40,20 @@ stream_make(PG_FUNCTION_ARGS)
 	int32		decimals = PG_GETARG_INT32(1);
 	int64		start = flow_time_arg(PG_GETARG_TIMESTAMPTZ(2));
 	int64		at = flow_time_arg(PG_GETARG_TIMESTAMPTZ(3));
-	FlowState  *s = (FlowState *) palloc0(sizeof(FlowState));
+	FlowState	s;
 	FlowAmount	rate = numeric_to_amount(PG_GETARG_DATUM(0), FLOW_RATE_SCALE);
 
-	flow_check(flow_create(s, &rate, decimals, start, at), NULL, at, &rate, FLOW_ARG_RATE);
-	PG_RETURN_FLOWSTATE_P(s);
+	memset(&s, 0, sizeof(s));
+	flow_check(flow_create(&s, &rate, decimals, start, at), NULL, at, &rate, FLOW_ARG_RATE);
+	return flow_state_datum(&s);
 }
 
 PG_FUNCTION_INFO_V1(stream_total_debt);
 Datum
 stream_total_debt(PG_FUNCTION_ARGS)
 {
-	FlowState  *s = PG_GETARG_FLOWSTATE_P(0);
+	FlowState	st = Arg(fcinfo, 0);
+	FlowState  *s = &st;
 	int64		t = ViewTime(fcinfo, 1);
 	U256		td;
 
@@ -63,7 +66,8 @@ PG_FUNCTION_INFO_V1(stream_covered_debt);
 Datum
 stream_covered_debt(PG_FUNCTION_ARGS)
 {
-	FlowState  *s = PG_GETARG_FLOWSTATE_P(0);
+	FlowState	st = Arg(fcinfo, 0);
+	FlowState  *s = &st;
 	int64		t = ViewTime(fcinfo, 1);
 	u128		covered;
 
@@ -75,7 +79,8 @@ PG_FUNCTION_INFO_V1(stream_uncovered_debt);
 Datum
 stream_uncovered_debt(PG_FUNCTION_ARGS)
 {
-	FlowState  *s = PG_GETARG_FLOWSTATE_P(0);
+	FlowState	st = Arg(fcinfo, 0);
+	FlowState  *s = &st;
 	int64		t = ViewTime(fcinfo, 1);
 	U256		uncovered;
 
@@ -87,7 +92,8 @@ PG_FUNCTION_INFO_V1(stream_refundable);
 Datum
 stream_refundable(PG_FUNCTION_ARGS)
 {
-	FlowState  *s = PG_GETARG_FLOWSTATE_P(0);
+	FlowState	st = Arg(fcinfo, 0);
+	FlowState  *s = &st;
 	int64		t = ViewTime(fcinfo, 1);
 	u128		refundable;
 
@@ -100,7 +106,8 @@ PG_FUNCTION_INFO_V1(stream_ongoing_debt);
 Datum
 stream_ongoing_debt(PG_FUNCTION_ARGS)
 {
-	FlowState  *s = PG_GETARG_FLOWSTATE_P(0);
+	FlowState	st = Arg(fcinfo, 0);
+	FlowState  *s = &st;
 	U256		ongoing = flow_ongoing(s, ViewTime(fcinfo, 1));
 
 	return units_to_numeric(&ongoing, FLOW_DEBT_SCALE, s->decimals);
@@ -148,7 +155,8 @@ PG_FUNCTION_INFO_V1(stream_status);
 Datum
 stream_status(PG_FUNCTION_ARGS)
 {
-	FlowState  *s = PG_GETARG_FLOWSTATE_P(0);
+	FlowState	st = Arg(fcinfo, 0);
+	FlowState  *s = &st;
 	int64		t = ViewTime(fcinfo, 1);
 	FlowStatus	status;
 
@@ -161,7 +169,8 @@ PG_FUNCTION_INFO_V1(stream_depletion_time);
 Datum
 stream_depletion_time(PG_FUNCTION_ARGS)
 {
-	FlowState  *s = PG_GETARG_FLOWSTATE_P(0);
+	FlowState	st = Arg(fcinfo, 0);
+	FlowState  *s = &st;
 	int64		at;
 
 	switch (flow_depletion_time(s, &at))
@@ -176,67 +185,44 @@ stream_depletion_time(PG_FUNCTION_ARGS)
 	PG_RETURN_TIMESTAMPTZ(at);
 }
 
-/* deposit(s, amount, at) and the other transitions with an amount in tokens */
-#define AMOUNT_TRANSITION(sqlname, corefn) \
+/*
+ * The transitions: each applies its operation to a copy of argument 0 at
+ * `at` (its last argument) through the core's flow_apply_state(), and
+ * returns the new value.
+ */
+static Datum
+Transition(FunctionCallInfo fcinfo, FlowOp op)
+{
+	FlowState	s = Arg(fcinfo, 0),
+				before = s;
+	int			nargs = PG_NARGS();
+	int64		t = flow_time_arg(PG_GETARG_TIMESTAMPTZ(nargs - 1));
+	FlowAmount	a = {FLOW_OK, 0};
+	FlowArgKind kind = flow_ops[op].arg == ARG_RATE ? FLOW_ARG_RATE : FLOW_ARG_AMOUNT;
+	OpResult	res;
+
+	if (nargs == 3)
+		a = numeric_to_amount(PG_GETARG_DATUM(1),
+							  kind == FLOW_ARG_RATE ? FLOW_RATE_SCALE : s.decimals);
+	flow_check(flow_apply_state(op, &s, &a, t, &res), &before, t, &a, kind);
+	return flow_state_datum(&s);
+}
+
+#define TRANSITION(sqlname, op) \
 PG_FUNCTION_INFO_V1(sqlname); \
 Datum \
 sqlname(PG_FUNCTION_ARGS) \
 { \
-	FlowState  *s = CopyState(fcinfo); \
-	FlowState	before = *s; \
-	int64		t = flow_time_arg(PG_GETARG_TIMESTAMPTZ(2)); \
-	FlowAmount	a = numeric_to_amount(PG_GETARG_DATUM(1), s->decimals); \
-\
-	flow_check(corefn(s, &a, t), &before, t, &a, FLOW_ARG_AMOUNT); \
-	PG_RETURN_FLOWSTATE_P(s); \
+	return Transition(fcinfo, op); \
 }
 
-AMOUNT_TRANSITION(stream_deposit, flow_deposit)
-AMOUNT_TRANSITION(stream_withdraw, flow_withdraw)
-AMOUNT_TRANSITION(stream_refund, flow_refund)
-
-/* restart(s, rate, at) and adjust_rate(s, rate, at) */
-#define RATE_TRANSITION(sqlname, corefn) \
-PG_FUNCTION_INFO_V1(sqlname); \
-Datum \
-sqlname(PG_FUNCTION_ARGS) \
-{ \
-	FlowState  *s = CopyState(fcinfo); \
-	FlowState	before = *s; \
-	int64		t = flow_time_arg(PG_GETARG_TIMESTAMPTZ(2)); \
-	FlowAmount	r = numeric_to_amount(PG_GETARG_DATUM(1), FLOW_RATE_SCALE); \
-\
-	flow_check(corefn(s, &r, t), &before, t, &r, FLOW_ARG_RATE); \
-	PG_RETURN_FLOWSTATE_P(s); \
-}
-
-RATE_TRANSITION(stream_restart, flow_restart)
-RATE_TRANSITION(stream_adjust_rate, flow_adjust_rate)
-
-PG_FUNCTION_INFO_V1(stream_pause);
-Datum
-stream_pause(PG_FUNCTION_ARGS)
-{
-	FlowState  *s = CopyState(fcinfo);
-	FlowState	before = *s;
-	int64		t = flow_time_arg(PG_GETARG_TIMESTAMPTZ(1));
-
-	flow_check(flow_pause(s, t), &before, t, NULL, FLOW_ARG_AMOUNT);
-	PG_RETURN_FLOWSTATE_P(s);
-}
-
-PG_FUNCTION_INFO_V1(stream_void);
-Datum
-stream_void(PG_FUNCTION_ARGS)
-{
-	FlowState  *s = CopyState(fcinfo);
-	FlowState	before = *s;
-	int64		t = flow_time_arg(PG_GETARG_TIMESTAMPTZ(1));
-	U256		written_off;
-
-	flow_check(flow_void(s, t, &written_off), &before, t, NULL, FLOW_ARG_AMOUNT);
-	PG_RETURN_FLOWSTATE_P(s);
-}
+TRANSITION(stream_deposit, OP_DEPOSIT)
+TRANSITION(stream_withdraw, OP_WITHDRAW)
+TRANSITION(stream_refund, OP_REFUND)
+TRANSITION(stream_restart, OP_RESTART)
+TRANSITION(stream_adjust_rate, OP_ADJUST_RATE)
+TRANSITION(stream_pause, OP_PAUSE)
+TRANSITION(stream_void, OP_VOID)
 
 /*
  * rate(amount, per): amount per period as tokens per second, floored to 18
@@ -249,7 +235,7 @@ stream_rate(PG_FUNCTION_ARGS)
 {
 	FlowAmount	amount = numeric_to_amount(PG_GETARG_DATUM(0), FLOW_RATE_SCALE);
 	Interval   *per = PG_GETARG_INTERVAL_P(1);
-	__int128	period = flow_interval_usecs(per);
+	__int128	period = flow_interval_usecs(per->month, per->day, per->time);
 	U256		scaled;
 	U256		rps;
 

@@ -1,59 +1,69 @@
 /*
  * sweeper.c — voiding streams that stayed insolvent past their grace.
  *
- * A stream's due time is its depletion time (the first microsecond with
- * uncovered debt) plus its grace, void_after, counting a day as 86400 s and
- * a month as 365/12 days, as flowstream.rate() does.  Unlike
- * timestamptz + interval, that is immutable.  The streams trigger keeps
- * it in the column due_at, which is indexed, and void_insolvent() finds
- * the due streams through that index: a run costs what it voids, not what
- * the table holds.  It works in bounded batches,
- * skips rows that users hold locked, runs once at a time and does nothing
- * on a replica.
+ * A stream's due time is its depletion time plus its grace, void_after
+ * (ops.c: flow_due_time(), with a fixed day and month, so that it is
+ * immutable).  The streams trigger keeps it in the indexed column due_at,
+ * and void_insolvent() finds the due streams through that index: a run
+ * costs what it voids, not what the table holds.  It works in bounded
+ * batches, skips rows that users hold locked, runs once at a time and does
+ * nothing on a replica.  Each void is an operation like any other, through
+ * apply.c, with the sweeper as its actor.
  */
 #include "managed.h"
 
 #include "access/xlog.h"
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/memutils.h"
 
 #define SWEEPER_LOCK_KEY	INT64CONST(7453010373645692276)	/* "flowstre" */
-
-/* The due time of s with grace: false when it never falls due. */
-bool
-flow_due_time(const FlowState *s, const Interval *grace, int64 *due)
-{
-	int64		depletion;
-	__int128	at;
-
-	switch (flow_depletion_time(s, &depletion))
-	{
-		case FLOW_DEPLETION_NONE:
-			return false;
-		case FLOW_DEPLETION_BEYOND:
-			*due = DT_NOEND;
-			return true;
-		case FLOW_DEPLETION_AT:
-			break;
-	}
-	at = (__int128) depletion + flow_interval_usecs(grace);
-	if (at < depletion)
-		at = depletion;			/* a negative grace is no grace */
-	*due = at > FLOW_TIME_MAX ? DT_NOEND : (int64) at;
-	return true;
-}
+#define SWEEPER_ACTOR		"flowstream_sweeper"
 
 /* due_time(state, void_after): when the sweeper may void the stream; NULL never. */
 PG_FUNCTION_INFO_V1(stream_due_time);
 Datum
 stream_due_time(PG_FUNCTION_ARGS)
 {
+	FlowState	s;
+	FlowGrace	grace;
 	int64		due;
 
-	if (!flow_due_time(PG_GETARG_FLOWSTATE_P(0), PG_GETARG_INTERVAL_P(1), &due))
+	flow_state_arg(PG_GETARG_DATUM(0), &s);
+	flow_grace_of(PG_GETARG_DATUM(1), &grace);
+	if (flow_grace_is_negative(&grace))
+		flow_report(FLOW_ERR_NEGATIVE_GRACE, NULL, 0, NULL, FLOW_ARG_AMOUNT);
+	if (!flow_due_time(&s, &grace, &due))
 		PG_RETURN_NULL();
-	PG_RETURN_TIMESTAMPTZ(due);
+	PG_RETURN_TIMESTAMPTZ(due > FLOW_TIME_MAX ? DT_NOEND : due);
+}
+
+/*
+ * Voids stream id, whose row the sweeper holds locked, at t (or at its last
+ * operation, on the real clock).  False when the void would be refused (a
+ * test clock before its last operation): the stream is left for a later run.
+ */
+static bool
+SweepVoid(int64 id, int64 t, const FlowState *state)
+{
+	FlowCall	call;
+	FlowState	probe = *state;
+	OpResult	res;
+
+	t = flow_operation_time(t, state, flow_clock_pinned());
+	if (flow_apply_state(OP_VOID, &probe, NULL, t, &res) != FLOW_OK)
+		return false;
+	memset(&call, 0, sizeof(call));
+	call.stream_id = id;
+	call.op = OP_VOID;
+	call.actor = SWEEPER_ACTOR;
+	call.system = true;
+	call.at = t;
+	call.amount_null = true;
+	flow_apply_call(&call);
+	return true;
 }
 
 /*
@@ -74,6 +84,8 @@ sweeper_void_insolvent(PG_FUNCTION_ARGS)
 	SPITupleTable *due;
 	uint64		n;
 	int32		voided = 0;
+	MemoryContext each,
+				old;
 
 	if (max_streams <= 0)
 		ereport(ERROR,
@@ -100,16 +112,22 @@ sweeper_void_insolvent(PG_FUNCTION_ARGS)
 		elog(ERROR, "could not find the due streams");
 	due = SPI_tuptable;
 	n = SPI_processed;
+	each = AllocSetContextCreate(CurrentMemoryContext, "flowstream sweeper",
+								 ALLOCSET_DEFAULT_SIZES);
 	for (uint64 i = 0; i < n; i++)
 	{
 		HeapTuple	tuple = due->vals[i];
 		bool		isnull;
 		FlowState	state;
+		int64		id = DatumGetInt64(SPI_getbinval(tuple, due->tupdesc, 1, &isnull));
 
-		memcpy(&state, DatumGetPointer(SPI_getbinval(tuple, due->tupdesc, 2, &isnull)),
-			   sizeof(FlowState));
-		if (flow_sweep_void(DatumGetInt64(SPI_getbinval(tuple, due->tupdesc, 1, &isnull)), t, &state))
+		CHECK_FOR_INTERRUPTS();
+		old = MemoryContextSwitchTo(each);
+		flow_state_arg(SPI_getbinval(tuple, due->tupdesc, 2, &isnull), &state);
+		if (SweepVoid(id, t, &state))
 			voided++;
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(each);
 	}
 	flow_leave_owner(&scope);
 	PG_RETURN_INT32(voided);

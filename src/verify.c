@@ -2,56 +2,85 @@
  * verify.c — flowstream.verify(): every invariant of SPEC §5, checked for
  * every stream against its history, one row per discrepancy.
  *
- * Per stream: the history starts with a create and each event is what its
- * operation makes of the state before it (the replay of history.c); times
- * never go back; the stream row is where its history ends; deposits equal
- * balance + withdrawn + refunded; a stream that is not voided owes exactly
- * floor(sum(rate_i * dt_i) / unit) - withdrawn; a voided one has no
- * uncovered debt and stays voided; nothing returns to pending; the
- * snapshot time never decreases (but for voiding a pending stream).
- * Per token: deposits = balances + withdrawn + refunded.
+ * It reads the streams in id order and the events in (stream, id) order
+ * side by side, a batch at a time, so its memory does not grow with the
+ * tables: per stream, the core replays each event and audits the sums of
+ * its money and of its accrual (ops.c: flow_audit_event, flow_audit_finish,
+ * the code that writes is the code that checks); here are the checks that
+ * need the row's other columns (recipient, grace, due time, metadata,
+ * event pointers, the token's decimals).  Per token: deposits = balances +
+ * withdrawn + refunded.
  */
 #include "managed.h"
 
 #include "catalog/pg_type.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
 #include "utils/tuplestore.h"
 
-/* what verify() knows of the stream whose events it is reading */
-typedef struct StreamCheck
-{
-	int64		stream_id;
-	int64		last_event;
-	int64		prev_at;
-	FlowState	prev;
-	bool		have_prev;
-	U256		deposited;
-	U256		withdrawn;
-	U256		refunded;
-	U256		accrued;		/* sum of rate * elapsed, 10^-24 tokens */
-	Datum		grace;			/* void_after after the last event */
-	bool		grace_null;
-	char	   *recipient;		/* from the create event and the transfers */
-	int64		first_event;
-} StreamCheck;
+#define BATCH	1000
 
 typedef struct Report
 {
 	Tuplestorestate *store;
 	TupleDesc	desc;
-	int			count;
+	int64		stream_id;		/* of what is reported now, 0 for none */
+	const char *token;
+	int64		event_id;		/* prefixes an event's problems, 0 for none */
 } Report;
 
-static void
-Problem(Report *r, int64 stream_id, const char *token, const char *fmt,...) pg_attribute_printf(4, 5);
+/* A token's sums, in base units of its streams' decimals scaled to 18. */
+typedef struct TokenSums
+{
+	char	   *name;
+	int			decimals;
+	U256		deposited;
+	U256		withdrawn;
+	U256		refunded;
+	U256		balances;
+} TokenSums;
+
+/* One batch of a cursor's rows. */
+typedef struct Cursor
+{
+	Portal		portal;
+	SPITupleTable *batch;
+	uint64		n;
+	uint64		next;
+} Cursor;
 
 static void
-Problem(Report *r, int64 stream_id, const char *token, const char *fmt,...)
+Emit(Report *r, const char *problem)
 {
 	Datum		values[3];
-	bool		nulls[3] = {stream_id == 0, token == NULL, false};
+	bool		nulls[3] = {r->stream_id == 0, r->token == NULL, false};
+	char	   *text = r->event_id != 0 ?
+		psprintf("event " INT64_FORMAT ": %s", r->event_id, problem) : (char *) problem;
+
+	values[0] = Int64GetDatum(r->stream_id);
+	values[1] = r->token ? CStringGetTextDatum(r->token) : (Datum) 0;
+	values[2] = CStringGetTextDatum(text);
+	tuplestore_putvalues(r->store, r->desc, values, nulls);
+}
+
+/* the core's audit reports through this */
+static void
+EmitFromCore(void *arg, const char *problem)
+{
+	Emit((Report *) arg, problem);
+}
+
+static void
+Emitf(Report *r, const char *fmt,...) pg_attribute_printf(2, 3);
+
+static void
+Emitf(Report *r, const char *fmt,...)
+{
 	StringInfoData buf;
 	va_list		args;
 
@@ -67,197 +96,204 @@ Problem(Report *r, int64 stream_id, const char *token, const char *fmt,...)
 			break;
 		enlargeStringInfo(&buf, needed);
 	}
-	values[0] = Int64GetDatum(stream_id);
-	values[1] = token ? CStringGetTextDatum(token) : (Datum) 0;
-	values[2] = CStringGetTextDatum(buf.data);
-	tuplestore_putvalues(r->store, r->desc, values, nulls);
-	r->count++;
+	Emit(r, buf.data);
 }
 
-/* rate * ((to - st)+ - (from - st)+): what accrued between two times */
+/* The next row of a cursor, or NULL at its end. */
+static HeapTuple
+Next(Cursor *c)
+{
+	if (c->next >= c->n)
+	{
+		if (c->batch != NULL)
+			SPI_freetuptable(c->batch);
+		c->batch = NULL;
+		SPI_cursor_fetch(c->portal, true, BATCH);
+		c->batch = SPI_tuptable;
+		c->n = SPI_processed;
+		c->next = 0;
+		if (c->n == 0)
+			return NULL;
+	}
+	return c->batch->vals[c->next++];
+}
+
+static Portal
+Open(const char *sql)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, 0, NULL);
+
+	if (plan == NULL)
+		elog(ERROR, "could not prepare \"%s\"", sql);
+	return SPI_cursor_open(NULL, plan, NULL, NULL, true);
+}
+
+/* the registered tokens, in the byte order of their names */
+typedef struct Tokens
+{
+	TokenSums  *sums;
+	int			n;
+} Tokens;
+
+static TokenSums *
+Token(const Tokens *tokens, const char *name)
+{
+	int			lo = 0,
+				hi = tokens->n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+		int			c = strcmp(name, tokens->sums[mid].name);
+
+		if (c == 0)
+			return &tokens->sums[mid];
+		if (c < 0)
+			hi = mid - 1;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* v in base units of decimals, scaled to 18 decimals */
 static void
-AddAccrual(StreamCheck *c, const FlowState *s, int64 from, int64 to)
+AddScaled(U256 *sum, const U256 *v, int decimals)
 {
-	U256		upto = flow_ongoing(s, to);
-	U256		before = flow_ongoing(s, from);
-	U256		part;
+	U256		x = *v;
 
-	if (u256_cmp(&upto, &before) <= 0)
-		return;
-	u256_sub(&part, &upto, &before);
-	u256_add(&c->accrued, &c->accrued, &part);
+	for (int k = decimals; k < FLOW_MAX_DECIMALS; k++)
+		(void) u256_mul_u64(&x, &x, 10);
+	(void) u256_add(sum, sum, &x);
 }
 
-/* An event's amount in base units (0 when it has none; replay reports a bad one). */
-static U256
-Units(Datum amount, bool isnull, int scale)
+/* what verify() knows of the stream whose events it is reading */
+typedef struct StreamHistory
 {
-	U256		units = {{0, 0, 0, 0}};
+	FlowAudit	audit;
+	int64		first_event;
+	int64		last_event;
+	Datum		grace;			/* after the last event */
+	bool		grace_null;
+	char	   *recipient;		/* from the create event and the transfers */
+	Datum		metadata;		/* the last one recorded */
+	bool		metadata_null;
+} StreamHistory;
 
-	if (!isnull && !numeric_to_units(amount, scale, &units))
-		units = u256_from_u128(0);
-	return units;
+/* One event of a stream's history, in order. */
+static void
+ReadEvent(Report *r, StreamHistory *h, HeapTuple tuple, TupleDesc desc)
+{
+	bool		isnull,
+				amount_null,
+				meta_null;
+	int64		event_id = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &isnull));
+	FlowOp		op = flow_op_of_label(DatumGetObjectId(SPI_getbinval(tuple, desc, 3, &isnull)));
+	Datum		amount = SPI_getbinval(tuple, desc, 4, &amount_null);
+	int64		at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 5, &isnull));
+	Datum		meta;
+	FlowState	after;
+	U256		recorded;
+	bool		has_recorded = !amount_null;
+
+	flow_state_arg(SPI_getbinval(tuple, desc, 6, &isnull), &after);
+	r->event_id = event_id;
+	if (has_recorded &&
+		!numeric_to_units(amount, flow_event_scale(op, after.decimals), &recorded))
+	{
+		Emit(r, "its amount is not an amount of its stream's token");
+		has_recorded = false;
+	}
+	flow_audit_event(&h->audit, op, has_recorded ? &recorded : NULL, at, &after,
+					 EmitFromCore, r);
+	r->event_id = 0;
+
+	if (h->first_event == 0)
+		h->first_event = event_id;
+	h->last_event = event_id;
+	h->grace = SPI_getbinval(tuple, desc, 7, &h->grace_null);
+	if (!h->grace_null)
+		h->grace = datumCopy(h->grace, false, sizeof(Interval));
+	if (op == OP_CREATE || op == OP_TRANSFER)
+		h->recipient = SPI_getvalue(tuple, desc, 8);
+	meta = SPI_getbinval(tuple, desc, 9, &meta_null);
+	if (!meta_null)
+	{
+		h->metadata = datumCopy(meta, false, -1);
+		h->metadata_null = false;
+	}
+}
+
+/* The checks of a stream's row against its history, and its token's sums. */
+static void
+CheckRow(Report *r, const StreamHistory *h, HeapTuple row, TupleDesc desc, const Tokens *tokens,
+		 int64 now)
+{
+	bool		isnull,
+				grace_null,
+				due_null,
+				meta_null;
+	FlowState	state;
+	Datum		grace = SPI_getbinval(row, desc, 6, &grace_null);
+	Datum		due_at = SPI_getbinval(row, desc, 8, &due_null);
+	Datum		meta = SPI_getbinval(row, desc, 9, &meta_null);
+	char	   *recipient = SPI_getvalue(row, desc, 7);
+	TokenSums  *t = Token(tokens, r->token);
+	bool		due_ok;
+	int64		due;
+	U256		balance;
+
+	flow_state_arg(SPI_getbinval(row, desc, 3, &isnull), &state);
+	flow_audit_finish(&h->audit, &state, now, EmitFromCore, r);
+	if (DatumGetInt64(SPI_getbinval(row, desc, 4, &isnull)) != h->last_event)
+		Emitf(r, "last_event is %s, but the last event is " INT64_FORMAT,
+			  SPI_getvalue(row, desc, 4), h->last_event);
+	if (DatumGetInt64(SPI_getbinval(row, desc, 5, &isnull)) != h->first_event)
+		Emit(r, "first_event is not the stream's first event");
+	if (!flow_same_grace(grace, grace_null, h->grace, h->grace_null))
+		Emit(r, "void_after is not the grace after the last event");
+	if (h->recipient == NULL || strcmp(recipient, h->recipient) != 0)
+		Emit(r, "the recipient is not the one its history names");
+	if (!grace_null)
+	{
+		FlowGrace	g;
+
+		flow_grace_of(grace, &g);
+		if (flow_due_time(&state, &g, &due))
+			due_ok = !due_null &&
+				DatumGetTimestampTz(due_at) == (due > FLOW_TIME_MAX ? DT_NOEND : due);
+		else
+			due_ok = due_null;
+	}
+	else
+		due_ok = due_null;
+	if (!due_ok)
+		Emit(r, "due_at is not the due time of its state and grace");
+	if (!h->metadata_null &&
+		(meta_null || !DatumGetBool(DirectFunctionCall2(jsonb_eq, meta, h->metadata))))
+		Emit(r, "metadata is not the metadata its history last recorded");
+
+	if (t == NULL)
+		Emit(r, "its token is not registered");
+	else
+	{
+		if (t->decimals != state.decimals)
+			Emitf(r, "its state has %d decimals, its token %d", state.decimals, t->decimals);
+		balance = u256_from_u128(state.balance);
+		AddScaled(&t->balances, &balance, state.decimals);
+		AddScaled(&t->deposited, &h->audit.deposited, state.decimals);
+		AddScaled(&t->withdrawn, &h->audit.withdrawn, state.decimals);
+		AddScaled(&t->refunded, &h->audit.refunded, state.decimals);
+	}
 }
 
 static char *
-Digits(const U256 *v, int scale)
+Decimal18(const U256 *v)
 {
 	char		buf[FLOW_DECIMAL_MAX];
 
-	flow_format_decimal(v, scale, 0, buf);
+	flow_format_decimal(v, FLOW_MAX_DECIMALS, 0, buf);
 	return pstrdup(buf);
-}
-
-/* The checks that need a stream's whole history, and its row. */
-static void
-FinishStream(Report *r, StreamCheck *c, int64 now)
-{
-	Oid			types[1] = {INT8OID};
-	Datum		values[1] = {Int64GetDatum(c->stream_id)};
-	SPIPlanPtr	plan;
-	bool		isnull;
-	FlowState	row;
-	int64		last_event;
-	char	   *token;
-	const FlowState *s = &c->prev;
-	int64		t = Max(now, c->prev_at);
-	U256		sum,
-				td;
-	int			dec = s->decimals;
-
-	plan = flow_plan(PLAN_VERIFY_ROW,
-					 "SELECT state, last_event, token, void_after, recipient, due_at, first_event "
-					 "FROM flowstream.streams "
-					 "WHERE id OPERATOR(pg_catalog.=) $1", 1, types);
-	if (SPI_execute_plan(plan, values, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read stream " INT64_FORMAT, c->stream_id);
-	if (SPI_processed == 0)
-	{
-		Problem(r, c->stream_id, NULL, "history without a stream row");
-		return;
-	}
-	memcpy(&row, DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)),
-		   sizeof(FlowState));
-	last_event = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-	token = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
-	{
-		HeapTuple	tuple = SPI_tuptable->vals[0];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		grace_null,
-					due_null,
-					due_ok;
-		Datum		grace = SPI_getbinval(tuple, desc, 4, &grace_null);
-		char	   *recipient = SPI_getvalue(tuple, desc, 5);
-		Datum		due_at = SPI_getbinval(tuple, desc, 6, &due_null);
-		int64		due;
-
-		if (!flow_same_grace(grace, grace_null, c->grace, c->grace_null))
-			Problem(r, c->stream_id, token, "void_after is not the grace after the last event");
-		if (c->recipient == NULL || strcmp(recipient, c->recipient) != 0)
-			Problem(r, c->stream_id, token, "the recipient is not the one its history names");
-		if (!grace_null && flow_due_time(&row, DatumGetIntervalP(grace), &due))
-			due_ok = !due_null && DatumGetTimestampTz(due_at) == due;
-		else
-			due_ok = due_null;
-		if (!due_ok)
-			Problem(r, c->stream_id, token, "due_at is not the due time of its state and grace");
-		if (DatumGetInt64(SPI_getbinval(tuple, desc, 7, &isnull)) != c->first_event)
-			Problem(r, c->stream_id, token, "first_event is not the stream's first event");
-	}
-	SPI_freetuptable(SPI_tuptable);
-
-	if (flow_state_cmp(&row, s) != 0)
-		Problem(r, c->stream_id, token, "the stream's state is not the state after its last event");
-	if (last_event != c->last_event)
-		Problem(r, c->stream_id, token, "last_event is " INT64_FORMAT ", but the last event is " INT64_FORMAT,
-				last_event, c->last_event);
-	if (flow_state_problem(&row) != NULL)
-		Problem(r, c->stream_id, token, "inconsistent state: %s", flow_state_problem(&row));
-
-	/* deposits = balance + withdrawn + refunded */
-	{
-		U256		balance = u256_from_u128(row.balance);
-
-		u256_add(&sum, &balance, &c->withdrawn);
-		u256_add(&sum, &sum, &c->refunded);
-		if (u256_cmp(&sum, &c->deposited) != 0)
-			Problem(r, c->stream_id, token, "deposits %s <> balance %s + withdrawn %s + refunded %s",
-					Digits(&c->deposited, dec), Digits(&balance, dec),
-					Digits(&c->withdrawn, dec), Digits(&c->refunded, dec));
-	}
-
-	if (!s->voided)
-	{
-		U256		owed;
-
-		AddAccrual(c, s, c->prev_at, t);
-		owed = u256_divmod_128(&c->accrued, flow_unit_scale[dec], NULL);
-		if (flow_total_debt(s, t, &td) != FLOW_OK)
-			Problem(r, c->stream_id, token, "the total debt overflows");
-		else
-		{
-			u256_add(&sum, &td, &c->withdrawn);
-			if (u256_cmp(&sum, &owed) != 0)
-				Problem(r, c->stream_id, token,
-						"accrued %s <> total debt %s + withdrawn %s",
-						Digits(&owed, dec), Digits(&td, dec), Digits(&c->withdrawn, dec));
-		}
-	}
-	else
-	{
-		U256		uncovered;
-
-		if (flow_uncovered_debt(s, t, &uncovered) != FLOW_OK || !u256_is_zero(&uncovered))
-			Problem(r, c->stream_id, token, "a voided stream has uncovered debt");
-	}
-}
-
-/* One event of the stream being read. */
-static void
-CheckEvent(Report *r, StreamCheck *c, int64 event_id, FlowOp op, Datum amount,
-		   bool amount_null, int64 at, const FlowState *after)
-{
-	const char *problem = flow_replay(c->have_prev ? &c->prev : NULL, op, amount,
-									  amount_null, at, after);
-
-	if (problem != NULL)
-		Problem(r, c->stream_id, NULL, "event " INT64_FORMAT ": %s", event_id, problem);
-	if (c->have_prev)
-	{
-		const FlowState *p = &c->prev;
-
-		if (at < c->prev_at)
-			Problem(r, c->stream_id, NULL, "event " INT64_FORMAT " is earlier than the event before it", event_id);
-		if (p->voided && !after->voided)
-			Problem(r, c->stream_id, NULL, "event " INT64_FORMAT " revives a voided stream", event_id);
-		if (p->st <= c->prev_at && after->st > at)
-			Problem(r, c->stream_id, NULL, "event " INT64_FORMAT " returns the stream to pending", event_id);
-		if (after->st < p->st && !(op == OP_VOID && p->st > at))
-			Problem(r, c->stream_id, NULL, "event " INT64_FORMAT " moves the snapshot time back", event_id);
-		AddAccrual(c, p, c->prev_at, at);
-	}
-	else
-		c->accrued = u256_from_u128(0);
-
-	if (op == OP_CREATE && !c->have_prev)
-	{
-		/* debt since a start in the past is owed from the first moment */
-		c->accrued = flow_ongoing(after, at);
-	}
-	else if (op == OP_DEPOSIT || op == OP_WITHDRAW || op == OP_REFUND)
-	{
-		U256		units = Units(amount, amount_null, after->decimals);
-		U256	   *sum = op == OP_DEPOSIT ? &c->deposited :
-			op == OP_WITHDRAW ? &c->withdrawn : &c->refunded;
-
-		u256_add(sum, sum, &units);
-	}
-	if (!c->have_prev)
-		c->first_event = event_id;
-	c->prev = *after;
-	c->prev_at = at;
-	c->have_prev = true;
-	c->last_event = event_id;
 }
 
 /* flowstream.verify() → (stream_id, token, problem), nothing when all is well */
@@ -268,114 +304,114 @@ flowstream_verify(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	OwnerScope	scope;
 	Report		r;
-	StreamCheck c;
-	Portal		portal;
-	SPIPlanPtr	plan;
 	int64		now = flow_clock_now();
+	Tokens		tokens;
+	Cursor		events,
+				streams;
+	HeapTuple	ev,
+				row;
+	MemoryContext each,
+				old;
+	TokenSums  *t;
 
 	InitMaterializedSRF(fcinfo, 0);
+	memset(&r, 0, sizeof(r));
 	r.store = rsinfo->setResult;
 	r.desc = rsinfo->setDesc;
-	r.count = 0;
 
 	flow_enter_owner(&scope);
-	memset(&c, 0, sizeof(c));
-	plan = SPI_prepare("SELECT stream_id, id, op::pg_catalog.text, amount, at, state, void_after, destination "
-					   "FROM flowstream.events ORDER BY stream_id, id", 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "could not read flowstream.events");
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-	for (;;)
-	{
-		SPITupleTable *batch;
-		uint64		n;
 
-		SPI_cursor_fetch(portal, true, 1000);
-		batch = SPI_tuptable;
-		n = SPI_processed;
-		if (n == 0)
-			break;
-		/* FinishStream runs queries of its own: keep this batch at hand */
-		for (uint64 i = 0; i < n; i++)
-		{
-			HeapTuple	tuple = batch->vals[i];
-			TupleDesc	desc = batch->tupdesc;
-			bool		isnull,
-						amount_null;
-			int64		stream_id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
-			int64		event_id = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &isnull));
-			FlowOp		op = flow_op_from_label(SPI_getvalue(tuple, desc, 3));
-			Datum		amount = SPI_getbinval(tuple, desc, 4, &amount_null);
-			int64		at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 5, &isnull));
-			FlowState	after;
-
-			memcpy(&after, DatumGetPointer(SPI_getbinval(tuple, desc, 6, &isnull)), sizeof(FlowState));
-			if (c.have_prev && stream_id != c.stream_id)
-			{
-				FinishStream(&r, &c, now);
-				memset(&c, 0, sizeof(c));
-			}
-			c.stream_id = stream_id;
-			CheckEvent(&r, &c, event_id, op, amount, amount_null, at, &after);
-			c.grace = SPI_getbinval(tuple, desc, 7, &c.grace_null);
-			if (op == OP_CREATE || op == OP_TRANSFER)
-				c.recipient = SPI_getvalue(tuple, desc, 8);
-			if (!c.grace_null)
-				c.grace = datumCopy(c.grace, false, 16);
-		}
-		SPI_freetuptable(batch);
-	}
-	if (c.have_prev)
-		FinishStream(&r, &c, now);
-	SPI_cursor_close(portal);
-	SPI_freeplan(plan);
-
-	/* rows without any history */
-	if (SPI_execute("SELECT s.id, s.token FROM flowstream.streams s "
-					"WHERE NOT EXISTS (SELECT FROM flowstream.events e "
-					"WHERE e.stream_id OPERATOR(pg_catalog.=) s.id) ORDER BY s.id",
+	/* the tokens, in the order strcmp() gives */
+	if (SPI_execute("SELECT token, decimals FROM flowstream.tokens ORDER BY token COLLATE \"C\"",
 					true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read flowstream.streams");
-	for (uint64 i = 0; i < SPI_processed; i++)
+		elog(ERROR, "could not read flowstream.tokens");
+	tokens.n = (int) SPI_processed;
+	tokens.sums = palloc0(sizeof(TokenSums) * (tokens.n + 1));
+	for (int i = 0; i < tokens.n; i++)
 	{
 		bool		isnull;
 
-		Problem(&r, DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull)),
-				SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2),
-				"stream without history");
+		t = &tokens.sums[i];
+		t->name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		t->decimals = DatumGetInt16(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
 	}
+
+	memset(&events, 0, sizeof(events));
+	memset(&streams, 0, sizeof(streams));
+	events.portal = Open("SELECT stream_id, id, op, amount, at, state, void_after, destination, metadata "
+						 "FROM flowstream.events ORDER BY stream_id, id");
+	streams.portal = Open("SELECT id, token, state, last_event, first_event, void_after, recipient, "
+						  "due_at, metadata FROM flowstream.streams ORDER BY id");
+	each = AllocSetContextCreate(CurrentMemoryContext, "flowstream verify", ALLOCSET_DEFAULT_SIZES);
+
+	ev = Next(&events);
+	row = Next(&streams);
+	while (ev != NULL || row != NULL)
+	{
+		bool		isnull;
+		int64		ev_id = ev ? DatumGetInt64(SPI_getbinval(ev, events.batch->tupdesc, 1, &isnull)) : PG_INT64_MAX;
+		int64		row_id = row ? DatumGetInt64(SPI_getbinval(row, streams.batch->tupdesc, 1, &isnull)) : PG_INT64_MAX;
+		int64		id = Min(ev_id, row_id);
+		StreamHistory h;
+
+		CHECK_FOR_INTERRUPTS();
+		old = MemoryContextSwitchTo(each);
+		memset(&h, 0, sizeof(h));
+		h.grace_null = true;
+		h.metadata_null = true;
+		r.stream_id = id;
+		r.token = row_id == id ? SPI_getvalue(row, streams.batch->tupdesc, 2) : NULL;
+
+		while (ev != NULL && ev_id == id)
+		{
+			ReadEvent(&r, &h, ev, events.batch->tupdesc);
+			ev = Next(&events);
+			ev_id = ev ? DatumGetInt64(SPI_getbinval(ev, events.batch->tupdesc, 1, &isnull)) : PG_INT64_MAX;
+		}
+		if (row_id != id)
+			Emit(&r, "history without a stream row");
+		else
+		{
+			if (h.last_event == 0)
+			{
+				FlowState	state;
+				U256		balance;
+
+				Emit(&r, "stream without history");
+				/* its balance still counts for its token */
+				flow_state_arg(SPI_getbinval(row, streams.batch->tupdesc, 3, &isnull), &state);
+				balance = u256_from_u128(state.balance);
+				t = Token(&tokens, r.token);
+				if (t != NULL)
+					AddScaled(&t->balances, &balance, state.decimals);
+			}
+			else
+				CheckRow(&r, &h, row, streams.batch->tupdesc, &tokens, now);
+			row = Next(&streams);
+		}
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(each);
+	}
+	r.stream_id = 0;
 
 	/* per token: deposits = balances + withdrawn + refunded */
-	if (SPI_execute("SELECT t.token, d.deposited, d.withdrawn, d.refunded, b.balances "
-					"FROM flowstream.tokens t "
-					"LEFT JOIN (SELECT s.token, "
-					"  pg_catalog.sum(e.amount) FILTER (WHERE e.op OPERATOR(pg_catalog.=) 'deposit') AS deposited, "
-					"  pg_catalog.sum(e.amount) FILTER (WHERE e.op OPERATOR(pg_catalog.=) 'withdraw') AS withdrawn, "
-					"  pg_catalog.sum(e.amount) FILTER (WHERE e.op OPERATOR(pg_catalog.=) 'refund') AS refunded "
-					"  FROM flowstream.events e JOIN flowstream.streams s ON s.id OPERATOR(pg_catalog.=) e.stream_id "
-					"  GROUP BY s.token) d ON d.token OPERATOR(pg_catalog.=) t.token "
-					"LEFT JOIN (SELECT token, pg_catalog.sum(flowstream.balance(state)) AS balances "
-					"  FROM flowstream.streams GROUP BY token) b ON b.token OPERATOR(pg_catalog.=) t.token "
-					"WHERE COALESCE(d.deposited, 0) OPERATOR(pg_catalog.-) COALESCE(d.withdrawn, 0) "
-					"  OPERATOR(pg_catalog.-) COALESCE(d.refunded, 0) "
-					"  OPERATOR(pg_catalog.<>) COALESCE(b.balances, 0) "
-					"ORDER BY t.token", true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not sum flowstream.events");
-	for (uint64 i = 0; i < SPI_processed; i++)
+	for (int i = 0; i < tokens.n; i++)
 	{
-		HeapTuple	tuple = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		char	   *v[5];
+		U256		sum;
 
-		for (int k = 0; k < 5; k++)
+		t = &tokens.sums[i];
+		u256_add(&sum, &t->balances, &t->withdrawn);
+		u256_add(&sum, &sum, &t->refunded);
+		if (u256_cmp(&sum, &t->deposited) != 0)
 		{
-			v[k] = SPI_getvalue(tuple, desc, k + 1);
-			if (v[k] == NULL)
-				v[k] = "0";
+			r.token = t->name;
+			Emitf(&r, "token deposits %s <> balances %s + withdrawn %s + refunded %s",
+				  Decimal18(&t->deposited), Decimal18(&t->balances),
+				  Decimal18(&t->withdrawn), Decimal18(&t->refunded));
 		}
-		Problem(&r, 0, v[0], "token deposits %s <> balances %s + withdrawn %s + refunded %s",
-				v[1], v[4], v[2], v[3]);
 	}
+	SPI_cursor_close(events.portal);
+	SPI_cursor_close(streams.portal);
 	flow_leave_owner(&scope);
 	return (Datum) 0;
 }

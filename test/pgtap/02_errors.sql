@@ -67,7 +67,7 @@ SELECT throws_ok($$SELECT flowstream.create_stream('t2_alice', '', 'T2USD', 0.01
 SELECT throws_ok($$SELECT flowstream.create_stream('t2_alice', 't2_bob', 'T2USD', 0.01, 'infinity')$$,
     '22023', NULL, '22023 create_stream: infinite start');
 SELECT throws_ok($$SELECT flowstream.create_stream('t2_alice', 't2_bob', NULL, 0.01)$$,
-    '22023', NULL, '22023 create_stream: NULL token');
+    '22004', NULL, '22004 create_stream: NULL token');
 -- rate 0 with a start at or before now is allowed: the stream starts paused
 SELECT lives_ok($$SELECT flowstream.create_stream('t2_alice', 't2_bob', 'T2USD', 0)$$,
     'create_stream: rate 0 starting now is allowed');
@@ -81,7 +81,7 @@ SELECT is((SELECT flowstream.status(state, flowstream.now())::text FROM flowstre
 SELECT throws_ok(format('SELECT flowstream.deposit(%s, 0)', :a), '22023', NULL, '22023 deposit 0');
 SELECT throws_ok(format('SELECT flowstream.deposit(%s, -1)', :a), '22023', NULL, '22023 deposit -1');
 SELECT throws_ok(format('SELECT flowstream.deposit(%s, 0.0000001)', :a), '22023', NULL, '22023 deposit with 7 decimals');
-SELECT throws_ok(format('SELECT flowstream.deposit(%s, NULL)', :a), '22023', NULL, '22023 deposit NULL');
+SELECT throws_ok(format('SELECT flowstream.deposit(%s, NULL)', :a), '22004', NULL, '22004 deposit NULL');
 SELECT throws_ok(format($$SELECT flowstream.deposit(%s, 'Infinity')$$, :a), '22023', NULL, '22023 deposit infinity');
 SELECT throws_ok(format('SELECT flowstream.refund(%s, 0)', :a), '22023', NULL, '22023 refund 0');
 SELECT throws_ok(format('SELECT flowstream.refund(%s, -1)', :a), '22023', NULL, '22023 refund -1');
@@ -92,16 +92,16 @@ SELECT throws_ok(format('SELECT flowstream.restart(%s, 0.0000000000000000001)', 
 SELECT throws_ok(format('SELECT flowstream.adjust_rate(%s, 0)', :a), '22023', NULL, '22023 adjust_rate to 0');
 SELECT throws_ok(format('SELECT flowstream.adjust_rate(%s, -0.01)', :a), '22023', NULL, '22023 adjust_rate to a negative rate');
 SELECT throws_ok(format('SELECT flowstream.adjust_rate(%s, 0.0000000000000000001)', :a), '22023', NULL, '22023 adjust_rate: rate with 19 decimals');
-SELECT throws_ok('SELECT flowstream.pause(NULL)', '22023', NULL, '22023 pause(NULL)');
+SELECT throws_ok('SELECT flowstream.pause(NULL)', '22004', NULL, '22004 pause(NULL)');
 RESET ROLE;
 SET LOCAL ROLE t2_bob;
-SELECT throws_ok(format('SELECT flowstream.transfer(%s, NULL)', :a), '22023', NULL, '22023 transfer to NULL');
+SELECT throws_ok(format('SELECT flowstream.transfer(%s, NULL)', :a), '22004', NULL, '22004 transfer to NULL');
 SELECT throws_ok(format($$SELECT flowstream.transfer(%s, '')$$, :a), '22023', NULL, '22023 transfer to an empty name');
 SELECT throws_ok(format($$SELECT flowstream.transfer(%s, 't2_bob')$$, :a), '22023', NULL, '22023 transfer to the same recipient');
 SELECT throws_ok(format('SELECT flowstream.withdraw(%s, 0)', :a), '22023', NULL, '22023 withdraw 0');
 SELECT throws_ok(format('SELECT flowstream.withdraw(%s, -1)', :a), '22023', NULL, '22023 withdraw -1');
 SELECT throws_ok(format('SELECT flowstream.withdraw(%s, 0.0000001)', :a), '22023', NULL, '22023 withdraw with 7 decimals');
-SELECT throws_ok(format('SELECT flowstream.withdraw(%s, NULL)', :a), '22023', NULL, '22023 withdraw NULL');
+SELECT throws_ok(format('SELECT flowstream.withdraw(%s, NULL)', :a), '22004', NULL, '22004 withdraw NULL');
 -- at t0 nothing has accrued: withdraw_max of nothing is 22023
 SELECT throws_ok(format('SELECT flowstream.withdraw_max(%s)', :a), '22023', NULL, '22023 withdraw_max of nothing (no debt yet)');
 SELECT throws_ok(format('SELECT flowstream.withdraw_max(%s)', :f), '22023', NULL, '22023 withdraw_max of a pending stream');

@@ -15,7 +15,8 @@ SELECT has_view('flowstream', 'streams_now', 'the view exists');
 SELECT columns_are('flowstream', 'streams_now', ARRAY['id', 'sender', 'recipient', 'token',
     'rate_per_second', 'balance', 'snapshot_debt', 'snapshot_time', 'total_debt', 'covered_debt',
     'uncovered_debt', 'withdrawable', 'refundable', 'status', 'depletion_time', 'voided',
-    'transferable', 'void_after', 'metadata', 'created_at'], 'the columns of SPEC §3');
+    'transferable', 'void_after', 'metadata', 'created_at', 'version'],
+    'the columns of SPEC §3, and version for optimistic locking');
 SELECT col_type_is('flowstream', 'streams_now', 'status', 'text', 'status is plain text');
 
 -- INSERT creates, with the balance as a first deposit and the grace set
@@ -72,9 +73,9 @@ SELECT lives_ok(format('UPDATE flowstream.streams_now SET metadata = %L, void_af
 RESET ROLE;
 SELECT results_eq(format('SELECT metadata, void_after FROM flowstream.streams WHERE id = %s', :s),
     $$VALUES ('{"plan": "team"}'::jsonb, '2 days'::interval)$$, 'both are stored');
-SELECT results_eq(format('SELECT op::text FROM flowstream.events WHERE stream_id = %s AND id > (SELECT max(id) - 4 FROM flowstream.events WHERE stream_id = %s) ORDER BY id', :s, :s),
-    $$VALUES ('adjust_rate'), ('pause'), ('restart'), ('set_void_after')$$,
-    'rate changes and the grace have their events; metadata has none');
+SELECT results_eq(format('SELECT op::text FROM flowstream.events WHERE stream_id = %s AND id > (SELECT max(id) - 5 FROM flowstream.events WHERE stream_id = %s) ORDER BY id', :s, :s),
+    $$VALUES ('adjust_rate'), ('pause'), ('restart'), ('set_metadata'), ('set_void_after')$$,
+    'rate changes, the metadata and the grace have their events');
 
 -- role rules through the view
 SET LOCAL ROLE vw_bob;

@@ -122,7 +122,7 @@ def parse_amount(literal, scale, what="amount"):
     such: whether they are allowed is the operation's business.
     """
     if literal is None:
-        raise Err("22023", "%s is null" % what)
+        raise Err("22004", "%s is null" % what)
     try:
         d = Decimal(literal)
     except InvalidOperation:
@@ -286,7 +286,7 @@ class Model:
     def _begin(self, op):
         """SF001 and SF010: the stream, the actor and the time"""
         if op.get("id_null"):
-            raise Err("22023", "stream id is null")
+            raise Err("22004", "stream id is null")
         s = self.streams.get(op["key"])
         if s is None:
             raise Err("SF001", "stream not found")
@@ -314,14 +314,14 @@ class Model:
         actor, spoofed = self.actor_of(op["role"], op.get("actor"), self.app_members)
         sender = op["sender"]
         if sender is None:
-            raise Err("22023", "sender is null")
+            raise Err("22004", "sender is null")
         # no stream yet, so no status errors: first who may act, the sender
         self._authorize(spoofed, actor == sender, "create a stream for another sender")
         recipient = op["recipient"]
         for name in ("recipient", "token", "rate", "start", "deposit", "transferable"):
             if op.get(name) is None and not (name == "deposit" and op.get("deposit_default")) \
                     and not (name == "start" and op.get("start_default")):
-                raise Err("22023", name + " is null")
+                raise Err("22004", name + " is null")
         if sender == "" or recipient == "":
             raise Err("22023", "empty sender or recipient")
         if op["token"] not in self.tokens:
@@ -507,7 +507,9 @@ class Model:
             raise Err("SF011", "not transferable")
         self._authorize(spoofed, actor == s.recipient, "transfer")
         new = op["new_recipient"]
-        if new is None or new == "" or new == s.recipient:
+        if new is None:
+            raise Err("22004", "new recipient is null")
+        if new == "" or new == s.recipient:
             raise Err("22023", "new recipient must be another, non-empty name")
         s.recipient = new
         return Result(value="", event=self._event(s, "transfer", actor, t, None, new))

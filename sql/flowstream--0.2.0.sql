@@ -1,0 +1,735 @@
+-- flowstream 0.2.0: money streams inside PostgreSQL.
+\echo Use "CREATE EXTENSION flowstream" to load this file. \quit
+
+-- The schema is the extension's own (relocatable = false): every object
+-- below is qualified, so the caller's search_path plays no part.
+CREATE SCHEMA flowstream;
+COMMENT ON SCHEMA flowstream IS 'flowstream: money streams';
+
+--------------------------------------------------------------------------
+-- the stream type
+--------------------------------------------------------------------------
+
+CREATE TYPE flowstream.stream;
+
+CREATE FUNCTION flowstream.stream_in(cstring) RETURNS flowstream.stream
+    AS 'MODULE_PATHNAME', 'stream_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION flowstream.stream_out(flowstream.stream) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'stream_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION flowstream.stream_recv(internal) RETURNS flowstream.stream
+    AS 'MODULE_PATHNAME', 'stream_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION flowstream.stream_send(flowstream.stream) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'stream_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.stream_in(cstring) IS
+    'text input of flowstream.stream: the literal, checked to be a state the model can reach';
+COMMENT ON FUNCTION flowstream.stream_out(flowstream.stream) IS
+    'text output of flowstream.stream, the same under any DateStyle, TimeZone and locale';
+COMMENT ON FUNCTION flowstream.stream_recv(internal) IS
+    'binary input of flowstream.stream, checked like the text input';
+COMMENT ON FUNCTION flowstream.stream_send(flowstream.stream) IS 'binary output of flowstream.stream';
+
+CREATE TYPE flowstream.stream (
+    INPUT = flowstream.stream_in,
+    OUTPUT = flowstream.stream_out,
+    RECEIVE = flowstream.stream_recv,
+    SEND = flowstream.stream_send,
+    INTERNALLENGTH = 88,
+    ALIGNMENT = double,
+    STORAGE = plain
+);
+COMMENT ON TYPE flowstream.stream IS
+    'a money stream''s state: rate per second, balance, exact snapshot debt and times';
+
+CREATE TYPE flowstream.status AS ENUM (
+    'pending', 'streaming_solvent', 'streaming_insolvent',
+    'paused_solvent', 'paused_insolvent', 'voided'
+);
+COMMENT ON TYPE flowstream.status IS 'the status of a stream at a time';
+
+--------------------------------------------------------------------------
+-- equality and order, so that the type works in DISTINCT, GROUP BY, ORDER BY
+--------------------------------------------------------------------------
+
+CREATE FUNCTION flowstream.stream_cmp(flowstream.stream, flowstream.stream) RETURNS int
+    AS 'MODULE_PATHNAME', 'stream_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION flowstream.stream_eq(flowstream.stream, flowstream.stream) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'stream_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION flowstream.stream_ne(flowstream.stream, flowstream.stream) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'stream_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION flowstream.stream_lt(flowstream.stream, flowstream.stream) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'stream_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION flowstream.stream_le(flowstream.stream, flowstream.stream) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'stream_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION flowstream.stream_gt(flowstream.stream, flowstream.stream) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'stream_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION flowstream.stream_ge(flowstream.stream, flowstream.stream) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'stream_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.stream_cmp(flowstream.stream, flowstream.stream) IS
+    'the order of two states: -1, 0 or 1, field by field (0 exactly when equal)';
+COMMENT ON FUNCTION flowstream.stream_eq(flowstream.stream, flowstream.stream) IS 'implements =';
+COMMENT ON FUNCTION flowstream.stream_ne(flowstream.stream, flowstream.stream) IS 'implements <>';
+COMMENT ON FUNCTION flowstream.stream_lt(flowstream.stream, flowstream.stream) IS 'implements <';
+COMMENT ON FUNCTION flowstream.stream_le(flowstream.stream, flowstream.stream) IS 'implements <=';
+COMMENT ON FUNCTION flowstream.stream_gt(flowstream.stream, flowstream.stream) IS 'implements >';
+COMMENT ON FUNCTION flowstream.stream_ge(flowstream.stream, flowstream.stream) IS 'implements >=';
+
+CREATE OPERATOR flowstream.= (
+    LEFTARG = flowstream.stream, RIGHTARG = flowstream.stream,
+    PROCEDURE = flowstream.stream_eq, COMMUTATOR = OPERATOR(flowstream.=),
+    NEGATOR = OPERATOR(flowstream.<>), RESTRICT = eqsel, JOIN = eqjoinsel, MERGES
+);
+CREATE OPERATOR flowstream.<> (
+    LEFTARG = flowstream.stream, RIGHTARG = flowstream.stream,
+    PROCEDURE = flowstream.stream_ne, COMMUTATOR = OPERATOR(flowstream.<>),
+    NEGATOR = OPERATOR(flowstream.=), RESTRICT = neqsel, JOIN = neqjoinsel
+);
+CREATE OPERATOR flowstream.< (
+    LEFTARG = flowstream.stream, RIGHTARG = flowstream.stream,
+    PROCEDURE = flowstream.stream_lt, COMMUTATOR = OPERATOR(flowstream.>),
+    NEGATOR = OPERATOR(flowstream.>=), RESTRICT = scalarltsel, JOIN = scalarltjoinsel
+);
+CREATE OPERATOR flowstream.<= (
+    LEFTARG = flowstream.stream, RIGHTARG = flowstream.stream,
+    PROCEDURE = flowstream.stream_le, COMMUTATOR = OPERATOR(flowstream.>=),
+    NEGATOR = OPERATOR(flowstream.>), RESTRICT = scalarlesel, JOIN = scalarlejoinsel
+);
+CREATE OPERATOR flowstream.> (
+    LEFTARG = flowstream.stream, RIGHTARG = flowstream.stream,
+    PROCEDURE = flowstream.stream_gt, COMMUTATOR = OPERATOR(flowstream.<),
+    NEGATOR = OPERATOR(flowstream.<=), RESTRICT = scalargtsel, JOIN = scalargtjoinsel
+);
+CREATE OPERATOR flowstream.>= (
+    LEFTARG = flowstream.stream, RIGHTARG = flowstream.stream,
+    PROCEDURE = flowstream.stream_ge, COMMUTATOR = OPERATOR(flowstream.<=),
+    NEGATOR = OPERATOR(flowstream.<), RESTRICT = scalargesel, JOIN = scalargejoinsel
+);
+
+CREATE OPERATOR CLASS flowstream.stream_ops DEFAULT FOR TYPE flowstream.stream USING btree AS
+    OPERATOR 1 flowstream.<,
+    OPERATOR 2 flowstream.<=,
+    OPERATOR 3 flowstream.=,
+    OPERATOR 4 flowstream.>=,
+    OPERATOR 5 flowstream.>,
+    FUNCTION 1 flowstream.stream_cmp(flowstream.stream, flowstream.stream);
+COMMENT ON OPERATOR flowstream.= (flowstream.stream, flowstream.stream) IS 'equal states';
+COMMENT ON OPERATOR flowstream.<> (flowstream.stream, flowstream.stream) IS 'different states';
+COMMENT ON OPERATOR flowstream.< (flowstream.stream, flowstream.stream) IS 'before in stream_cmp order';
+COMMENT ON OPERATOR flowstream.<= (flowstream.stream, flowstream.stream) IS 'before or equal in stream_cmp order';
+COMMENT ON OPERATOR flowstream.> (flowstream.stream, flowstream.stream) IS 'after in stream_cmp order';
+COMMENT ON OPERATOR flowstream.>= (flowstream.stream, flowstream.stream) IS 'after or equal in stream_cmp order';
+COMMENT ON OPERATOR CLASS flowstream.stream_ops USING btree IS
+    'btree order of flowstream.stream, for DISTINCT, GROUP BY, ORDER BY and indexes';
+
+--------------------------------------------------------------------------
+-- the clock
+--------------------------------------------------------------------------
+
+CREATE FUNCTION flowstream.now() RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'flowstream_now' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.now() IS
+    'the time of flowstream: now(), or the superuser-only test clock flowstream.clock when set';
+
+--------------------------------------------------------------------------
+-- constructor and accessors
+--------------------------------------------------------------------------
+
+CREATE FUNCTION flowstream.stream(rate_per_second numeric, decimals int,
+                                  start timestamptz, at timestamptz)
+    RETURNS flowstream.stream
+    AS 'MODULE_PATHNAME', 'stream_make' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.stream(numeric, int, timestamptz, timestamptz) IS
+    'a new stream created at "at" that accrues from "start" (rate 0 only when start <= at)';
+
+CREATE FUNCTION flowstream.rate_per_second(flowstream.stream) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'stream_rate_per_second' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.rate_per_second(flowstream.stream) IS 'the rate in tokens per second';
+CREATE FUNCTION flowstream.balance(flowstream.stream) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'stream_balance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.balance(flowstream.stream) IS 'the balance in tokens';
+CREATE FUNCTION flowstream.snapshot_debt(flowstream.stream) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'stream_snapshot_debt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.snapshot_debt(flowstream.stream) IS
+    'the debt at the snapshot time, in tokens, exact (sub-unit remainder shown)';
+CREATE FUNCTION flowstream.snapshot_time(flowstream.stream) RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'stream_snapshot_time' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.snapshot_time(flowstream.stream) IS
+    'the time from which the rate accrues (the start, while pending)';
+CREATE FUNCTION flowstream.last_op(flowstream.stream) RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'stream_last_op' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.last_op(flowstream.stream) IS
+    'the time of the last operation; no later operation may be earlier';
+CREATE FUNCTION flowstream.decimals(flowstream.stream) RETURNS int
+    AS 'MODULE_PATHNAME', 'stream_decimals' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.decimals(flowstream.stream) IS 'the token''s decimals';
+CREATE FUNCTION flowstream.is_voided(flowstream.stream) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'stream_is_voided' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.is_voided(flowstream.stream) IS 'whether the stream was voided';
+
+--------------------------------------------------------------------------
+-- views of a stream at a time (and at flowstream.now())
+--------------------------------------------------------------------------
+
+CREATE FUNCTION flowstream.total_debt(s flowstream.stream, at timestamptz) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'stream_total_debt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION flowstream.total_debt(s flowstream.stream) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'stream_total_debt' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.total_debt(flowstream.stream, timestamptz) IS
+    'all debt owed at a time, in tokens, rounded down to a base unit';
+COMMENT ON FUNCTION flowstream.total_debt(flowstream.stream) IS
+    'all debt owed at flowstream.now(), in tokens';
+
+CREATE FUNCTION flowstream.covered_debt(s flowstream.stream, at timestamptz) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'stream_covered_debt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION flowstream.covered_debt(s flowstream.stream) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'stream_covered_debt' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.covered_debt(flowstream.stream, timestamptz) IS
+    'the debt the balance covers at a time: min(balance, total debt)';
+COMMENT ON FUNCTION flowstream.covered_debt(flowstream.stream) IS
+    'the debt the balance covers at flowstream.now()';
+
+CREATE FUNCTION flowstream.withdrawable(s flowstream.stream, at timestamptz) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'stream_covered_debt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION flowstream.withdrawable(s flowstream.stream) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'stream_covered_debt' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.withdrawable(flowstream.stream, timestamptz) IS
+    'what the recipient can withdraw at a time (the covered debt)';
+COMMENT ON FUNCTION flowstream.withdrawable(flowstream.stream) IS
+    'what the recipient can withdraw at flowstream.now()';
+
+CREATE FUNCTION flowstream.uncovered_debt(s flowstream.stream, at timestamptz) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'stream_uncovered_debt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION flowstream.uncovered_debt(s flowstream.stream) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'stream_uncovered_debt' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.uncovered_debt(flowstream.stream, timestamptz) IS
+    'the debt beyond the balance at a time: max(total debt - balance, 0)';
+COMMENT ON FUNCTION flowstream.uncovered_debt(flowstream.stream) IS
+    'the debt beyond the balance at flowstream.now()';
+
+CREATE FUNCTION flowstream.refundable(s flowstream.stream, at timestamptz) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'stream_refundable' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION flowstream.refundable(s flowstream.stream) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'stream_refundable' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.refundable(flowstream.stream, timestamptz) IS
+    'what the sender can take back at a time: balance - covered debt';
+COMMENT ON FUNCTION flowstream.refundable(flowstream.stream) IS
+    'what the sender can take back at flowstream.now()';
+
+CREATE FUNCTION flowstream.ongoing_debt(s flowstream.stream, at timestamptz) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'stream_ongoing_debt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION flowstream.ongoing_debt(s flowstream.stream) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'stream_ongoing_debt' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.ongoing_debt(flowstream.stream, timestamptz) IS
+    'the debt accrued since the snapshot time, exact, in tokens';
+COMMENT ON FUNCTION flowstream.ongoing_debt(flowstream.stream) IS
+    'the debt accrued since the snapshot time until flowstream.now()';
+
+CREATE FUNCTION flowstream.status(s flowstream.stream, at timestamptz) RETURNS flowstream.status
+    AS 'MODULE_PATHNAME', 'stream_status' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION flowstream.status(s flowstream.stream) RETURNS flowstream.status
+    AS 'MODULE_PATHNAME', 'stream_status' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.status(flowstream.stream, timestamptz) IS 'the status at a time';
+COMMENT ON FUNCTION flowstream.status(flowstream.stream) IS 'the status at flowstream.now()';
+
+CREATE FUNCTION flowstream.depletion_time(s flowstream.stream) RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'stream_depletion_time' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.depletion_time(flowstream.stream) IS
+    'the first microsecond with an uncovered base unit; NULL at rate 0, infinity beyond timestamptz';
+
+CREATE FUNCTION flowstream.due_time(s flowstream.stream, void_after interval) RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'stream_due_time' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.due_time(flowstream.stream, interval) IS
+    'when the sweeper may void the stream: depletion time + grace (a day = 86400 s, a month = 365/12 days); NULL never';
+
+CREATE TYPE flowstream.debt_totals AS (total_debt numeric, covered_debt numeric, uncovered_debt numeric);
+COMMENT ON TYPE flowstream.debt_totals IS 'what debt_sums() returns';
+CREATE FUNCTION flowstream.debt_sums_step(internal, flowstream.stream, timestamptz) RETURNS internal
+    AS 'MODULE_PATHNAME', 'debt_sums_step' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION flowstream.debt_sums_step(internal, flowstream.stream) RETURNS internal
+    AS 'MODULE_PATHNAME', 'debt_sums_step' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION flowstream.debt_sums_final(internal) RETURNS flowstream.debt_totals
+    AS 'MODULE_PATHNAME', 'debt_sums_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.debt_sums_step(internal, flowstream.stream, timestamptz) IS
+    'state function of debt_sums(stream, at)';
+COMMENT ON FUNCTION flowstream.debt_sums_step(internal, flowstream.stream) IS
+    'state function of debt_sums(stream)';
+COMMENT ON FUNCTION flowstream.debt_sums_final(internal) IS 'final function of debt_sums()';
+CREATE AGGREGATE flowstream.debt_sums(flowstream.stream, timestamptz) (
+    SFUNC = flowstream.debt_sums_step, STYPE = internal, FINALFUNC = flowstream.debt_sums_final
+);
+CREATE AGGREGATE flowstream.debt_sums(flowstream.stream) (
+    SFUNC = flowstream.debt_sums_step, STYPE = internal, FINALFUNC = flowstream.debt_sums_final
+);
+COMMENT ON AGGREGATE flowstream.debt_sums(flowstream.stream, timestamptz) IS
+    'total, covered and uncovered debt of many streams at a time, summed exactly in one pass '
+    '(in tokens, with the largest decimals among them)';
+COMMENT ON AGGREGATE flowstream.debt_sums(flowstream.stream) IS
+    'total, covered and uncovered debt of many streams at flowstream.now(), summed exactly in one pass';
+
+--------------------------------------------------------------------------
+-- transitions: each returns the new state, and refuses a time before the last operation
+--------------------------------------------------------------------------
+
+CREATE FUNCTION flowstream.deposit(s flowstream.stream, amount numeric, at timestamptz)
+    RETURNS flowstream.stream
+    AS 'MODULE_PATHNAME', 'stream_deposit' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.deposit(flowstream.stream, numeric, timestamptz) IS
+    'adds to the balance';
+CREATE FUNCTION flowstream.withdraw(s flowstream.stream, amount numeric, at timestamptz)
+    RETURNS flowstream.stream
+    AS 'MODULE_PATHNAME', 'stream_withdraw' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.withdraw(flowstream.stream, numeric, timestamptz) IS
+    'pays covered debt out of the balance';
+CREATE FUNCTION flowstream.refund(s flowstream.stream, amount numeric, at timestamptz)
+    RETURNS flowstream.stream
+    AS 'MODULE_PATHNAME', 'stream_refund' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.refund(flowstream.stream, numeric, timestamptz) IS
+    'returns refundable balance to the sender';
+CREATE FUNCTION flowstream.pause(s flowstream.stream, at timestamptz)
+    RETURNS flowstream.stream
+    AS 'MODULE_PATHNAME', 'stream_pause' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.pause(flowstream.stream, timestamptz) IS
+    'takes a snapshot and sets the rate to 0';
+CREATE FUNCTION flowstream.restart(s flowstream.stream, rate_per_second numeric, at timestamptz)
+    RETURNS flowstream.stream
+    AS 'MODULE_PATHNAME', 'stream_restart' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.restart(flowstream.stream, numeric, timestamptz) IS
+    'resumes a paused stream at a rate; the paused interval is never charged';
+CREATE FUNCTION flowstream.adjust_rate(s flowstream.stream, rate_per_second numeric, at timestamptz)
+    RETURNS flowstream.stream
+    AS 'MODULE_PATHNAME', 'stream_adjust_rate' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.adjust_rate(flowstream.stream, numeric, timestamptz) IS
+    'takes a snapshot and changes the rate';
+CREATE FUNCTION flowstream.void(s flowstream.stream, at timestamptz)
+    RETURNS flowstream.stream
+    AS 'MODULE_PATHNAME', 'stream_void' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.void(flowstream.stream, timestamptz) IS
+    'ends the stream for good, forfeiting debt the balance does not cover';
+
+CREATE FUNCTION flowstream.rate(amount numeric, per interval) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'stream_rate' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.rate(numeric, interval) IS
+    'amount per period as tokens per second, rounded down to 18 decimals (month = 365/12 days, year = 365 days)';
+
+--------------------------------------------------------------------------
+-- the managed layer: roles
+--------------------------------------------------------------------------
+
+-- flowstream_app: an application that acts for its users through the
+-- flowstream.actor setting.  flowstream_admin: reads every stream, runs
+-- verify() and registers tokens.  flowstream_owner: owns the tables; the API
+-- writes as it, and nobody logs in as it or is a member of it.  Roles belong
+-- to the cluster: flowstream in another database may have made them, which
+-- their comments say.  A role of one of these names that flowstream did not
+-- make is refused: its members could act as anyone.
+DO $roles$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT * FROM (VALUES
+        ('flowstream_app', 'flowstream: applications that act for their users through flowstream.actor'),
+        ('flowstream_admin', 'flowstream: reads every stream, runs verify(), registers tokens'),
+        ('flowstream_owner', 'flowstream: owns flowstream''s tables; its API writes as it')) v(name, note)
+    LOOP
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.name) THEN
+            EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r.name);
+            EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', r.name, r.note);
+        ELSIF pg_catalog.shobj_description(
+                (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = r.name), 'pg_authid')
+              IS DISTINCT FROM r.note THEN
+            RAISE EXCEPTION 'role % exists, and flowstream did not create it', r.name
+                USING ERRCODE = '42710',
+                      DETAIL = 'Its members would act as anyone in flowstream.',
+                      HINT = 'Drop or rename that role, then create the extension again.';
+        END IF;
+        IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.name
+                   AND (rolcanlogin OR rolsuper OR rolcreaterole OR rolcreatedb
+                        OR rolreplication OR rolbypassrls)) THEN
+            RAISE EXCEPTION 'role % may log in or holds attributes flowstream''s roles never have', r.name
+                USING ERRCODE = '42710',
+                      HINT = 'ALTER ROLE it NOLOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB NOREPLICATION NOBYPASSRLS.';
+        END IF;
+    END LOOP;
+    IF EXISTS (SELECT FROM pg_catalog.pg_auth_members m
+               WHERE m.roleid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = 'flowstream_owner')
+                  OR m.member = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = 'flowstream_owner')) THEN
+        RAISE EXCEPTION 'role flowstream_owner has members or is a member of another role'
+            USING ERRCODE = '42710',
+                  DETAIL = 'A member of the tables'' owner could write them without the API.',
+                  HINT = 'REVOKE flowstream_owner FROM its members.';
+    END IF;
+END
+$roles$;
+
+--------------------------------------------------------------------------
+-- the managed layer: tables
+--------------------------------------------------------------------------
+
+CREATE TYPE flowstream.op AS ENUM (
+    'create', 'deposit', 'withdraw', 'refund', 'pause', 'restart',
+    'adjust_rate', 'void', 'transfer', 'set_void_after', 'set_metadata'
+);
+COMMENT ON TYPE flowstream.op IS 'an operation in the history of a stream';
+
+-- The trigger tokens_guard checks the decimals with the core's rule, and
+-- keeps them from ever changing.
+CREATE TABLE flowstream.tokens (
+    token text PRIMARY KEY CHECK (token <> ''),
+    decimals smallint NOT NULL
+);
+COMMENT ON TABLE flowstream.tokens IS 'the tokens streams pay in, with their decimals';
+
+-- The history comes before the streams: a stream row references its create
+-- event, so pg_dump restores events first and the triggers can check that
+-- each restored row is where its history ends.  (The reference is to the
+-- first event, which never changes, so updates pay no foreign-key check.)
+CREATE TABLE flowstream.events (
+    id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    stream_id bigint NOT NULL,
+    op flowstream.op NOT NULL,
+    actor text NOT NULL,
+    amount numeric,
+    destination text,
+    at timestamptz NOT NULL,
+    state flowstream.stream NOT NULL,
+    void_after interval,
+    metadata jsonb
+);
+CREATE INDEX events_stream_idx ON flowstream.events (stream_id, id);
+COMMENT ON TABLE flowstream.events IS
+    'append-only history: one row per operation, with the state after it';
+COMMENT ON COLUMN flowstream.events.amount IS
+    'tokens deposited, withdrawn or refunded; the rate for restart and adjust_rate; the written-off debt for void';
+COMMENT ON COLUMN flowstream.events.destination IS
+    'where a withdrawal or refund was paid; the new recipient of a transfer';
+COMMENT ON COLUMN flowstream.events.void_after IS 'the stream''s grace after the operation';
+COMMENT ON COLUMN flowstream.events.metadata IS 'the stream''s metadata, recorded by create and set_metadata';
+
+-- Only the API writes it (the trigger streams_guard applies each operation
+-- to the locked row), and a restore, so the table needs no CHECK constraints
+-- of its own.  Room is left on each page for HOT updates: an operation on a
+-- stream with no grace changes no indexed column.
+CREATE TABLE flowstream.streams (
+    id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    -- the fixed-width, never-null columns first: a scan then finds the
+    -- state at a fixed offset in every row, which reads of many streams use
+    state flowstream.stream NOT NULL,
+    first_event bigint NOT NULL REFERENCES flowstream.events,
+    last_event bigint NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT flowstream.now(),
+    transferable boolean NOT NULL DEFAULT true,
+    sender text NOT NULL,
+    recipient text NOT NULL,
+    token text NOT NULL REFERENCES flowstream.tokens,
+    void_after interval,
+    due_at timestamptz,
+    metadata jsonb NOT NULL DEFAULT '{}'
+) WITH (fillfactor = 80);
+-- The sweeper finds the due streams through this index alone.
+CREATE INDEX streams_due_idx ON flowstream.streams (due_at) WHERE due_at IS NOT NULL;
+CREATE INDEX streams_sender_idx ON flowstream.streams (sender);
+CREATE INDEX streams_recipient_idx ON flowstream.streams (recipient);
+COMMENT ON TABLE flowstream.streams IS
+    'managed streams, written only by the API and by restores';
+COMMENT ON COLUMN flowstream.streams.void_after IS
+    'how long the stream may stay insolvent before the sweeper voids it; NULL = never automatically';
+COMMENT ON COLUMN flowstream.streams.first_event IS
+    'the create event: its key makes pg_dump restore the history before the streams';
+COMMENT ON COLUMN flowstream.streams.last_event IS 'the event that wrote the current state';
+COMMENT ON COLUMN flowstream.streams.due_at IS
+    'when the sweeper may void the stream: due_time(state, void_after), kept by the trigger; NULL never';
+
+-- The sweeper's default grace: one row at most, none until it is set.
+CREATE TABLE flowstream.settings (
+    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    default_void_after interval
+);
+COMMENT ON TABLE flowstream.settings IS
+    'flowstream''s settings; change them with set_default_void_after()';
+CREATE TABLE flowstream.settings_history (
+    id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    name text NOT NULL,
+    value text,
+    actor text NOT NULL,
+    at timestamptz NOT NULL
+);
+COMMENT ON TABLE flowstream.settings_history IS 'append-only history of flowstream.settings';
+
+ALTER TABLE flowstream.tokens OWNER TO flowstream_owner;
+ALTER TABLE flowstream.events OWNER TO flowstream_owner;
+ALTER TABLE flowstream.streams OWNER TO flowstream_owner;
+ALTER TABLE flowstream.settings OWNER TO flowstream_owner;
+ALTER TABLE flowstream.settings_history OWNER TO flowstream_owner;
+
+SELECT pg_catalog.pg_extension_config_dump('flowstream.settings', '');
+SELECT pg_catalog.pg_extension_config_dump('flowstream.settings_history', '');
+SELECT pg_catalog.pg_extension_config_dump('flowstream.settings_history_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('flowstream.tokens', '');
+SELECT pg_catalog.pg_extension_config_dump('flowstream.events', '');
+SELECT pg_catalog.pg_extension_config_dump('flowstream.streams', '');
+SELECT pg_catalog.pg_extension_config_dump('flowstream.events_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('flowstream.streams_id_seq', '');
+
+--------------------------------------------------------------------------
+-- the managed layer: triggers that keep the history
+--------------------------------------------------------------------------
+
+CREATE FUNCTION flowstream.streams_guard() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'streams_guard' LANGUAGE C;
+CREATE FUNCTION flowstream.events_guard() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'events_guard' LANGUAGE C;
+CREATE FUNCTION flowstream.refuse_truncate() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'refuse_truncate' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.streams_guard() IS
+    'trigger: applies an API operation to the locked stream row, checks a restore, refuses any other write';
+COMMENT ON FUNCTION flowstream.events_guard() IS
+    'trigger: the history is append-only, and written only by the operations or a restore';
+COMMENT ON FUNCTION flowstream.refuse_truncate() IS 'trigger: the ledger is never truncated';
+
+CREATE TRIGGER streams_guard BEFORE INSERT OR UPDATE OR DELETE ON flowstream.streams
+    FOR EACH ROW EXECUTE FUNCTION flowstream.streams_guard();
+CREATE TRIGGER events_guard BEFORE INSERT OR UPDATE OR DELETE ON flowstream.events
+    FOR EACH ROW EXECUTE FUNCTION flowstream.events_guard();
+CREATE TRIGGER streams_no_truncate BEFORE TRUNCATE ON flowstream.streams
+    FOR EACH STATEMENT EXECUTE FUNCTION flowstream.refuse_truncate();
+CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON flowstream.events
+    FOR EACH STATEMENT EXECUTE FUNCTION flowstream.refuse_truncate();
+
+CREATE FUNCTION flowstream.append_only() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RAISE EXCEPTION 'flowstream.% is append-only', TG_TABLE_NAME
+        USING ERRCODE = '42501', DETAIL = 'Its history is never changed or deleted.';
+END
+$$;
+COMMENT ON FUNCTION flowstream.append_only() IS 'trigger: refuses to change or delete a history';
+CREATE TRIGGER settings_history_append_only BEFORE UPDATE OR DELETE OR TRUNCATE
+    ON flowstream.settings_history FOR EACH STATEMENT EXECUTE FUNCTION flowstream.append_only();
+
+CREATE FUNCTION flowstream.tokens_guard() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'tokens_guard' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.tokens_guard() IS
+    'trigger: a token''s decimals are 0 to 18 and never change';
+CREATE TRIGGER tokens_guard BEFORE INSERT OR UPDATE ON flowstream.tokens
+    FOR EACH ROW EXECUTE FUNCTION flowstream.tokens_guard();
+
+CREATE FUNCTION flowstream.settings_guard() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'settings_guard' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.settings_guard() IS 'trigger: the default grace is not negative';
+CREATE TRIGGER settings_guard BEFORE INSERT OR UPDATE ON flowstream.settings
+    FOR EACH ROW EXECUTE FUNCTION flowstream.settings_guard();
+
+--------------------------------------------------------------------------
+-- the managed layer: the API
+--------------------------------------------------------------------------
+
+CREATE FUNCTION flowstream.create_stream(sender text, recipient text, token text,
+        rate_per_second numeric, start_time timestamptz DEFAULT flowstream.now(),
+        deposit numeric DEFAULT 0, transferable boolean DEFAULT true,
+        metadata jsonb DEFAULT '{}')
+    RETURNS bigint AS 'MODULE_PATHNAME', 'api_create_stream' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.create_stream(text, text, text, numeric, timestamptz, numeric, boolean, jsonb) IS
+    'creates a stream from the acting sender; returns its id';
+
+CREATE FUNCTION flowstream.deposit(id bigint, amount numeric) RETURNS void
+    AS 'MODULE_PATHNAME', 'api_deposit' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.deposit(bigint, numeric) IS 'tops up a stream (anyone)';
+
+CREATE FUNCTION flowstream.withdraw(id bigint, amount numeric, "to" text DEFAULT NULL) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'api_withdraw' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.withdraw(bigint, numeric, text) IS
+    'pays covered debt to the recipient (anyone), or elsewhere (the recipient only); returns the amount';
+
+CREATE FUNCTION flowstream.withdraw_max(id bigint, "to" text DEFAULT NULL) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'api_withdraw_max' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.withdraw_max(bigint, text) IS
+    'withdraws everything withdrawable; returns the amount';
+
+CREATE FUNCTION flowstream.refund(id bigint, amount numeric) RETURNS void
+    AS 'MODULE_PATHNAME', 'api_refund' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.refund(bigint, numeric) IS
+    'returns balance that is not owed to the sender (the sender only)';
+
+CREATE FUNCTION flowstream.refund_max(id bigint) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'api_refund_max' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.refund_max(bigint) IS 'refunds everything refundable; returns the amount';
+
+CREATE FUNCTION flowstream.pause(id bigint) RETURNS void
+    AS 'MODULE_PATHNAME', 'api_pause' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.pause(bigint) IS 'stops the rate; debt so far stays owed (the sender only)';
+
+CREATE FUNCTION flowstream.restart(id bigint, rate_per_second numeric) RETURNS void
+    AS 'MODULE_PATHNAME', 'api_restart' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.restart(bigint, numeric) IS 'resumes a paused stream at a rate (the sender only)';
+
+CREATE FUNCTION flowstream.adjust_rate(id bigint, rate_per_second numeric) RETURNS void
+    AS 'MODULE_PATHNAME', 'api_adjust_rate' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.adjust_rate(bigint, numeric) IS 'changes the rate from now on (the sender only)';
+
+CREATE FUNCTION flowstream.void(id bigint) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'api_void' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.void(bigint) IS
+    'ends a stream for good (sender or recipient); returns the written-off debt';
+
+CREATE FUNCTION flowstream.transfer(id bigint, new_recipient text) RETURNS void
+    AS 'MODULE_PATHNAME', 'api_transfer' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.transfer(bigint, text) IS
+    'hands a transferable stream to a new recipient (the recipient only)';
+
+CREATE FUNCTION flowstream.set_void_after(id bigint, void_after interval) RETURNS void
+    AS 'MODULE_PATHNAME', 'api_set_void_after' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.set_void_after(bigint, interval) IS
+    'how long the stream may stay insolvent before the sweeper voids it; NULL = never (the sender only)';
+
+CREATE FUNCTION flowstream.set_default_void_after(void_after interval) RETURNS void
+    AS 'MODULE_PATHNAME', 'api_set_default_void_after' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.set_default_void_after(interval) IS
+    'the grace of streams created from now on; NULL = never (owner or flowstream_admin)';
+
+CREATE FUNCTION flowstream.state_at(stream_id bigint, at timestamptz) RETURNS flowstream.stream
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT e.state FROM flowstream.events e
+    WHERE e.stream_id = $1 AND e.at <= $2
+    ORDER BY e.id DESC LIMIT 1
+$$;
+COMMENT ON FUNCTION flowstream.state_at(bigint, timestamptz) IS
+    'the state of a stream at a past time, from its history (NULL before it was created)';
+
+CREATE FUNCTION flowstream.verify()
+    RETURNS TABLE (stream_id bigint, token text, problem text)
+    AS 'MODULE_PATHNAME', 'flowstream_verify' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.verify() IS
+    'checks every invariant of every stream against its history; one row per discrepancy';
+
+--------------------------------------------------------------------------
+-- the sweeper
+--------------------------------------------------------------------------
+
+CREATE FUNCTION flowstream.void_insolvent(max_streams int DEFAULT 1000) RETURNS int
+    AS 'MODULE_PATHNAME', 'sweeper_void_insolvent' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.void_insolvent(int) IS
+    'voids up to max_streams streams whose due time has passed; returns how many (0 on a replica or while another run is on)';
+
+-- pg_cron is optional: it is looked up when asked to schedule, never at
+-- install time (that would break the restore of pg_cron's job table).  The
+-- job's command removes the job once flowstream is gone, so dropping the
+-- extension leaves nothing that fails every minute.
+CREATE FUNCTION flowstream.schedule_sweeper(schedule text DEFAULT '* * * * *') RETURNS bigint
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    job bigint;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_cron') THEN
+        RAISE EXCEPTION 'pg_cron is not installed in this database'
+            USING ERRCODE = '55000',
+                  HINT = 'CREATE EXTENSION pg_cron in the database named by cron.database_name, '
+                         'or call flowstream.void_insolvent() from any scheduler.';
+    END IF;
+    EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO job
+        USING 'flowstream-sweeper', schedule,
+              'DO $sweep$ BEGIN '
+              'IF pg_catalog.to_regproc(''flowstream.void_insolvent'') IS NULL THEN '
+              'PERFORM cron.unschedule(''flowstream-sweeper''); '
+              'ELSE PERFORM flowstream.void_insolvent(); END IF; END $sweep$';
+    RETURN job;
+END
+$$;
+COMMENT ON FUNCTION flowstream.schedule_sweeper(text) IS
+    'schedules void_insolvent() with pg_cron as the job "flowstream-sweeper" (idempotent); returns the job id';
+
+CREATE FUNCTION flowstream.unschedule_sweeper() RETURNS boolean
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    found boolean;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_cron') THEN
+        RAISE EXCEPTION 'pg_cron is not installed in this database'
+            USING ERRCODE = '55000',
+                  HINT = 'Without pg_cron there is no job to remove.';
+    END IF;
+    EXECUTE 'SELECT EXISTS (SELECT FROM cron.job WHERE jobname = $1)' INTO found
+        USING 'flowstream-sweeper';
+    IF found THEN
+        EXECUTE 'SELECT cron.unschedule($1)' USING 'flowstream-sweeper';
+    END IF;
+    RETURN found;
+END
+$$;
+COMMENT ON FUNCTION flowstream.unschedule_sweeper() IS
+    'removes the pg_cron job of the sweeper; false when there was none';
+
+--------------------------------------------------------------------------
+-- streams_now: plain columns for SQL and ORMs, writable through the API
+--------------------------------------------------------------------------
+
+CREATE FUNCTION flowstream.set_metadata(id bigint, metadata jsonb) RETURNS void
+    AS 'MODULE_PATHNAME', 'api_set_metadata' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.set_metadata(bigint, jsonb) IS
+    'replaces the free-form metadata of a stream (the sender only); its event records it';
+
+-- security_invoker: the caller's row-level security applies, not the owner's.
+CREATE VIEW flowstream.streams_now WITH (security_invoker = true) AS
+SELECT s.id, s.sender, s.recipient, s.token,
+       flowstream.rate_per_second(s.state) AS rate_per_second,
+       flowstream.balance(s.state) AS balance,
+       flowstream.snapshot_debt(s.state) AS snapshot_debt,
+       flowstream.snapshot_time(s.state) AS snapshot_time,
+       flowstream.total_debt(s.state, t.now) AS total_debt,
+       flowstream.covered_debt(s.state, t.now) AS covered_debt,
+       flowstream.uncovered_debt(s.state, t.now) AS uncovered_debt,
+       flowstream.withdrawable(s.state, t.now) AS withdrawable,
+       flowstream.refundable(s.state, t.now) AS refundable,
+       flowstream.status(s.state, t.now)::text AS status,
+       flowstream.depletion_time(s.state) AS depletion_time,
+       flowstream.is_voided(s.state) AS voided,
+       s.transferable, s.void_after, s.metadata, s.created_at,
+       s.last_event AS version
+FROM flowstream.streams s CROSS JOIN (SELECT flowstream.now() AS now) t;
+COMMENT ON VIEW flowstream.streams_now IS
+    'every stream at flowstream.now(), in plain columns; INSERT creates, UPDATE of rate_per_second, '
+    'recipient, voided, void_after or metadata calls the API';
+COMMENT ON COLUMN flowstream.streams_now.version IS
+    'the id of the stream''s last event: an UPDATE that carries another version than the current one is refused (40001)';
+
+-- The view's writes call the API, as the caller: the same code, the same
+-- snapshots and events, the same rules of who may do what.
+CREATE FUNCTION flowstream.streams_now_write() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'streams_now_write' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.streams_now_write() IS
+    'trigger: INSERT into streams_now creates a stream, UPDATE calls the operation of each changed column';
+CREATE TRIGGER streams_now_write INSTEAD OF INSERT OR UPDATE OR DELETE ON flowstream.streams_now
+    FOR EACH ROW EXECUTE FUNCTION flowstream.streams_now_write();
+
+--------------------------------------------------------------------------
+-- the managed layer: who may see and do what
+--------------------------------------------------------------------------
+
+CREATE FUNCTION flowstream.sees_all_streams() RETURNS boolean
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_has_role(current_user, 'flowstream_app', 'USAGE')
+        OR pg_has_role(current_user, 'flowstream_admin', 'USAGE')
+$$;
+COMMENT ON FUNCTION flowstream.sees_all_streams() IS
+    'whether the current role reads every stream (members of flowstream_app and flowstream_admin)';
+
+ALTER TABLE flowstream.streams ENABLE ROW LEVEL SECURITY;
+CREATE POLICY streams_own ON flowstream.streams FOR SELECT
+    USING (sender = current_user::text OR recipient = current_user::text
+           OR (SELECT flowstream.sees_all_streams()));
+ALTER TABLE flowstream.events ENABLE ROW LEVEL SECURITY;
+CREATE POLICY events_own ON flowstream.events FOR SELECT
+    USING (EXISTS (SELECT FROM flowstream.streams s WHERE s.id = stream_id));
+
+GRANT USAGE ON SCHEMA flowstream TO PUBLIC;
+GRANT SELECT ON flowstream.tokens, flowstream.streams, flowstream.events TO PUBLIC;
+GRANT SELECT ON flowstream.settings, flowstream.settings_history TO PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON flowstream.streams_now TO PUBLIC;
+GRANT INSERT, UPDATE ON flowstream.tokens TO flowstream_admin;
+REVOKE EXECUTE ON FUNCTION flowstream.void_insolvent(int), flowstream.set_default_void_after(interval),
+    flowstream.schedule_sweeper(text), flowstream.unschedule_sweeper() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION flowstream.void_insolvent(int), flowstream.set_default_void_after(interval)
+    TO flowstream_admin;
+REVOKE EXECUTE ON FUNCTION flowstream.verify() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION flowstream.verify() TO flowstream_admin;
+REVOKE EXECUTE ON FUNCTION flowstream.streams_guard(), flowstream.events_guard(),
+    flowstream.refuse_truncate(), flowstream.tokens_guard(), flowstream.settings_guard(),
+    flowstream.append_only() FROM PUBLIC;

@@ -1,0 +1,369 @@
+/*
+ * apply.c — one operation on one locked stream row.
+ *
+ * The API describes an operation in a FlowCall and runs one UPDATE of the
+ * stream's row (one INSERT to create); the BEFORE trigger on the table
+ * (triggers.c) finds the call here and hands back the locked row, to which
+ * flow_apply_row() applies the operation with the core's flow_apply(),
+ * writing its event and the new row.  Reading, locking and writing a
+ * stream thus take a single statement, and whatever path wrote it, a row
+ * changes only with its event.
+ *
+ * The statements run with the caller's error context set aside, and an
+ * error raised inside is raised again without the CONTEXT lines of these
+ * internal statements: a caller sees the API function it called, not the
+ * SQL it runs.
+ */
+#include "managed.h"
+
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+static FlowCall *calls = NULL;	/* the innermost call under way */
+static bool callbacks_registered = false;
+
+static void
+AtXactEnd(XactEvent event, void *arg)
+{
+	(void) event;
+	(void) arg;
+	calls = NULL;
+}
+
+/* A call of an aborted subtransaction (or of one below it) is over. */
+static void
+AtSubXactEnd(SubXactEvent event, SubTransactionId mySubid,
+			 SubTransactionId parentSubid, void *arg)
+{
+	(void) parentSubid;
+	(void) arg;
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+	{
+		while (calls != NULL && calls->subxid >= mySubid)
+			calls = calls->outer;
+	}
+}
+
+/* Registers the callbacks that end calls with their (sub)transactions. */
+void
+flow_apply_init(void)
+{
+	if (!callbacks_registered)
+	{
+		RegisterXactCallback(AtXactEnd, NULL);
+		RegisterSubXactCallback(AtSubXactEnd, NULL);
+		callbacks_registered = true;
+	}
+}
+
+/* The call the trigger on stream_id's row is to apply, or NULL. */
+FlowCall *
+flow_call_for(int64 stream_id)
+{
+	if (calls != NULL && !calls->applied && calls->stream_id == stream_id)
+		return calls;
+	return NULL;
+}
+
+/*
+ * Runs one of the layer's statements for call, as the innermost call under
+ * way; see the header comment for what happens to its errors.
+ */
+static int
+Execute(FlowCall *call, SPIPlanPtr plan, Datum *values, const char *nulls)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	volatile int rc = 0;
+
+	call->applied = false;
+	call->subxid = GetCurrentSubTransactionId();
+	call->outer = calls;
+	calls = call;
+	PG_TRY();
+	{
+		error_context_stack = NULL;
+		rc = SPI_execute_plan(plan, values, nulls, false, 0);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		/* PG_CATCH has restored the caller's error context */
+		if (calls == call)
+			calls = call->outer;
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		edata->context = NULL;
+		edata->internalquery = NULL;
+		edata->internalpos = 0;
+		ThrowErrorData(edata);
+	}
+	PG_END_TRY();
+	if (calls == call)
+		calls = call->outer;
+	return rc;
+}
+
+/*
+ * Applies call to its stream: one UPDATE whose trigger does the work on the
+ * locked row.  SF001 when there is no such stream.
+ */
+void
+flow_apply_call(FlowCall *call)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(call->stream_id)};
+	SPIPlanPtr	plan = flow_plan(PLAN_APPLY,
+								 "UPDATE flowstream.streams SET state = state "
+								 "WHERE id OPERATOR(pg_catalog.=) $1",
+								 1, types);
+	int			rc = Execute(call, plan, values, NULL);
+
+	if (rc != SPI_OK_UPDATE)
+		elog(ERROR, "could not update stream " INT64_FORMAT, call->stream_id);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FLOW_NOT_FOUND),
+				 errmsg("stream " INT64_FORMAT " does not exist", call->stream_id)));
+	if (!call->applied)
+		elog(ERROR, "the trigger streams_guard on flowstream.streams did not run; is it disabled?");
+}
+
+/*
+ * Inserts the row of a stream that call creates (the core has checked it);
+ * the trigger writes its create event.  Returns its id.
+ */
+int64
+flow_create_call(FlowCall *call, Datum sender, Datum recipient, Datum token,
+				 const FlowState *state, bool transferable,
+				 Datum void_after, bool void_after_null)
+{
+	const FlowCatalog *c = flow_catalog();
+	Oid			types[7] = {TEXTOID, TEXTOID, TEXTOID, c->stream_type, BOOLOID, JSONBOID,
+	INTERVALOID};
+	Datum		values[7] = {sender, recipient, token, flow_state_datum(state),
+	BoolGetDatum(transferable), call->metadata, void_after};
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', void_after_null ? 'n' : ' '};
+	SPIPlanPtr	plan = flow_plan(PLAN_CREATE,
+								 "INSERT INTO flowstream.streams "
+								 "(sender, recipient, token, state, transferable, metadata, void_after) "
+								 "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+								 7, types);
+	bool		isnull;
+	int			rc;
+
+	call->stream_id = 0;
+	rc = Execute(call, plan, values, nulls);
+	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1 || !call->applied)
+		elog(ERROR, "could not insert the stream");
+	call->stream_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+												  SPI_tuptable->tupdesc, 1, &isnull));
+	return call->stream_id;
+}
+
+/*
+ * The due time of a state and grace, for the column due_at (NULL when it
+ * never falls due): a stored column rather than an expression index, so
+ * that an update of a stream without a grace changes no indexed column
+ * and can be a HOT update.
+ */
+static Datum
+DueAt(const FlowState *state, Datum grace, bool grace_null, bool *isnull)
+{
+	FlowGrace	g;
+	int64		due;
+
+	*isnull = true;
+	if (grace_null)
+		return (Datum) 0;
+	flow_grace_of(grace, &g);
+	if (!flow_due_time(state, &g, &due))
+		return (Datum) 0;
+	*isnull = false;
+	return TimestampTzGetDatum(due > FLOW_TIME_MAX ? DT_NOEND : due);
+}
+
+/*
+ * The row to write: tuple with due_at set from its state and grace, and
+ * last_event (and, creating, first_event) set to event_id unless it is 0.
+ */
+HeapTuple
+flow_finish_row(Relation rel, HeapTuple tuple, int64 event_id, bool creating)
+{
+	const FlowCatalog *c = flow_catalog();
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			cols[3];
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+	int			n = 0;
+	bool		isnull,
+				grace_null;
+	FlowState	state;
+	Datum		grace = heap_getattr(tuple, c->s_void_after, desc, &grace_null);
+	Datum		d = heap_getattr(tuple, c->s_state, desc, &isnull);
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("the state of a stream must not be null")));
+	flow_state_arg(d, &state);
+	cols[n] = c->s_due_at;
+	values[n] = DueAt(&state, grace, grace_null, &nulls[n]);
+	n++;
+	if (event_id != 0)
+	{
+		cols[n] = c->s_last_event;
+		values[n++] = Int64GetDatum(event_id);
+	}
+	if (creating)
+	{
+		cols[n] = c->s_first_event;
+		values[n++] = Int64GetDatum(event_id);
+	}
+	return heap_modify_tuple_by_cols(tuple, desc, n, cols, values, nulls);
+}
+
+/* The row of a stream created by call, with its create event written. */
+HeapTuple
+flow_create_row(FlowCall *call, Relation rel, HeapTuple new)
+{
+	const FlowCatalog *c = flow_catalog();
+	TupleDesc	desc = RelationGetDescr(rel);
+	bool		isnull;
+	FlowEvent	ev;
+	FlowState	state;
+
+	call->applied = true;
+	memset(&ev, 0, sizeof(ev));
+	flow_state_arg(heap_getattr(new, c->s_state, desc, &isnull), &state);
+	ev.stream_id = DatumGetInt64(heap_getattr(new, c->s_id, desc, &isnull));
+	ev.op = OP_CREATE;
+	ev.actor = call->actor;
+	ev.destination = TextDatumGetCString(heap_getattr(new, c->s_recipient, desc, &isnull));
+	ev.at = call->at;
+	ev.state = &state;
+	ev.decimals = state.decimals;
+	ev.void_after = heap_getattr(new, c->s_void_after, desc, &ev.void_after_null);
+	ev.metadata = heap_getattr(new, c->s_metadata, desc, &ev.metadata_null);
+	call->event_id = flow_write_event(&ev);
+	return flow_finish_row(rel, new, call->event_id, true);
+}
+
+/* call's amount or rate argument, at the scale its stream takes */
+static FlowAmount
+AmountArgument(const FlowCall *call, int decimals)
+{
+	FlowAmount	a = {FLOW_ERR_NULL, 0};
+
+	if (!call->amount_null)
+		a = numeric_to_amount(call->amount,
+							  flow_ops[call->op].arg == ARG_RATE ? FLOW_RATE_SCALE : decimals);
+	return a;
+}
+
+/*
+ * Applies call to the locked row old and returns the row to write instead
+ * of new: the stream after the operation, pointing at the event it wrote.
+ */
+HeapTuple
+flow_apply_row(FlowCall *call, Relation rel, HeapTuple old, HeapTuple new)
+{
+	const FlowCatalog *c = flow_catalog();
+	TupleDesc	desc = RelationGetDescr(rel);
+	const OpInfo *info = &flow_ops[call->op];
+	bool		isnull,
+				grace_null;
+	OpRow		row;
+	OpActor		actor;
+	FlowState	before;
+	FlowEvent	ev;
+	Datum		grace = heap_getattr(old, c->s_void_after, desc, &grace_null);
+	int64		t;
+	FlowError	err;
+	int			cols[6];
+	Datum		values[6];
+	bool		nulls[6] = {false, false, false, false, false, false};
+	int			n = 0;
+
+	memset(&row, 0, sizeof(row));
+	flow_state_arg(heap_getattr(old, c->s_state, desc, &isnull), &before);
+	row.state = before;
+	row.sender = TextDatumGetCString(heap_getattr(old, c->s_sender, desc, &isnull));
+	row.recipient = TextDatumGetCString(heap_getattr(old, c->s_recipient, desc, &isnull));
+	row.transferable = DatumGetBool(heap_getattr(old, c->s_transferable, desc, &isnull));
+	row.has_grace = !grace_null;
+	if (!grace_null)
+		flow_grace_of(grace, &row.grace);
+
+	memset(&actor, 0, sizeof(actor));
+	actor.name = call->actor;
+	actor.system = call->system;
+	actor.refused = call->actor_problem != ACTOR_OK;
+	actor.as_sender = strcmp(call->actor, row.sender) == 0;
+	actor.as_recipient = strcmp(call->actor, row.recipient) == 0;
+
+	call->applied = true;
+	call->decimals = before.decimals;
+	if (info->arg == ARG_AMOUNT || info->arg == ARG_RATE)
+		call->args.amount = AmountArgument(call, before.decimals);
+	t = flow_operation_time(call->at, &before, flow_clock_pinned());
+	if (call->rate_by_rule && call->args.amount.err == FLOW_OK)
+	{
+		call->op = flow_rate_change_op(&before, t, call->args.amount.units);
+		info = &flow_ops[call->op];
+	}
+	err = flow_apply(call->op, &row, &call->args, &actor, t, &call->res);
+	if (err != FLOW_OK)
+		flow_report_call(err, call, &before, t);
+
+	/* the grace after the operation */
+	if (call->op == OP_SET_VOID_AFTER)
+	{
+		grace_null = !row.has_grace;
+		grace = grace_null ? (Datum) 0 : flow_grace_datum(&row.grace);
+	}
+
+	memset(&ev, 0, sizeof(ev));
+	ev.stream_id = call->stream_id;
+	ev.op = call->op;
+	ev.actor = call->actor;
+	ev.has_amount = info->records != REC_NOTHING;
+	ev.amount = info->records == REC_WRITTEN_OFF ? call->res.written_off :
+		u256_from_u128(call->res.units);
+	ev.decimals = before.decimals;
+	ev.destination = call->res.destination;
+	ev.at = t;
+	ev.state = &row.state;
+	ev.void_after = grace;
+	ev.void_after_null = grace_null;
+	ev.metadata = call->metadata;
+	ev.metadata_null = call->op != OP_SET_METADATA;
+	call->event_id = flow_write_event(&ev);
+
+	cols[n] = c->s_state;
+	values[n++] = flow_state_datum(&row.state);
+	cols[n] = c->s_last_event;
+	values[n++] = Int64GetDatum(call->event_id);
+	cols[n] = c->s_due_at;
+	values[n] = DueAt(&row.state, grace, grace_null, &nulls[n]);
+	n++;
+	if (call->op == OP_TRANSFER)
+	{
+		cols[n] = c->s_recipient;
+		values[n++] = CStringGetTextDatum(row.recipient);
+	}
+	else if (call->op == OP_SET_VOID_AFTER)
+	{
+		cols[n] = c->s_void_after;
+		values[n] = grace;
+		nulls[n++] = grace_null;
+	}
+	else if (call->op == OP_SET_METADATA)
+	{
+		cols[n] = c->s_metadata;
+		values[n++] = call->metadata;
+	}
+	return heap_modify_tuple_by_cols(new, desc, n, cols, values, nulls);
+}

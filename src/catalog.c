@@ -1,0 +1,244 @@
+/*
+ * catalog.c — what the managed layer knows of its own objects, looked up
+ * once per backend: the schema, the types and the labels of flowstream.op,
+ * the tables and their column numbers, the role that owns them, and the
+ * prepared statements the layer runs.  PostgreSQL's invalidation callbacks
+ * forget it all when any of those objects changes (an upgrade, DROP and
+ * CREATE EXTENSION), and the next call looks it up anew.
+ *
+ * It also runs code as the tables' owner, the way PostgreSQL's own
+ * maintenance code does: a local user id change with a security-restricted
+ * operation and a pinned search_path, all undone on the way out or by the
+ * (sub)transaction's abort.
+ */
+#include "managed.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_enum.h"
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+
+static FlowCatalog catalog;
+static SPIPlanPtr plans[PLAN_COUNT];
+static uint32 plans_generation[PLAN_COUNT];
+static bool callbacks_registered = false;
+
+/* Any change to a relation, a type, an enum or a role: look everything up again. */
+static void
+ForgetRelation(Datum arg, Oid relid)
+{
+	(void) arg;
+	if (!catalog.valid)
+		return;
+	if (relid == InvalidOid || relid == catalog.streams || relid == catalog.events ||
+		relid == catalog.tokens || relid == catalog.settings)
+		catalog.valid = false;
+}
+
+static void
+ForgetAll(Datum arg, int cacheid, uint32 hashvalue)
+{
+	(void) arg;
+	(void) cacheid;
+	(void) hashvalue;
+	catalog.valid = false;
+}
+
+static Oid
+LookupTable(Oid schema, const char *name)
+{
+	Oid			relid = get_relname_relid(name, schema);
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("table flowstream.%s is missing", name),
+				 errhint("Is the extension flowstream installed in this database?")));
+	return relid;
+}
+
+static Oid
+LookupType(Oid schema, const char *name)
+{
+	Oid			typoid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+										 CStringGetDatum(name), ObjectIdGetDatum(schema));
+
+	if (!OidIsValid(typoid))
+		elog(ERROR, "type flowstream.%s is missing", name);
+	return typoid;
+}
+
+/*
+ * A column the layer needs.  One missing means the SQL objects are older
+ * than this library: 55000, with what to do about it.
+ */
+static AttrNumber
+Column(Oid relid, const char *table, const char *name)
+{
+	AttrNumber	attnum = get_attnum(relid, name);
+
+	if (attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("flowstream's tables are older than its library"),
+				 errdetail("Column %s of flowstream.%s is missing.", name, table),
+				 errhint("Run ALTER EXTENSION flowstream UPDATE.")));
+	return attnum;
+}
+
+/* The catalog, looked up now if anything changed since the last time. */
+const FlowCatalog *
+flow_catalog(void)
+{
+	FlowCatalog c;
+	HeapTuple	tuple;
+
+	if (catalog.valid)
+		return &catalog;
+	if (!callbacks_registered)
+	{
+		CacheRegisterRelcacheCallback(ForgetRelation, (Datum) 0);
+		CacheRegisterSyscacheCallback(TYPEOID, ForgetAll, (Datum) 0);
+		CacheRegisterSyscacheCallback(ENUMOID, ForgetAll, (Datum) 0);
+		CacheRegisterSyscacheCallback(AUTHOID, ForgetAll, (Datum) 0);
+		CacheRegisterSyscacheCallback(NAMESPACEOID, ForgetAll, (Datum) 0);
+		callbacks_registered = true;
+	}
+
+	memset(&c, 0, sizeof(c));
+	c.schema = get_namespace_oid("flowstream", false);
+	c.stream_type = LookupType(c.schema, "stream");
+	c.op_type = LookupType(c.schema, "op");
+	for (int op = 0; op < OP_COUNT; op++)
+	{
+		c.op_label[op] = GetSysCacheOid2(ENUMTYPOIDNAME, Anum_pg_enum_oid,
+										 ObjectIdGetDatum(c.op_type),
+										 CStringGetDatum(flow_ops[op].label));
+		if (!OidIsValid(c.op_label[op]))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("flowstream's tables are older than its library"),
+					 errdetail("Label %s of flowstream.op is missing.", flow_ops[op].label),
+					 errhint("Run ALTER EXTENSION flowstream UPDATE.")));
+	}
+
+	c.streams = LookupTable(c.schema, "streams");
+	c.events = LookupTable(c.schema, "events");
+	c.tokens = LookupTable(c.schema, "tokens");
+	c.settings = LookupTable(c.schema, "settings");
+
+	c.s_id = Column(c.streams, "streams", "id");
+	c.s_state = Column(c.streams, "streams", "state");
+	c.s_first_event = Column(c.streams, "streams", "first_event");
+	c.s_last_event = Column(c.streams, "streams", "last_event");
+	c.s_created_at = Column(c.streams, "streams", "created_at");
+	c.s_transferable = Column(c.streams, "streams", "transferable");
+	c.s_sender = Column(c.streams, "streams", "sender");
+	c.s_recipient = Column(c.streams, "streams", "recipient");
+	c.s_token = Column(c.streams, "streams", "token");
+	c.s_void_after = Column(c.streams, "streams", "void_after");
+	c.s_due_at = Column(c.streams, "streams", "due_at");
+	c.s_metadata = Column(c.streams, "streams", "metadata");
+
+	c.e_id = Column(c.events, "events", "id");
+	c.e_stream_id = Column(c.events, "events", "stream_id");
+	c.e_op = Column(c.events, "events", "op");
+	c.e_actor = Column(c.events, "events", "actor");
+	c.e_amount = Column(c.events, "events", "amount");
+	c.e_destination = Column(c.events, "events", "destination");
+	c.e_at = Column(c.events, "events", "at");
+	c.e_state = Column(c.events, "events", "state");
+	c.e_void_after = Column(c.events, "events", "void_after");
+	c.e_metadata = Column(c.events, "events", "metadata");
+
+	/* the role the layer writes as: whoever owns the streams */
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(c.streams));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", c.streams);
+	c.owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+
+	c.generation = catalog.generation + 1;
+	c.valid = true;
+	catalog = c;
+	return &catalog;
+}
+
+/* The op of a flowstream.op label's OID. */
+FlowOp
+flow_op_of_label(Oid label)
+{
+	const FlowCatalog *c = flow_catalog();
+
+	for (int op = 0; op < OP_COUNT; op++)
+	{
+		if (c->op_label[op] == label)
+			return (FlowOp) op;
+	}
+	elog(ERROR, "unknown label %u of flowstream.op", label);
+	return OP_COUNT;			/* keep the compiler quiet */
+}
+
+/*
+ * A statement prepared once per backend and kept; prepared again when the
+ * catalog was looked up anew (its parameters may be of types that no
+ * longer exist).  Must run inside SPI.
+ */
+SPIPlanPtr
+flow_plan(int slot, const char *sql, int nargs, const Oid *argtypes)
+{
+	const FlowCatalog *c = flow_catalog();
+
+	if (plans[slot] == NULL || plans_generation[slot] != c->generation)
+	{
+		SPIPlanPtr	plan = SPI_prepare(sql, nargs, (Oid *) argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
+				 SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		if (plans[slot] != NULL)
+			SPI_freeplan(plans[slot]);
+		plans[slot] = plan;
+		plans_generation[slot] = c->generation;
+	}
+	return plans[slot];
+}
+
+/*
+ * Runs as the tables' owner until flow_leave_owner(): a local user id change
+ * and a security-restricted operation (no SET ROLE, no temporary objects,
+ * nothing that outlives the call), with a search_path of pg_catalog only.
+ * An error unwinds it all with the (sub)transaction.
+ */
+void
+flow_enter_owner(OwnerScope *scope)
+{
+	const FlowCatalog *c = flow_catalog();
+
+	GetUserIdAndSecContext(&scope->save_user, &scope->save_sec);
+	SetUserIdAndSecContext(c->owner, scope->save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	scope->guc_nest = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+}
+
+void
+flow_leave_owner(OwnerScope *scope)
+{
+	SPI_finish();
+	AtEOXact_GUC(true, scope->guc_nest);
+	SetUserIdAndSecContext(scope->save_user, scope->save_sec);
+}

@@ -1,0 +1,542 @@
+/*
+ * ops.c — the operation table, the one apply step, the replay of a history
+ * and the audit of a stream's history (SPEC §3–§5).
+ *
+ * flow.c owns the money of one stream; this file owns what the managed
+ * layer adds around it: who may do what, what an event records, the rules
+ * of transfers, graces and metadata, and the order in which errors rank.
+ * Every write path and every check of a history go through here.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ops.h"
+
+const OpInfo flow_ops[OP_COUNT] = {
+	[OP_CREATE] = {"create", ARG_RATE, false, WHO_SENDER, "the sender",
+	"create a stream for another sender", REC_NOTHING, DEST_CREATED_FOR},
+	[OP_DEPOSIT] = {"deposit", ARG_AMOUNT, false, WHO_ANYONE, "anyone",
+	"deposit into", REC_AMOUNT, DEST_NONE},
+	[OP_WITHDRAW] = {"withdraw", ARG_AMOUNT, true, WHO_PAYEE, "the recipient",
+	"withdraw to another destination from", REC_AMOUNT, DEST_PAYEE},
+	[OP_REFUND] = {"refund", ARG_AMOUNT, true, WHO_SENDER, "the sender",
+	"refund from", REC_AMOUNT, DEST_SENDER},
+	[OP_PAUSE] = {"pause", ARG_NONE, false, WHO_SENDER, "the sender",
+	"pause", REC_NOTHING, DEST_NONE},
+	[OP_RESTART] = {"restart", ARG_RATE, false, WHO_SENDER, "the sender",
+	"restart", REC_RATE, DEST_NONE},
+	[OP_ADJUST_RATE] = {"adjust_rate", ARG_RATE, false, WHO_SENDER, "the sender",
+	"change the rate of", REC_RATE, DEST_NONE},
+	[OP_VOID] = {"void", ARG_NONE, false, WHO_PARTIES, "the sender or the recipient",
+	"void", REC_WRITTEN_OFF, DEST_NONE},
+	[OP_TRANSFER] = {"transfer", ARG_NAME, false, WHO_RECIPIENT, "the recipient",
+	"transfer", REC_NOTHING, DEST_NEW_RECIPIENT},
+	[OP_SET_VOID_AFTER] = {"set_void_after", ARG_GRACE, false, WHO_SENDER, "the sender",
+	"set the grace of", REC_NOTHING, DEST_NONE},
+	[OP_SET_METADATA] = {"set_metadata", ARG_METADATA, false, WHO_SENDER, "the sender",
+	"change the metadata of", REC_NOTHING, DEST_NONE},
+};
+
+/*
+ * Whether err ranks before "who may act" (SPEC §5): the time, then the
+ * status; the arguments' errors come after it.
+ */
+bool
+flow_error_before_actor(FlowError err)
+{
+	switch (err)
+	{
+		case FLOW_ERR_TIME_ORDER:
+		case FLOW_ERR_TIME_RANGE:
+		case FLOW_ERR_VOIDED:
+		case FLOW_ERR_PAUSED:
+		case FLOW_ERR_NOT_PAUSED:
+		case FLOW_ERR_PENDING:
+		case FLOW_ERR_NOT_TRANSFERABLE:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/* Whether actor may do op on a stream whose recipient is paid (or not). */
+bool
+flow_may_act(FlowOp op, const OpActor *actor, bool pays_recipient)
+{
+	if (actor->refused)
+		return false;
+	if (actor->system)
+		return true;
+	switch (flow_ops[op].who)
+	{
+		case WHO_ANYONE:
+			return true;
+		case WHO_SENDER:
+			return actor->as_sender;
+		case WHO_RECIPIENT:
+			return actor->as_recipient;
+		case WHO_PARTIES:
+			return actor->as_sender || actor->as_recipient;
+		case WHO_PAYEE:
+			return pays_recipient || actor->as_recipient;
+	}
+	return false;
+}
+
+/* The scale of what the event of op records, at a token's decimals; -1 for nothing. */
+int
+flow_event_scale(FlowOp op, int decimals)
+{
+	switch (flow_ops[op].records)
+	{
+		case REC_AMOUNT:
+		case REC_WRITTEN_OFF:
+			return decimals;
+		case REC_RATE:
+			return FLOW_RATE_SCALE;
+		case REC_NOTHING:
+			break;
+	}
+	return -1;
+}
+
+/*
+ * The money of op applied to s alone, at t: what the pure functions of the
+ * type do, and what the replay of an event checks.  An operation that moves
+ * no money still takes its place in time.
+ */
+FlowError
+flow_apply_state(FlowOp op, FlowState *s, const FlowAmount *amount, int64_t t,
+				 OpResult *res)
+{
+	FlowError	err = FLOW_OK;
+
+	res->units = amount ? amount->units : 0;
+	res->written_off = u256_from_u128(0);
+	switch (op)
+	{
+		case OP_DEPOSIT:
+			err = flow_deposit(s, amount, t);
+			break;
+		case OP_WITHDRAW:
+			err = flow_withdraw(s, amount, t);
+			break;
+		case OP_REFUND:
+			err = flow_refund(s, amount, t);
+			break;
+		case OP_PAUSE:
+			err = flow_pause(s, t);
+			break;
+		case OP_RESTART:
+			err = flow_restart(s, amount, t);
+			break;
+		case OP_ADJUST_RATE:
+			err = flow_adjust_rate(s, amount, t);
+			break;
+		case OP_VOID:
+			err = flow_void(s, t, &res->written_off);
+			break;
+		case OP_TRANSFER:
+		case OP_SET_VOID_AFTER:
+		case OP_SET_METADATA:
+			err = flow_touch(s, t);
+			break;
+		case OP_CREATE:
+		case OP_COUNT:
+			err = FLOW_ERR_NOT_A_NUMBER;	/* not an operation on a state */
+			break;
+	}
+	return err;
+}
+
+/*
+ * Applies op to row at t for actor: the one apply step of the managed
+ * layer.  On success row holds the stream after it and res what it did; on
+ * error row is unchanged and the error is the first of SPEC §5's order.
+ */
+FlowError
+flow_apply(FlowOp op, OpRow *row, const OpArgs *args, const OpActor *actor,
+		   int64_t t, OpResult *res)
+{
+	FlowState	next = row->state;
+	FlowAmount	a = args->amount;
+	FlowError	err = FLOW_OK;
+	bool		pays_recipient = true;
+
+	memset(res, 0, sizeof(*res));
+
+	/* the time and the status */
+	switch (op)
+	{
+		case OP_WITHDRAW:
+		case OP_REFUND:
+			if (args->max)
+			{
+				a.err = FLOW_OK;
+				err = op == OP_WITHDRAW ?
+					flow_covered_debt(&row->state, t, &a.units) :
+					flow_refundable(&row->state, t, &a.units);
+			}
+			if (err == FLOW_OK)
+				err = flow_apply_state(op, &next, &a, t, res);
+			break;
+		case OP_TRANSFER:
+			err = flow_touch(&next, t);
+			if (err == FLOW_OK && !row->transferable)
+				err = FLOW_ERR_NOT_TRANSFERABLE;
+			break;
+		case OP_SET_VOID_AFTER:
+			err = flow_touch(&next, t);
+			if (err == FLOW_OK && row->state.voided)
+				err = FLOW_ERR_VOIDED;
+			break;
+		case OP_CREATE:
+		case OP_COUNT:
+			return FLOW_ERR_NOT_A_NUMBER;	/* see flow_apply_create() */
+		default:
+			err = flow_apply_state(op, &next, &a, t, res);
+			break;
+	}
+	if (flow_error_before_actor(err))
+		return err;
+
+	/* who may act */
+	if (op == OP_WITHDRAW)
+	{
+		res->destination = args->name ? args->name : row->recipient;
+		pays_recipient = strcmp(res->destination, row->recipient) == 0;
+	}
+	if (!flow_may_act(op, actor, pays_recipient))
+		return FLOW_ERR_NOT_ALLOWED;
+
+	/* the arguments */
+	switch (op)
+	{
+		case OP_WITHDRAW:
+		case OP_REFUND:
+			if (op == OP_WITHDRAW && res->destination[0] == '\0')
+				return FLOW_ERR_EMPTY_NAME;
+			if (args->max && a.units == 0 && err == FLOW_ERR_NOT_POSITIVE)
+				return FLOW_ERR_NOTHING;
+			if (op == OP_REFUND)
+				res->destination = row->sender;
+			break;
+		case OP_TRANSFER:
+			if (args->name == NULL)
+				return FLOW_ERR_NULL;
+			if (args->name[0] == '\0' || strcmp(args->name, row->recipient) == 0)
+				return FLOW_ERR_SAME_RECIPIENT;
+			res->destination = args->name;
+			break;
+		case OP_SET_VOID_AFTER:
+			if (args->has_grace && flow_grace_is_negative(&args->grace))
+				return FLOW_ERR_NEGATIVE_GRACE;
+			break;
+		default:
+			break;
+	}
+	if (err != FLOW_OK)
+		return err;
+
+	/* done: the row after the operation */
+	res->units = a.units;
+	row->state = next;
+	if (op == OP_TRANSFER)
+		row->recipient = args->name;
+	if (op == OP_SET_VOID_AFTER)
+	{
+		row->has_grace = args->has_grace;
+		row->grace = args->grace;
+	}
+	return FLOW_OK;
+}
+
+/*
+ * Creates the stream of row (whose sender and recipient are set) at t,
+ * accruing from start: the names, then the state (args->amount is the
+ * rate).  Who may create is flow_may_act()'s, asked before.
+ */
+FlowError
+flow_apply_create(OpRow *row, const OpArgs *args, int decimals, int64_t start, int64_t t)
+{
+	FlowState	s;
+	FlowError	err;
+
+	if (row->sender[0] == '\0' || row->recipient[0] == '\0')
+		return FLOW_ERR_EMPTY_NAME;
+	memset(&s, 0, sizeof(s));
+	err = flow_create(&s, &args->amount, decimals, start, t);
+	if (err != FLOW_OK)
+		return err;
+	row->state = s;
+	return FLOW_OK;
+}
+
+/*
+ * The time an operation on s takes place, asked for at requested.  now()
+ * is when the transaction began; one that waited for the row behind a
+ * transaction that began later comes after it all the same, so on the real
+ * clock an operation is dated no earlier than the stream's last one.  Only
+ * a test clock set before it is refused (SF010).
+ */
+int64_t
+flow_operation_time(int64_t requested, const FlowState *s, bool clock_pinned)
+{
+	return (!clock_pinned && requested < s->last) ? s->last : requested;
+}
+
+/*
+ * What a new rate means for s at t, for those who write a rate rather than
+ * name an operation (the view): 0 pauses, a rate on a paused stream
+ * restarts it, any other changes the rate.
+ */
+FlowOp
+flow_rate_change_op(const FlowState *s, int64_t t, u128 new_rate)
+{
+	if (new_rate == 0)
+		return OP_PAUSE;
+	if (!s->voided && s->st <= t && s->rps == 0)
+		return OP_RESTART;
+	return OP_ADJUST_RATE;
+}
+
+/* A grace's length, with flow_interval_usecs()'s fixed days and months. */
+__int128
+flow_grace_usecs(const FlowGrace *g)
+{
+	return flow_interval_usecs(g->months, g->days, g->usecs);
+}
+
+/* A grace must not be negative: it is how long a stream may stay insolvent. */
+bool
+flow_grace_is_negative(const FlowGrace *g)
+{
+	return flow_grace_usecs(g) < 0;
+}
+
+/*
+ * When the sweeper may void s: its depletion time plus its grace (which is
+ * not negative); false when it never falls due.  *due is FLOW_TIME_MAX + 1
+ * when it falls due after the end of time.
+ */
+bool
+flow_due_time(const FlowState *s, const FlowGrace *grace, int64_t *due)
+{
+	int64_t		depletion;
+	__int128	at;
+
+	switch (flow_depletion_time(s, &depletion))
+	{
+		case FLOW_DEPLETION_NONE:
+			return false;
+		case FLOW_DEPLETION_BEYOND:
+			*due = FLOW_TIME_MAX + 1;
+			return true;
+		case FLOW_DEPLETION_AT:
+			break;
+	}
+	at = (__int128) depletion + flow_grace_usecs(grace);
+	*due = at > FLOW_TIME_MAX ? FLOW_TIME_MAX + 1 : (int64_t) at;
+	return true;
+}
+
+/* Writes a problem into buf and returns buf. */
+static const char *
+Problem(char *buf, const char *fmt, const char *a, const char *b)
+{
+	snprintf(buf, FLOW_DETAIL_MAX, fmt, a, b);
+	return buf;
+}
+
+const char *
+flow_replay(const FlowState *prev, FlowOp op, const U256 *recorded, int64_t at,
+			const FlowState *after, char *problem)
+{
+	const char *label = flow_ops[op].label;
+	FlowState	s;
+	FlowAmount	a = {FLOW_OK, 0};
+	OpResult	res;
+	FlowError	err;
+
+	if (op == OP_CREATE)
+	{
+		const char *why;
+
+		if (prev != NULL)
+			return Problem(problem, "a create event follows other events of its stream", NULL, NULL);
+		if (after->balance != 0 || !u256_is_zero(&after->sd) || after->voided ||
+			after->last != at)
+			return Problem(problem, "the state after a create event is not a new stream", NULL, NULL);
+		why = flow_state_problem(after);
+		return why ? Problem(problem, "%s", why, NULL) : NULL;
+	}
+	if (prev == NULL)
+		return Problem(problem, "the first event of the stream is a %s, not a create", label, NULL);
+	if (recorded == NULL &&
+		(flow_ops[op].records == REC_AMOUNT || flow_ops[op].records == REC_RATE))
+		return Problem(problem, "a %s event without its amount", label, NULL);
+	if (recorded != NULL && flow_ops[op].records != REC_WRITTEN_OFF)
+	{
+		if (!u256_fits_u128(recorded) || u256_low128(recorded) > I127_MAX)
+			a.err = FLOW_ERR_OVERFLOW;
+		else
+			a.units = u256_low128(recorded);
+	}
+
+	s = *prev;
+	err = flow_apply_state(op, &s, &a, at, &res);
+	if (err == FLOW_OK && op == OP_VOID && recorded != NULL &&
+		u256_cmp(recorded, &res.written_off) != 0)
+		return Problem(problem, "the written-off amount of a void event is not the uncovered debt",
+					   NULL, NULL);
+	if (err != FLOW_OK)
+	{
+		snprintf(problem, FLOW_DETAIL_MAX,
+				 "the recorded %s is not a legal operation on the state before it (error %d)",
+				 label, (int) err);
+		return problem;
+	}
+	if (flow_state_cmp(&s, after) != 0)
+		return Problem(problem, "the state after the recorded %s is not what the %s gives", label, label);
+	return NULL;
+}
+
+/* rate * ((to - st)+ - (from - st)+): what accrued on s between two times */
+static void
+AddAccrual(U256 *accrued, const FlowState *s, int64_t from, int64_t to)
+{
+	U256		upto = flow_ongoing(s, to);
+	U256		before = flow_ongoing(s, from);
+	U256		part;
+
+	if (u256_cmp(&upto, &before) <= 0)
+		return;
+	u256_sub(&part, &upto, &before);
+	u256_add(accrued, accrued, &part);
+}
+
+/*
+ * Adds one event of a stream's history, in order, to the audit: reports
+ * what its replay finds and the invariants it breaks.
+ */
+void
+flow_audit_event(FlowAudit *a, FlowOp op, const U256 *recorded, int64_t at,
+				 const FlowState *after, FlowProblemFn report, void *arg)
+{
+	char		problem[FLOW_DETAIL_MAX];
+	const char *why = flow_replay(a->started ? &a->prev : NULL, op, recorded, at, after, problem);
+
+	if (why != NULL)
+		report(arg, why);
+	if (a->started)
+	{
+		const FlowState *p = &a->prev;
+
+		if (at < a->prev_at)
+			report(arg, "it is earlier than the event before it");
+		if (p->voided && !after->voided)
+			report(arg, "it revives a voided stream");
+		if (p->st <= a->prev_at && after->st > at)
+			report(arg, "it returns the stream to pending");
+		if (after->st < p->st && !(op == OP_VOID && p->st > at))
+			report(arg, "it moves the snapshot time back");
+		AddAccrual(&a->accrued, p, a->prev_at, at);
+	}
+	else
+	{
+		memset(a, 0, sizeof(*a));
+		/* debt since a start in the past is owed from the first moment */
+		if (op == OP_CREATE)
+			a->accrued = flow_ongoing(after, at);
+	}
+
+	if (recorded != NULL && flow_ops[op].records == REC_AMOUNT)
+	{
+		U256	   *sum = op == OP_DEPOSIT ? &a->deposited :
+			op == OP_WITHDRAW ? &a->withdrawn : &a->refunded;
+
+		u256_add(sum, sum, recorded);
+	}
+	a->prev = *after;
+	a->prev_at = at;
+	a->started = true;
+}
+
+/* v / 10^scale as text, for a message */
+static const char *
+Digits(const U256 *v, int scale, char *buf)
+{
+	flow_format_decimal(v, scale, 0, buf);
+	return buf;
+}
+
+/*
+ * The checks that need a stream's whole history: its row's state is where
+ * the history ends, and its money adds up at now (or its last event).
+ */
+void
+flow_audit_finish(const FlowAudit *a, const FlowState *row, int64_t now,
+				  FlowProblemFn report, void *arg)
+{
+	const FlowState *s = &a->prev;
+	int64_t		t = now > a->prev_at ? now : a->prev_at;
+	int			dec = s->decimals;
+	char		msg[FLOW_DETAIL_MAX + 4 * FLOW_DECIMAL_MAX];
+	char		d1[FLOW_DECIMAL_MAX],
+				d2[FLOW_DECIMAL_MAX],
+				d3[FLOW_DECIMAL_MAX],
+				d4[FLOW_DECIMAL_MAX];
+	const char *why;
+	U256		sum,
+				balance = u256_from_u128(row->balance);
+
+	if (flow_state_cmp(row, s) != 0)
+		report(arg, "the stream's state is not the state after its last event");
+	why = flow_state_problem(row);
+	if (why != NULL)
+	{
+		snprintf(msg, sizeof(msg), "inconsistent state: %s", why);
+		report(arg, msg);
+	}
+
+	/* deposits = balance + withdrawn + refunded (sums of 256 bits do not wrap here) */
+	u256_add(&sum, &balance, &a->withdrawn);
+	u256_add(&sum, &sum, &a->refunded);
+	if (u256_cmp(&sum, &a->deposited) != 0)
+	{
+		snprintf(msg, sizeof(msg), "deposits %s <> balance %s + withdrawn %s + refunded %s",
+				 Digits(&a->deposited, dec, d1), Digits(&balance, dec, d2),
+				 Digits(&a->withdrawn, dec, d3), Digits(&a->refunded, dec, d4));
+		report(arg, msg);
+	}
+
+	if (!s->voided)
+	{
+		U256		accrued = a->accrued,
+					owed,
+					td;
+
+		AddAccrual(&accrued, s, a->prev_at, t);
+		owed = u256_divmod_128(&accrued, flow_unit_scale[dec], NULL);
+		if (flow_total_debt(s, t, &td) != FLOW_OK)
+			report(arg, "the total debt overflows");
+		else
+		{
+			u256_add(&sum, &td, &a->withdrawn);
+			if (u256_cmp(&sum, &owed) != 0)
+			{
+				snprintf(msg, sizeof(msg), "accrued %s <> total debt %s + withdrawn %s",
+						 Digits(&owed, dec, d1), Digits(&td, dec, d2),
+						 Digits(&a->withdrawn, dec, d3));
+				report(arg, msg);
+			}
+		}
+	}
+	else
+	{
+		U256		uncovered;
+
+		if (flow_uncovered_debt(s, t, &uncovered) != FLOW_OK || !u256_is_zero(&uncovered))
+			report(arg, "a voided stream has uncovered debt");
+	}
+}

@@ -1,0 +1,228 @@
+/*
+ * report.c — the core's error codes as ereport()s: SPEC §5's SQLSTATEs,
+ * with messages that say which amounts, times and parties were involved.
+ * flow_report() serves the pure functions of the type; flow_report_call()
+ * adds what only an operation of the managed layer can name (the stream,
+ * the actor, the rule it broke).
+ */
+#include "managed.h"
+
+static const char *
+KindName(FlowArgKind kind)
+{
+	return kind == FLOW_ARG_RATE ? "rate" : "amount";
+}
+
+/* An amount in base units, formatted in tokens for a message. */
+static char *
+Tokens(u128 units, int decimals)
+{
+	char		buf[FLOW_DECIMAL_MAX];
+	U256		v = u256_from_u128(units);
+
+	flow_format_decimal(&v, decimals, 0, buf);
+	return pstrdup(buf);
+}
+
+static char *
+TimeText(int64 t)
+{
+	char		buf[FLOW_TIME_TEXT_MAX];
+
+	flow_format_time(t, buf);
+	return pstrdup(buf);
+}
+
+/*
+ * Raises the error err of an operation on before at time t with argument
+ * amount (either may be NULL where they play no part).
+ */
+void
+flow_report(FlowError err, const FlowState *before, int64 t,
+			const FlowAmount *amount, FlowArgKind kind)
+{
+	u128		limit = 0;
+
+	switch (err)
+	{
+		case FLOW_ERR_VOIDED:
+			ereport(ERROR,
+					(errcode(ERRCODE_FLOW_VOIDED),
+					 errmsg("stream is voided"),
+					 errdetail("A voided stream takes no deposits, restarts or voids.")));
+			break;
+		case FLOW_ERR_PAUSED:
+			ereport(ERROR,
+					(errcode(ERRCODE_FLOW_PAUSED),
+					 errmsg("stream is %s", before && before->voided ? "voided" : "paused"),
+					 errhint("%s", before && before->voided ? "A voided stream cannot change its rate." :
+							 "Use restart to resume a paused stream.")));
+			break;
+		case FLOW_ERR_NOT_PAUSED:
+			ereport(ERROR,
+					(errcode(ERRCODE_FLOW_NOT_PAUSED),
+					 errmsg("stream is not paused"),
+					 errhint("Use adjust_rate to change the rate of a stream that is not paused.")));
+			break;
+		case FLOW_ERR_PENDING:
+			ereport(ERROR,
+					(errcode(ERRCODE_FLOW_PENDING),
+					 errmsg("stream has not started"),
+					 errdetail("It starts at %s.", before ? TimeText(before->st) : "a later time")));
+			break;
+		case FLOW_ERR_OVERDRAW:
+			if (before)
+				(void) flow_covered_debt(before, t, &limit);
+			ereport(ERROR,
+					(errcode(ERRCODE_FLOW_OVERDRAW),
+					 errmsg("withdraw amount %s exceeds the withdrawable amount %s",
+							Tokens(amount ? amount->units : 0, before ? before->decimals : 0),
+							Tokens(limit, before ? before->decimals : 0))));
+			break;
+		case FLOW_ERR_OVERREFUND:
+			if (before)
+				(void) flow_refundable(before, t, &limit);
+			ereport(ERROR,
+					(errcode(ERRCODE_FLOW_OVERREFUND),
+					 errmsg("refund amount %s exceeds the refundable amount %s",
+							Tokens(amount ? amount->units : 0, before ? before->decimals : 0),
+							Tokens(limit, before ? before->decimals : 0))));
+			break;
+		case FLOW_ERR_SAME_RATE:
+			ereport(ERROR,
+					(errcode(ERRCODE_FLOW_SAME_RATE),
+					 errmsg("new rate equals the current rate")));
+			break;
+		case FLOW_ERR_TIME_ORDER:
+			ereport(ERROR,
+					(errcode(ERRCODE_FLOW_TIME_ORDER),
+					 errmsg("time %s is before the stream's last operation at %s",
+							TimeText(t), before ? TimeText(before->last) : "?"),
+					 errdetail("Operations on a stream must not go back in time.")));
+			break;
+		case FLOW_ERR_NOT_POSITIVE:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s must be positive", KindName(kind))));
+			break;
+		case FLOW_ERR_PRECISION:
+			if (kind == FLOW_ARG_RATE)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("rate has more than 18 fractional digits"),
+						 errhint("Use flowstream.rate() to convert an amount per period, rounded down.")));
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("amount has more fractional digits than the token's %d decimals",
+							before ? before->decimals : 0),
+					 errdetail("Amounts are never rounded.")));
+			break;
+		case FLOW_ERR_NOT_A_NUMBER:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s must be a finite number", KindName(kind))));
+			break;
+		case FLOW_ERR_DECIMALS:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("decimals must be between 0 and %d", FLOW_MAX_DECIMALS)));
+			break;
+		case FLOW_ERR_TIME_RANGE:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("time is out of range for a stream"),
+					 errdetail("Stream times are finite and from 0001-01-01 00:00:00+00 on.")));
+			break;
+		case FLOW_ERR_FUTURE_PAUSED:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a stream that starts in the future needs a positive rate")));
+			break;
+		case FLOW_ERR_OVERFLOW:
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("flowstream value out of range"),
+					 errdetail("Balances and rates are at most 2^127 - 1 units, and debts must fit 256 bits.")));
+			break;
+		case FLOW_ERR_NEGATIVE_GRACE:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("void_after must not be negative")));
+			break;
+		case FLOW_ERR_NOT_TRANSFERABLE:
+		case FLOW_ERR_NOT_ALLOWED:
+		case FLOW_ERR_NULL:
+		case FLOW_ERR_EMPTY_NAME:
+		case FLOW_ERR_SAME_RECIPIENT:
+		case FLOW_ERR_NOTHING:
+			/* only an operation of the managed layer has these: flow_report_call() */
+		case FLOW_OK:
+			break;
+	}
+	elog(ERROR, "unexpected flowstream error %d", (int) err);
+}
+
+/* the messages of an operation's errors, naming its stream and its actor */
+void
+flow_report_call(FlowError err, const FlowCall *call, const FlowState *before, int64 t)
+{
+	const OpInfo *info = &flow_ops[call->op];
+	int64		id = call->stream_id;
+
+	switch (err)
+	{
+		case FLOW_ERR_NOT_ALLOWED:
+			if (call->actor_problem == ACTOR_STALE)
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("flowstream.actor was set in an earlier transaction"),
+						 errdetail("An actor acts only in the transaction that names it, so that a pooled connection never acts for its previous client."),
+						 errhint("Use SET LOCAL flowstream.actor = '...' or set_config('flowstream.actor', '...', true) in each transaction.")));
+			if (call->actor_problem == ACTOR_FORGED)
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("permission denied to act through flowstream.actor"),
+						 errdetail("Only members of flowstream_app may act for others.")));
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 id != 0 ?
+					 errmsg("permission denied to %s stream " INT64_FORMAT, info->verb, id) :
+					 errmsg("permission denied to %s", info->verb),
+					 errdetail("Only %s may do this; \"%s\" is acting.", info->who_text, call->actor)));
+			break;
+		case FLOW_ERR_NOT_TRANSFERABLE:
+			ereport(ERROR,
+					(errcode(ERRCODE_FLOW_NOT_TRANSFERABLE),
+					 errmsg("stream " INT64_FORMAT " is not transferable", id)));
+			break;
+		case FLOW_ERR_NULL:
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not be null",
+							info->arg == ARG_NAME ? "new recipient" :
+							info->arg == ARG_RATE ? "rate" : "amount")));
+			break;
+		case FLOW_ERR_EMPTY_NAME:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 call->op == OP_CREATE ?
+					 errmsg("sender and recipient must not be empty") :
+					 errmsg("destination must not be empty")));
+			break;
+		case FLOW_ERR_SAME_RECIPIENT:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("new recipient must be another, non-empty name")));
+			break;
+		case FLOW_ERR_NOTHING:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("nothing to %s stream " INT64_FORMAT,
+							call->op == OP_WITHDRAW ? "withdraw from" : "refund from", id)));
+			break;
+		default:
+			break;
+	}
+	flow_report(err, before, t, &call->args.amount,
+				info->arg == ARG_RATE ? FLOW_ARG_RATE : FLOW_ARG_AMOUNT);
+}

@@ -1,0 +1,158 @@
+/*
+ * triggers.c — the guards on flowstream's tables.
+ *
+ * flowstream.streams changes only through an operation of the API
+ * (apply.c hands it to streams_guard, which applies it to the locked row),
+ * or by a restore's insert of a row that ends its history (restore.c).
+ * flowstream.events only grows, by the events the operations write, or by
+ * a restore.  Anything else, the owner's and a superuser's writes
+ * included, is refused.  The tokens' and the settings' guards check
+ * direct writes with the core's rules.
+ */
+#include "managed.h"
+
+#include "commands/trigger.h"
+#include "utils/builtins.h"
+
+static TriggerData *
+RowTrigger(FunctionCallInfo fcinfo, const char *name)
+{
+	TriggerData *trig = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trig->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trig->tg_event))
+		elog(ERROR, "%s must run as a BEFORE ... FOR EACH ROW trigger", name);
+	return trig;
+}
+
+/*
+ * BEFORE INSERT OR UPDATE OR DELETE on flowstream.streams: an operation of
+ * the API, or a restore.
+ */
+PG_FUNCTION_INFO_V1(streams_guard);
+Datum
+streams_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = RowTrigger(fcinfo, "streams_guard");
+	Relation	rel = trig->tg_relation;
+	const FlowCatalog *c = flow_catalog();
+	FlowCall   *call;
+	bool		isnull;
+	int64		id;
+
+	if (TRIGGER_FIRED_BY_DELETE(trig->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("streams cannot be deleted"),
+				 errhint("Void a stream with flowstream.void(); its row and its history stay.")));
+
+	if (TRIGGER_FIRED_BY_INSERT(trig->tg_event))
+	{
+		call = flow_call_for(0);
+		if (call != NULL && call->op == OP_CREATE)
+			return PointerGetDatum(flow_create_row(call, rel, trig->tg_trigtuple));
+		flow_restore_stream(rel, trig->tg_trigtuple);
+		return PointerGetDatum(flow_finish_row(rel, trig->tg_trigtuple, 0, false));
+	}
+
+	id = DatumGetInt64(heap_getattr(trig->tg_trigtuple, c->s_id, RelationGetDescr(rel), &isnull));
+	call = flow_call_for(id);
+	if (call == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("flowstream.streams is changed only by flowstream's API"),
+				 errdetail("Stream " INT64_FORMAT " was updated directly.", id),
+				 errhint("Call the API for each row instead, e.g. "
+						 "SELECT flowstream.deposit(id, 5) FROM flowstream.streams WHERE ...")));
+	return PointerGetDatum(flow_apply_row(call, rel, trig->tg_trigtuple, trig->tg_newtuple));
+}
+
+/*
+ * BEFORE INSERT OR UPDATE OR DELETE on flowstream.events: the history is
+ * append-only, and only the operations or a restore add to it.
+ */
+PG_FUNCTION_INFO_V1(events_guard);
+Datum
+events_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = RowTrigger(fcinfo, "events_guard");
+
+	if (!TRIGGER_FIRED_BY_INSERT(trig->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("flowstream.events is append-only"),
+				 errdetail("The history of a stream is never changed or deleted.")));
+	if (!flow_writing_event())
+		flow_restore_event(trig->tg_relation, trig->tg_trigtuple);
+	return PointerGetDatum(trig->tg_trigtuple);
+}
+
+/* BEFORE TRUNCATE: a ledger is not emptied by accident. */
+PG_FUNCTION_INFO_V1(refuse_truncate);
+Datum
+refuse_truncate(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "refuse_truncate must run as a trigger");
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("flowstream.%s cannot be truncated", RelationGetRelationName(trig->tg_relation)),
+			 errhint("DROP EXTENSION flowstream removes all its data.")));
+	PG_RETURN_NULL();
+}
+
+/*
+ * BEFORE INSERT OR UPDATE on flowstream.tokens: decimals the core accepts,
+ * and never changed: every amount of a token's streams and history is a
+ * number of its base units.
+ */
+PG_FUNCTION_INFO_V1(tokens_guard);
+Datum
+tokens_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = RowTrigger(fcinfo, "tokens_guard");
+	TupleDesc	desc = RelationGetDescr(trig->tg_relation);
+	int			attnum = SPI_fnumber(desc, "decimals");
+	HeapTuple	new = TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple : trig->tg_trigtuple;
+	bool		isnull;
+	Datum		decimals = heap_getattr(new, attnum, desc, &isnull);
+
+	if (isnull || !flow_check_decimals(DatumGetInt16(decimals)))
+		flow_report(FLOW_ERR_DECIMALS, NULL, 0, NULL, FLOW_ARG_AMOUNT);
+	if (TRIGGER_FIRED_BY_UPDATE(trig->tg_event))
+	{
+		bool		old_null;
+		Datum		old = heap_getattr(trig->tg_trigtuple, attnum, desc, &old_null);
+
+		if (DatumGetInt16(old) != DatumGetInt16(decimals))
+			ereport(ERROR,
+					(errcode(ERRCODE_CHECK_VIOLATION),
+					 errmsg("the decimals of a token never change"),
+					 errdetail("Every amount of a token's streams and history counts its base units."),
+					 errhint("A token no stream uses can be deleted and registered again.")));
+	}
+	return PointerGetDatum(new);
+}
+
+/* BEFORE INSERT OR UPDATE on flowstream.settings: a grace the core accepts. */
+PG_FUNCTION_INFO_V1(settings_guard);
+Datum
+settings_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = RowTrigger(fcinfo, "settings_guard");
+	TupleDesc	desc = RelationGetDescr(trig->tg_relation);
+	HeapTuple	new = TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple : trig->tg_trigtuple;
+	bool		isnull;
+	Datum		grace = heap_getattr(new, SPI_fnumber(desc, "default_void_after"), desc, &isnull);
+	FlowGrace	g;
+
+	if (!isnull)
+	{
+		flow_grace_of(grace, &g);
+		if (flow_grace_is_negative(&g))
+			flow_report(FLOW_ERR_NEGATIVE_GRACE, NULL, 0, NULL, FLOW_ARG_AMOUNT);
+	}
+	return PointerGetDatum(new);
+}

@@ -1,0 +1,272 @@
+/*
+ * view.c — the writes of flowstream.streams_now, the view for SQL and
+ * ORMs: INSERT creates a stream, UPDATE of a column calls the operation
+ * that column stands for, as the caller, through api.c.  Nothing is
+ * inferred here: a new rate is applied by the core's rule for rates
+ * (pause at 0, restart when paused, else adjust) to the locked row.
+ *
+ * The column version is the id of the stream's last event: an UPDATE that
+ * carries another version than the row has now was computed from a stale
+ * read, and is refused (40001) rather than silently reverting what another
+ * transaction did.  An UPDATE that leaves version alone works as before.
+ */
+#include "managed.h"
+
+#include "commands/trigger.h"
+#include "utils/builtins.h"
+#include "utils/typcache.h"
+
+/* the view's columns, by role */
+static const char *const fixed_columns[] = {"id", "sender", "token", "transferable", "created_at"};
+static const char *const derived_columns[] = {
+	"snapshot_debt", "snapshot_time", "total_debt", "covered_debt", "uncovered_debt",
+	"withdrawable", "refundable", "status", "depletion_time"
+};
+
+typedef struct ViewRow
+{
+	Relation	rel;
+	TupleDesc	desc;
+	HeapTuple	old;			/* NULL on INSERT */
+	HeapTuple	new;
+} ViewRow;
+
+static Datum
+Get(const ViewRow *v, HeapTuple tuple, const char *name, bool *isnull)
+{
+	int			attnum = SPI_fnumber(v->desc, name);
+
+	if (attnum <= 0)
+		elog(ERROR, "column %s of flowstream.streams_now is missing", name);
+	return heap_getattr(tuple, attnum, v->desc, isnull);
+}
+
+/* Whether column name of the new row IS DISTINCT FROM the old row's. */
+static bool
+Changed(const ViewRow *v, const char *name)
+{
+	int			attnum = SPI_fnumber(v->desc, name);
+	Oid			type = TupleDescAttr(v->desc, attnum - 1)->atttypid;
+	bool		null1,
+				null2;
+	Datum		a = heap_getattr(v->old, attnum, v->desc, &null1);
+	Datum		b = heap_getattr(v->new, attnum, v->desc, &null2);
+	TypeCacheEntry *tc;
+
+	if (null1 || null2)
+		return null1 != null2;
+	tc = lookup_type_cache(type, TYPECACHE_EQ_OPR_FINFO);
+	if (!OidIsValid(tc->eq_opr_finfo.fn_oid))
+		elog(ERROR, "type %u has no equality operator", type);
+	return !DatumGetBool(FunctionCall2Coll(&tc->eq_opr_finfo,
+										   TupleDescAttr(v->desc, attnum - 1)->attcollation,
+										   a, b));
+}
+
+static void
+Refuse(const char *message, const char *hint)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("%s", message),
+			 hint ? errhint("%s", hint) : 0));
+}
+
+/* The new row's column name, or NULL. */
+static Datum
+New(const ViewRow *v, const char *name, bool *isnull)
+{
+	return Get(v, v->new, name, isnull);
+}
+
+/* The row of stream id as the caller now sees it, for RETURNING; else new with its id. */
+static HeapTuple
+Written(const ViewRow *v, int64 id)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(id)};
+	HeapTuple	result = NULL;
+	int			idcol = SPI_fnumber(v->desc, "id");
+	bool		null = false;
+	Datum		d = Int64GetDatum(id);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT * FROM flowstream.streams_now v "
+							  "WHERE v.id OPERATOR(pg_catalog.=) $1",
+							  1, types, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read flowstream.streams_now");
+	if (SPI_processed == 1)
+	{
+		Datum	   *vals = palloc(sizeof(Datum) * v->desc->natts);
+		bool	   *nulls = palloc(sizeof(bool) * v->desc->natts);
+
+		heap_deform_tuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, vals, nulls);
+		result = SPI_copytuple(heap_form_tuple(v->desc, vals, nulls));
+	}
+	SPI_finish();
+	if (result == NULL)
+		result = heap_modify_tuple_by_cols(v->new, v->desc, 1, &idcol, &d, &null);
+	return result;
+}
+
+static Datum
+Insert(const ViewRow *v)
+{
+	static const char *const not_insertable[] = {
+		"id", "snapshot_debt", "total_debt", "covered_debt", "uncovered_debt", "withdrawable",
+		"refundable", "status", "depletion_time", "created_at", "version"
+	};
+	bool		isnull,
+				null_sender,
+				null_rate,
+				null_start,
+				null_balance,
+				null_transferable,
+				null_metadata,
+				null_grace;
+	Datum		sender,
+				rate,
+				start,
+				balance,
+				transferable,
+				metadata,
+				grace;
+	const char *null_arg = NULL;
+	int64		id;
+
+	for (int i = 0; i < (int) lengthof(not_insertable); i++)
+	{
+		(void) New(v, not_insertable[i], &isnull);
+		if (!isnull)
+			Refuse("only sender, recipient, token, rate_per_second, snapshot_time (the start), "
+				   "balance (a first deposit), transferable, void_after and metadata can be inserted",
+				   "The other columns are derived; flowstream.create_stream() is the function behind INSERT.");
+	}
+	if (DatumGetBool(New(v, "voided", &isnull)) && !isnull)
+		Refuse("only sender, recipient, token, rate_per_second, snapshot_time (the start), "
+			   "balance (a first deposit), transferable, void_after and metadata can be inserted",
+			   "A stream is created live; void it afterwards.");
+
+	sender = New(v, "sender", &null_sender);
+	if (null_sender)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("sender must not be null")));
+	(void) New(v, "recipient", &isnull);
+	if (isnull)
+		null_arg = "recipient";
+	(void) New(v, "token", &isnull);
+	if (isnull && null_arg == NULL)
+		null_arg = "token";
+	rate = New(v, "rate_per_second", &null_rate);
+	start = New(v, "snapshot_time", &null_start);
+	balance = New(v, "balance", &null_balance);
+	transferable = New(v, "transferable", &null_transferable);
+	metadata = New(v, "metadata", &null_metadata);
+	grace = New(v, "void_after", &null_grace);
+
+	id = flow_call_create(sender, null_arg, New(v, "recipient", &isnull), New(v, "token", &isnull),
+						  null_rate ? DirectFunctionCall1(int4_numeric, Int32GetDatum(0)) : rate,
+						  null_start ? flow_clock_now() : DatumGetTimestampTz(start),
+						  null_balance ? DirectFunctionCall1(int4_numeric, Int32GetDatum(0)) : balance,
+						  null_transferable ? true : DatumGetBool(transferable),
+						  null_metadata ? DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")) : metadata);
+	/* as with the API: the stream is created with the default grace, then given its own */
+	if (!null_grace)
+		(void) flow_call(OP_SET_VOID_AFTER, id, grace, false, false, NULL);
+	return PointerGetDatum(Written(v, id));
+}
+
+static Datum
+Update(const ViewRow *v)
+{
+	bool		isnull,
+				old_voided,
+				new_voided;
+	int64		id = DatumGetInt64(Get(v, v->old, "id", &isnull));
+	Datum		d;
+
+	if (Changed(v, "version"))
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("stream " INT64_FORMAT " changed since it was read", id),
+				 errdetail("The row carries version %s; the stream is at version %s.",
+						   SPI_getvalue(v->new, v->desc, SPI_fnumber(v->desc, "version")),
+						   SPI_getvalue(v->old, v->desc, SPI_fnumber(v->desc, "version"))),
+				 errhint("Reload the stream and apply the change again.")));
+	for (int i = 0; i < (int) lengthof(fixed_columns); i++)
+	{
+		if (Changed(v, fixed_columns[i]))
+			Refuse("id, sender, token, transferable and created_at of a stream never change", NULL);
+	}
+	if (Changed(v, "balance"))
+		Refuse("balance is not updated directly",
+			   "Call flowstream.deposit(id, amount), flowstream.withdraw(id, amount) or flowstream.refund(id, amount).");
+	for (int i = 0; i < (int) lengthof(derived_columns); i++)
+	{
+		if (Changed(v, derived_columns[i]))
+			Refuse("debts, snapshot and status are derived from the stream's state",
+				   "Change rate_per_second (0 pauses), recipient (transfers), voided (voids), void_after or metadata, "
+				   "or call flowstream.withdraw(), flowstream.deposit() or flowstream.refund().");
+	}
+	old_voided = DatumGetBool(Get(v, v->old, "voided", &isnull)) && !isnull;
+	new_voided = DatumGetBool(New(v, "voided", &isnull)) && !isnull;
+	if (old_voided && !new_voided)
+		ereport(ERROR,
+				(errcode(ERRCODE_FLOW_VOIDED),
+				 errmsg("stream is voided"),
+				 errdetail("A voided stream stays voided.")));
+
+	if (Changed(v, "metadata"))
+	{
+		d = New(v, "metadata", &isnull);
+		(void) flow_call(OP_SET_METADATA, id, d, isnull, false, NULL);
+	}
+	if (Changed(v, "void_after"))
+	{
+		d = New(v, "void_after", &isnull);
+		(void) flow_call(OP_SET_VOID_AFTER, id, d, isnull, false, NULL);
+	}
+	if (Changed(v, "rate_per_second"))
+	{
+		d = New(v, "rate_per_second", &isnull);
+		flow_call_rate(id, d, isnull);
+	}
+	if (Changed(v, "recipient"))
+	{
+		d = New(v, "recipient", &isnull);
+		(void) flow_call(OP_TRANSFER, id, (Datum) 0, true, false,
+						 isnull ? NULL : TextDatumGetCString(d));
+	}
+	if (new_voided && !old_voided)
+		(void) flow_call(OP_VOID, id, (Datum) 0, true, false, NULL);
+	return PointerGetDatum(Written(v, id));
+}
+
+/* INSTEAD OF INSERT OR UPDATE OR DELETE on flowstream.streams_now. */
+PG_FUNCTION_INFO_V1(streams_now_write);
+Datum
+streams_now_write(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = (TriggerData *) fcinfo->context;
+	ViewRow		v;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_INSTEAD(trig->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trig->tg_event))
+		elog(ERROR, "streams_now_write must run as an INSTEAD OF ... FOR EACH ROW trigger");
+	if (TRIGGER_FIRED_BY_DELETE(trig->tg_event))
+		Refuse("streams are never deleted",
+			   "Void a stream with flowstream.void(id), or UPDATE it with voided = true.");
+	v.rel = trig->tg_relation;
+	v.desc = RelationGetDescr(v.rel);
+	if (TRIGGER_FIRED_BY_INSERT(trig->tg_event))
+	{
+		v.old = NULL;
+		v.new = trig->tg_trigtuple;
+		return Insert(&v);
+	}
+	v.old = trig->tg_trigtuple;
+	v.new = trig->tg_newtuple;
+	return Update(&v);
+}
