@@ -11,8 +11,8 @@ OBJS = src/wide.o src/flow.o src/flowtext.o src/ops.o \
        src/api.o src/view.o src/sweeper.o src/verify.o
 DATA = $(wildcard sql/flowstream--*.sql)
 
-REGRESS = type arithmetic transitions examples property
-ISOLATION = api_concurrency sweep_concurrency
+REGRESS = type arithmetic transitions examples property managed
+ISOLATION = api_concurrency sweep_concurrency token_decimals
 
 PG_CONFIG ?= pg_config
 # PostgreSQL's own headers are included as system headers, so that

@@ -33,7 +33,7 @@ flow_resolve_actor(FlowCall *call)
 	call->actor_problem = ACTOR_OK;
 	if (flow_actor_setting != NULL && flow_actor_setting[0] != '\0')
 	{
-		Oid			app = get_role_oid("flowstream_app", true);
+		Oid			app = flow_catalog()->app_role;
 
 		if (!OidIsValid(app) || !has_privs_of_role(caller, app))
 			call->actor_problem = ACTOR_FORGED;
@@ -395,7 +395,7 @@ api_set_default_void_after(PG_FUNCTION_ARGS)
 {
 	FlowCall	call;
 	OwnerScope	scope;
-	Oid			admin = get_role_oid("flowstream_admin", true);
+	Oid			admin = flow_catalog()->admin_role;
 	bool		allowed;
 	Oid			types[3] = {INTERVALOID, TEXTOID, TIMESTAMPTZOID};
 	Datum		values[3];

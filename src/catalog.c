@@ -22,6 +22,7 @@
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/acl.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
@@ -164,6 +165,9 @@ flow_catalog(void)
 		elog(ERROR, "cache lookup failed for relation %u", c.streams);
 	c.owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
 	ReleaseSysCache(tuple);
+
+	c.app_role = get_role_oid("flowstream_app", true);
+	c.admin_role = get_role_oid("flowstream_admin", true);
 
 	c.generation = catalog.generation + 1;
 	c.valid = true;

@@ -39,6 +39,8 @@ typedef struct FlowCatalog
 	Oid			tokens;
 	Oid			settings;
 	Oid			owner;			/* of flowstream.streams: the role the layer writes as */
+	Oid			app_role;		/* flowstream_app, InvalidOid if missing */
+	Oid			admin_role;		/* flowstream_admin, InvalidOid if missing */
 	/* columns of flowstream.streams */
 	AttrNumber	s_id,
 				s_state,

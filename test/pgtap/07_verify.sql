@@ -7,7 +7,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS flowstream;
-SELECT plan(22);
+SELECT plan(24);
 
 CREATE ROLE t7_alice;
 CREATE ROLE t7_bob;
@@ -89,11 +89,25 @@ ALTER TABLE flowstream.events ENABLE TRIGGER events_guard;
 SELECT isnt_empty(format($$SELECT * FROM flowstream.verify() WHERE stream_id = %s$$, :c1),
     'c1: a missing deposit event is reported');
 
+-- 6. a token's decimals changed behind the triggers' back (tokens_guard
+-- keeps them from changing; 0.1.0 could race): every stream of the token
+-- is reported
+ALTER TABLE flowstream.tokens DISABLE TRIGGER tokens_guard;
+UPDATE flowstream.tokens SET decimals = 9 WHERE token = 'T7PTS';
+ALTER TABLE flowstream.tokens ENABLE TRIGGER tokens_guard;
+SELECT isnt_empty(format($$SELECT * FROM flowstream.verify() WHERE stream_id = %s
+                           AND problem = 'its state has 0 decimals, its token 9'$$, :c2),
+    'c2: its state''s decimals are not its token''s');
+SELECT isnt_empty(format($$SELECT * FROM flowstream.verify() WHERE stream_id = %s
+                           AND problem = 'its state has 0 decimals, its token 9'$$, :x4),
+    'x4: likewise');
+
 -- verify() reports each discrepancy, and the triggers are back
-SELECT ok((SELECT count(DISTINCT stream_id) FROM flowstream.verify()) = 5,
-    'five streams reported: x1, x2, x3, x4, c1');
+SELECT ok((SELECT count(DISTINCT stream_id) FROM flowstream.verify()) = 6,
+    'six streams reported: x1, x2, x3, x4, c1, c2');
 SELECT ok((SELECT bool_and(tgenabled = 'O') FROM pg_trigger
-           WHERE tgrelid IN ('flowstream.streams'::regclass, 'flowstream.events'::regclass) AND NOT tgisinternal),
+           WHERE tgrelid IN ('flowstream.streams'::regclass, 'flowstream.events'::regclass,
+                             'flowstream.tokens'::regclass) AND NOT tgisinternal),
     'the triggers are enabled again');
 
 SELECT * FROM finish();

@@ -5,7 +5,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS flowstream;
-SELECT plan(23);
+SELECT plan(27);
 
 CREATE ROLE t8_eve;
 
@@ -55,6 +55,22 @@ SELECT ok((SELECT extconfig @> ARRAY['flowstream.tokens'::regclass, 'flowstream.
 SELECT ok((SELECT bool_and(tgenabled = 'O') FROM pg_trigger
            WHERE tgrelid IN ('flowstream.streams'::regclass, 'flowstream.events'::regclass) AND NOT tgisinternal),
     'the history triggers are enabled');
+
+-- the tables belong to flowstream_owner, a role nobody logs in as or is a member of
+SELECT is_empty($$SELECT c.relname FROM pg_class c
+                  WHERE c.relnamespace = 'flowstream'::regnamespace AND c.relkind IN ('r', 'S')
+                    AND c.relowner <> 'flowstream_owner'::regrole$$,
+    'every table and sequence of flowstream belongs to flowstream_owner');
+SELECT ok((SELECT NOT rolcanlogin AND NOT rolsuper AND NOT rolcreaterole AND NOT rolbypassrls
+           FROM pg_roles WHERE rolname = 'flowstream_owner'),
+    'flowstream_owner cannot log in and holds no attribute');
+SELECT is_empty($$SELECT FROM pg_auth_members WHERE roleid = 'flowstream_owner'::regrole
+                                                 OR member = 'flowstream_owner'::regrole$$,
+    'nobody is a member of flowstream_owner, and it is a member of nothing');
+SELECT is((SELECT count(*) FROM pg_roles r
+           WHERE r.rolname IN ('flowstream_app', 'flowstream_admin', 'flowstream_owner')
+             AND shobj_description(r.oid, 'pg_authid') LIKE 'flowstream: %'), 3::bigint,
+    'the three roles carry flowstream''s mark');
 
 SELECT * FROM finish();
 ROLLBACK;
