@@ -288,6 +288,9 @@ flow_create(FlowState *s, const FlowAmount *rate, int decimals,
 		return FLOW_ERR_DECIMALS;
 	if (rate->err != FLOW_OK)
 		return rate->err;
+	/* a parsed amount never exceeds 2^127 - 1; one made by other code may */
+	if (rate->units > I127_MAX)
+		return FLOW_ERR_OVERFLOW;
 	if (rate->units == 0 && start > at)
 		return FLOW_ERR_FUTURE_PAUSED;
 

@@ -27,6 +27,10 @@ flow_state_arg(Datum d, FlowState *s)
 				 errdetail("This library reads format %d.", FLOW_FORMAT_0_1),
 				 errhint("It was written by a later release of flowstream.")));
 	flow_load(stored, s);
+	if (unlikely(s->decimals > FLOW_MAX_DECIMALS))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("flowstream.stream value with %d decimals", s->decimals)));
 }
 
 /* A FlowState as a stored value: every byte set, so equal values are equal bytes. */

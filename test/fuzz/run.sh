@@ -3,8 +3,8 @@
 # (text input, binary receive, decimals and times) with libFuzzer, under
 # AddressSanitizer and UndefinedBehaviorSanitizer.  TAP output, for prove.
 #
-#   test/fuzz/run.sh                 3 targets x 35 s (about 2.5 minutes in all)
-#   test/fuzz/run.sh --long          3 targets x 600 s (30 minutes)
+#   test/fuzz/run.sh                 4 targets x 35 s (about 3 minutes in all)
+#   test/fuzz/run.sh --long          4 targets x 600 s (40 minutes)
 #   FUZZ_SECONDS=120 test/fuzz/run.sh [target...]   other budgets, some targets
 #   FUZZ_WORK=/path                  where builds, the grown corpus and crash
 #                                    artifacts go (default /tmp/flowstream-fuzz;
@@ -14,6 +14,7 @@
 #   text     flow_parse_state, the stream_in of flowstream.stream
 #   binary   flow_decode_binary, the stream_recv, then transitions vs a model
 #   decimal  flow_parse_decimal/_amount/_time and the formatting, vs references
+#   replay   the operation model: flow_apply, the replay of a history, its audit
 # Then each target's whole corpus (seeds and what the run grew) is replayed by
 # a gcc build of the same harness under valgrind (test/fuzz/replay.c).
 # A crash, sanitizer report, leak, timeout or failed check is "not ok"; the
@@ -33,14 +34,14 @@ TARGETS=()
 for arg in "$@"; do
 	case "$arg" in
 		--long) SECONDS_PER_TARGET=${FUZZ_SECONDS:-600} ;;
-		text|binary|decimal) TARGETS+=("$arg") ;;
-		*) echo "usage: $0 [--long] [text|binary|decimal ...]" >&2; exit 2 ;;
+		text|binary|decimal|replay) TARGETS+=("$arg") ;;
+		*) echo "usage: $0 [--long] [text|binary|decimal|replay ...]" >&2; exit 2 ;;
 	esac
 done
-[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(text binary decimal)
+[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(text binary decimal replay)
 
-declare -A MAXLEN=([text]=1024 [binary]=1024 [decimal]=256)
-declare -A EXTRA=([text]="-dict=$HERE/text.dict" [binary]="" [decimal]="")
+declare -A MAXLEN=([text]=1024 [binary]=1024 [decimal]=256 [replay]=2048)
+declare -A EXTRA=([text]="-dict=$HERE/text.dict" [binary]="" [decimal]="" [replay]="")
 
 CC=${FUZZ_CC:-}
 if [ -z "$CC" ]; then
@@ -68,7 +69,7 @@ for t in "${TARGETS[@]}"; do
 	fi
 	if "$CC" -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-Wall -Wextra -Wno-unused-function -Wno-unused-variable -I"$ROOT/src" \
-		-o "$bin" "$HERE/fuzz_$t.c" "$ROOT/src/wide.c" "$ROOT/src/flow.c" "$ROOT/src/flowtext.c" \
+		-o "$bin" "$HERE/fuzz_$t.c" "$ROOT/src/wide.c" "$ROOT/src/flow.c" "$ROOT/src/flowtext.c" "$ROOT/src/ops.c" \
 		>"$log.build" 2>&1; then
 		echo "ok $n - build fuzz_$t with $CC -fsanitize=fuzzer,address,undefined"
 	else
@@ -112,7 +113,7 @@ for t in "${TARGETS[@]}"; do
 	if ! command -v valgrind >/dev/null 2>&1 || ! command -v gcc >/dev/null 2>&1; then
 		echo "ok $n - # SKIP corpus replay under valgrind: no valgrind or gcc"
 	elif ! gcc -O1 -g -std=gnu11 -Wno-unused-function -Wno-unused-variable -I"$ROOT/src" -o "$bin.replay" \
-		"$HERE/replay.c" "$HERE/fuzz_$t.c" "$ROOT/src/wide.c" "$ROOT/src/flow.c" "$ROOT/src/flowtext.c" \
+		"$HERE/replay.c" "$HERE/fuzz_$t.c" "$ROOT/src/wide.c" "$ROOT/src/flow.c" "$ROOT/src/flowtext.c" "$ROOT/src/ops.c" \
 		>"$log.replay" 2>&1; then
 		echo "not ok $n - fuzz_$t corpus replay: gcc build failed"
 		sed 's/^/# /' "$log.replay" | head -n 20
