@@ -417,6 +417,7 @@ api_set_default_void_after(PG_FUNCTION_ARGS)
 							   call.actor)));
 		flow_report_call(FLOW_ERR_NOT_ALLOWED, &call, NULL, 0);
 	}
+	flow_check_writable();
 	values[0] = PG_GETARG_DATUM(0);
 	if (PG_ARGISNULL(0))
 		nulls[0] = 'n';

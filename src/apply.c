@@ -76,6 +76,7 @@ Execute(FlowCall *call, SPIPlanPtr plan, Datum *values, const char *nulls)
 	MemoryContext cxt = CurrentMemoryContext;
 	volatile int rc = 0;
 
+	flow_check_writable();
 	call->applied = false;
 	call->subxid = GetCurrentSubTransactionId();
 	call->outer = calls;

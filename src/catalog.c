@@ -13,7 +13,11 @@
  */
 #include "managed.h"
 
+#include "access/genam.h"
+#include "access/table.h"
 #include "access/xact.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_subscription_rel.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_enum.h"
@@ -24,6 +28,7 @@
 #include "utils/lsyscache.h"
 #include "utils/acl.h"
 #include "utils/memutils.h"
+#include "utils/fmgroids.h"
 #include "utils/syscache.h"
 
 static FlowCatalog catalog;
@@ -94,6 +99,24 @@ Column(Oid relid, const char *table, const char *name)
 	return attnum;
 }
 
+/* Whether a subscription of this database replicates into relation relid. */
+static bool
+Subscribed(Oid relid)
+{
+	Relation	rel = table_open(SubscriptionRelRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	bool		found;
+
+	ScanKeyInit(&key, Anum_pg_subscription_rel_srrelid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	scan = systable_beginscan(rel, SubscriptionRelSrrelidSrsubidIndexId, true, NULL, 1, &key);
+	found = HeapTupleIsValid(systable_getnext(scan));
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
 /* The catalog, looked up now if anything changed since the last time. */
 const FlowCatalog *
 flow_catalog(void)
@@ -110,6 +133,7 @@ flow_catalog(void)
 		CacheRegisterSyscacheCallback(ENUMOID, ForgetAll, (Datum) 0);
 		CacheRegisterSyscacheCallback(AUTHOID, ForgetAll, (Datum) 0);
 		CacheRegisterSyscacheCallback(NAMESPACEOID, ForgetAll, (Datum) 0);
+		CacheRegisterSyscacheCallback(SUBSCRIPTIONRELMAP, ForgetAll, (Datum) 0);
 		callbacks_registered = true;
 	}
 
@@ -166,6 +190,8 @@ flow_catalog(void)
 	c.owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
 	ReleaseSysCache(tuple);
 
+	c.subscribed = Subscribed(c.streams) || Subscribed(c.events) || Subscribed(c.tokens) ||
+		Subscribed(c.settings);
 	c.app_role = get_role_oid("flowstream_app", true);
 	c.admin_role = get_role_oid("flowstream_admin", true);
 
@@ -173,6 +199,22 @@ flow_catalog(void)
 	c.valid = true;
 	catalog = c;
 	return &catalog;
+}
+
+/*
+ * Refuses to write flowstream's tables where they are replicated into by
+ * logical replication: the publisher writes them, and rows written here
+ * would make the two diverge (a physical replica refuses writes by itself).
+ */
+void
+flow_check_writable(void)
+{
+	if (flow_catalog()->subscribed)
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("flowstream's tables in this database are a subscriber's"),
+				 errdetail("A subscription replicates them from a publisher, which writes them."),
+				 errhint("Call the API on the publisher.")));
 }
 
 /* The op of a flowstream.op label's OID. */

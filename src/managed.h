@@ -39,6 +39,7 @@ typedef struct FlowCatalog
 	Oid			tokens;
 	Oid			settings;
 	Oid			owner;			/* of flowstream.streams: the role the layer writes as */
+	bool		subscribed;		/* a subscription replicates into its tables */
 	Oid			app_role;		/* flowstream_app, InvalidOid if missing */
 	Oid			admin_role;		/* flowstream_admin, InvalidOid if missing */
 	/* columns of flowstream.streams */
@@ -84,6 +85,7 @@ typedef struct OwnerScope
 
 extern const FlowCatalog *flow_catalog(void);
 extern FlowOp flow_op_of_label(Oid label);
+extern void flow_check_writable(void);
 extern SPIPlanPtr flow_plan(int slot, const char *sql, int nargs, const Oid *argtypes);
 extern void flow_enter_owner(OwnerScope *scope);
 extern void flow_leave_owner(OwnerScope *scope);

@@ -91,8 +91,8 @@ sweeper_void_insolvent(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("max_streams must be positive")));
-	/* a replica's streams are voided by its primary */
-	if (RecoveryInProgress())
+	/* a replica's or a subscriber's streams are voided by its primary or publisher */
+	if (RecoveryInProgress() || flow_catalog()->subscribed)
 		PG_RETURN_INT32(0);
 	/* one run at a time: a second concurrent run returns at once */
 	if (!DatumGetBool(DirectFunctionCall1(pg_try_advisory_xact_lock_int8,
