@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The README's SQL, run as written: every ```sql block that README.md marks
+# "<!-- tested: ... -->" runs in psql as a superuser, in a database of its
+# own, and its output must be what the README shows under each statement
+# (the lines "--  ..." and "-- ---..." in psql's aligned format).  TAP
+# output, run by prove from scripts/test (PGHOST, PGPORT, PGUSER set).
+#
+#   FIX_README=1 test/shell/readme.sh     writes the actual output into README.md
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+PGBIN=${FS_PGBIN:-/usr/lib/postgresql/15/bin}
+DB=fs_readme_$$
+work=$(mktemp -d)
+trap 'rm -rf "$work"; "$PGBIN/dropdb" --if-exists "$DB" >/dev/null 2>&1' EXIT
+
+python3 - "$ROOT/README.md" "$work" "$PGBIN/psql" "$DB" "$PGBIN/createdb" "$PGBIN/dropdb" <<'PY'
+import os, re, subprocess, sys
+
+readme, work, psql, db, createdb, dropdb = sys.argv[1:7]
+text = open(readme).read().split("\n")
+OUTPUT = re.compile(r"^-- [ -]")          # a line of a result, as the README shows it
+
+blocks = []                               # (first line index, last line index exclusive)
+i = 0
+while i < len(text):
+    if text[i].startswith("<!-- tested:") and i + 1 < len(text) and text[i + 1].strip() == "```sql":
+        j = i + 2
+        while j < len(text) and text[j].strip() != "```":
+            j += 1
+        blocks.append((i + 2, j))
+        i = j
+    i += 1
+
+print("1..%d" % max(len(blocks), 1))
+if not blocks:
+    print("not ok 1 - README.md has no tested SQL block")
+    sys.exit(1)
+
+failed = 0
+fixed = list(text)
+for n, (a, b) in enumerate(blocks, 1):
+    shown = [l.rstrip() for l in text[a:b]]
+    script = [l for l in shown if not OUTPUT.match(l)]
+    subprocess.run([dropdb, "--if-exists", db], capture_output=True)
+    subprocess.run([createdb, db], check=True)
+    run = subprocess.run([psql, "-X", "-q", "-a", "-v", "ON_ERROR_STOP=1", "-P", "footer=off", "-d", db],
+                         input="\n".join(script) + "\n", capture_output=True, text=True)
+    # psql -a echoes every non-empty input line before running it: what is
+    # not an echo is a result, shown under its statement with "-- "
+    got, k = [], 0
+    for line in run.stdout.rstrip("\n").split("\n"):
+        line = line.rstrip()
+        nxt = k
+        while nxt < len(script) and script[nxt] == "":
+            nxt += 1
+        if nxt < len(script) and line == script[nxt]:
+            got.extend(script[k:nxt + 1])          # the blank lines before it, and it
+            k = nxt + 1
+        elif line:
+            got.append(("-- " + line).rstrip())
+    got.extend(script[k:])
+    name = "README block %d (line %d)" % (n, a + 1)
+    if run.returncode != 0:
+        failed += 1
+        print("not ok %d - %s runs in psql" % (n, name))
+        for l in run.stderr.strip().split("\n")[-10:]:
+            print("# " + l)
+    elif got != shown:
+        failed += 1
+        print("not ok %d - %s shows what psql prints" % (n, name))
+        import difflib
+        for l in list(difflib.unified_diff(shown, got, "README", "psql", lineterm=""))[:40]:
+            print("# " + l)
+        if os.environ.get("FIX_README"):
+            fixed = fixed[:a] + got + fixed[b:]
+            open(readme, "w").write("\n".join(fixed))
+            print("# README.md rewritten with what psql printed: run again")
+            sys.exit(1)
+    else:
+        results = sum(1 for i, l in enumerate(got) if OUTPUT.match(l) and (i == 0 or not OUTPUT.match(got[i - 1])))
+        print("ok %d - %s runs in psql and shows what psql prints (%d results)" % (n, name, results))
+subprocess.run([dropdb, "--if-exists", db], capture_output=True)
+sys.exit(1 if failed else 0)
+PY
