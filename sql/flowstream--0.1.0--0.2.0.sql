@@ -89,6 +89,13 @@ COMMENT ON FUNCTION flowstream.refuse_truncate() IS 'trigger: the ledger is neve
 COMMENT ON FUNCTION flowstream.append_only() IS 'trigger: refuses to change or delete a history';
 
 --------------------------------------------------------------------------
+-- the type: fixed-term streams have an end (SPEC §7), and a status after it
+--------------------------------------------------------------------------
+
+ALTER TYPE flowstream.status ADD VALUE 'ended_solvent';
+ALTER TYPE flowstream.status ADD VALUE 'ended_insolvent';
+
+--------------------------------------------------------------------------
 -- the tables: their owner, metadata in the history, rules in C
 --------------------------------------------------------------------------
 

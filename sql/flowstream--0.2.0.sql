@@ -42,7 +42,7 @@ COMMENT ON TYPE flowstream.stream IS
 
 CREATE TYPE flowstream.status AS ENUM (
     'pending', 'streaming_solvent', 'streaming_insolvent',
-    'paused_solvent', 'paused_insolvent', 'voided'
+    'paused_solvent', 'paused_insolvent', 'voided', 'ended_solvent', 'ended_insolvent'
 );
 COMMENT ON TYPE flowstream.status IS 'the status of a stream at a time';
 

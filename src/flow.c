@@ -48,12 +48,30 @@ flow_check_time(int64_t t)
 	return t >= FLOW_TIME_MIN && t <= FLOW_TIME_MAX;
 }
 
-/* rps * (t - st) when t > st, else 0: exact, never more than 191 bits. */
+/* The time up to which s accrues, asked at t: t, or its end if earlier. */
+static inline int64_t
+AccruesUntil(const FlowState *s, int64_t t)
+{
+	return (s->has_end && t > s->end) ? s->end : t;
+}
+
+/* Whether s is past its end time at t. */
+bool
+flow_has_ended(const FlowState *s, int64_t t)
+{
+	return s->has_end && t >= s->end;
+}
+
+/*
+ * rps * (min(t, end) - st) when that is positive, else 0: exact, never more
+ * than 191 bits.
+ */
 U256
 flow_ongoing(const FlowState *s, int64_t t)
 {
 	U256		zero = {{0, 0, 0, 0}};
 
+	t = AccruesUntil(s, t);
 	if (t <= s->st || s->rps == 0)
 		return zero;
 	/* t - st can exceed INT64_MAX across the whole range, but not UINT64_MAX */
@@ -76,6 +94,7 @@ flow_total_debt(const FlowState *s, int64_t t, U256 *td)
 	U256		accrued;
 	FlowError	err;
 
+	t = AccruesUntil(s, t);
 	/* the common case: every intermediate fits 128 bits */
 	if (u256_fits_u128(&s->sd) && (s->rps >> 64) == 0)
 	{
@@ -177,7 +196,9 @@ flow_status(const FlowState *s, int64_t t, FlowStatus *status)
 	err = flow_total_debt(s, t, &td);
 	if (err != FLOW_OK)
 		return err;
-	if (s->rps == 0)
+	if (flow_has_ended(s, t))
+		*status = ExceedsBalance(s, &td) ? FLOW_ENDED_INSOLVENT : FLOW_ENDED_SOLVENT;
+	else if (s->rps == 0)
 		*status = ExceedsBalance(s, &td) ? FLOW_PAUSED_INSOLVENT : FLOW_PAUSED_SOLVENT;
 	else
 		*status = ExceedsBalance(s, &td) ? FLOW_STREAMING_INSOLVENT : FLOW_STREAMING_SOLVENT;
@@ -187,7 +208,7 @@ flow_status(const FlowState *s, int64_t t, FlowStatus *status)
 /*
  * The first microsecond at which the total debt reaches balance + 1 base
  * units.  It depends on the state alone, never on "now", so it can be
- * indexed.
+ * indexed.  A stream that is solvent at its end never depletes.
  */
 FlowDepletion
 flow_depletion_time(const FlowState *s, int64_t *at)
@@ -218,8 +239,10 @@ flow_depletion_time(const FlowState *s, int64_t *at)
 	}
 	room = u256_from_u128((uint64_t) FLOW_TIME_MAX - (uint64_t) s->st);
 	if (u256_cmp(&delta, &room) > 0)
-		return FLOW_DEPLETION_BEYOND;
+		return s->has_end ? FLOW_DEPLETION_NONE : FLOW_DEPLETION_BEYOND;
 	*at = (int64_t) ((uint64_t) s->st + delta.w[0]);
+	if (s->has_end && *at > s->end)
+		return FLOW_DEPLETION_NONE;
 	return FLOW_DEPLETION_AT;
 }
 
@@ -240,6 +263,9 @@ flow_state_cmp(const FlowState *a, const FlowState *b)
 	CMP(a->st, b->st);
 	CMP(a->last, b->last);
 	CMP(a->voided, b->voided);
+	CMP(a->has_end, b->has_end);
+	if (a->has_end)
+		CMP(a->end, b->end);
 	return 0;
 }
 
@@ -263,6 +289,13 @@ flow_state_problem(const FlowState *s)
 		return "a voided stream has rate 0";
 	if (s->st > s->last && (s->voided || s->rps == 0 || !u256_is_zero(&s->sd)))
 		return "a stream that has not started has a positive rate, no debt and is not voided";
+	if (s->has_end && !flow_check_time(s->end))
+		return "end_time is out of range";
+	/* what accrues until an end stays below 2^191 (see flow_store) */
+	if (s->has_end && s->sd.w[3] != 0)
+		return "snapshot_debt is out of range for a stream with an end";
+	if (s->has_end && s->st > s->last && s->end <= s->st)
+		return "a stream ends after it starts";
 	/* a voided stream keeps no uncovered debt: sd <= (balance + 1) * unit - 1 */
 	cap = u256_mul_128(s->balance + 1, Unit(s));
 	if (s->voided && u256_cmp(&s->sd, &cap) >= 0)
@@ -301,6 +334,58 @@ flow_create(FlowState *s, const FlowAmount *rate, int decimals,
 	s->last = at;
 	s->decimals = (int16_t) decimals;
 	s->voided = false;
+	s->has_end = false;
+	s->end = 0;
+	return FLOW_OK;
+}
+
+/*
+ * Gives a stream being created an end time, after its start (its snapshot
+ * time, at creation): nothing accrues after it.
+ */
+FlowError
+flow_set_end(FlowState *s, int64_t end)
+{
+	if (!flow_check_time(end))
+		return FLOW_ERR_TIME_RANGE;
+	if (end <= s->st)
+		return FLOW_ERR_END;
+	s->has_end = true;
+	s->end = end;
+	return FLOW_OK;
+}
+
+/*
+ * The rate that pays total base units from start to end (EIP-1620's fixed
+ * deposit): total / (end - start), rounded down to 10^-18 tokens per
+ * second; what the rounding leaves unpaid at the end stays refundable.
+ */
+FlowError
+flow_fixed_rate(u128 total, int decimals, int64_t start, int64_t end, FlowAmount *rate)
+{
+	U256		scaled,
+				r;
+
+	rate->err = FLOW_OK;
+	rate->units = 0;
+	if (!flow_check_time(start) || !flow_check_time(end))
+		return FLOW_ERR_TIME_RANGE;
+	if (!flow_check_decimals(decimals))
+		return FLOW_ERR_DECIMALS;
+	if (end <= start)
+		return FLOW_ERR_END;
+	if (total == 0)
+		return FLOW_ERR_NOT_POSITIVE;
+	if (total > I127_MAX)
+		return FLOW_ERR_OVERFLOW;
+	/* base units * 10^(24 - decimals) / microseconds = 10^-18 tokens per second */
+	scaled = u256_mul_128(total, flow_unit_scale[decimals]);
+	r = u256_divmod_128(&scaled, (u128) ((uint64_t) end - (uint64_t) start), NULL);
+	if (!u256_fits_u128(&r) || u256_low128(&r) > I127_MAX)
+		return FLOW_ERR_OVERFLOW;
+	if (u256_is_zero(&r))
+		return FLOW_ERR_TOO_SMALL;
+	rate->units = u256_low128(&r);
 	return FLOW_OK;
 }
 
@@ -440,7 +525,11 @@ flow_pause(FlowState *s, int64_t t)
 		return err;
 	if (s->st > t)
 		return FLOW_ERR_PENDING;
-	if (s->voided || s->rps == 0)
+	if (s->voided)
+		return FLOW_ERR_PAUSED;
+	if (flow_has_ended(s, t))
+		return FLOW_ERR_ENDED;
+	if (s->rps == 0)
 		return FLOW_ERR_PAUSED;
 	err = Snapshot(s, t);
 	if (err != FLOW_OK)
@@ -461,6 +550,8 @@ flow_restart(FlowState *s, const FlowAmount *rate, int64_t t)
 		return FLOW_ERR_NOT_PAUSED;
 	if (s->voided)
 		return FLOW_ERR_VOIDED;
+	if (flow_has_ended(s, t))
+		return FLOW_ERR_ENDED;
 	if (s->rps != 0)
 		return FLOW_ERR_NOT_PAUSED;
 	err = CheckPositive(rate);
@@ -482,7 +573,11 @@ flow_adjust_rate(FlowState *s, const FlowAmount *rate, int64_t t)
 
 	if (err != FLOW_OK)
 		return err;
-	if (!pending && (s->voided || s->rps == 0))
+	if (!pending && s->voided)
+		return FLOW_ERR_PAUSED;
+	if (flow_has_ended(s, t))
+		return FLOW_ERR_ENDED;
+	if (!pending && s->rps == 0)
 		return FLOW_ERR_PAUSED;
 	err = CheckPositive(rate);
 	if (err != FLOW_OK)
@@ -538,6 +633,46 @@ flow_void(FlowState *s, int64_t t, U256 *written_off)
 	s->st = t;
 	s->rps = 0;
 	s->voided = true;
+	s->last = t;
+	return FLOW_OK;
+}
+
+/*
+ * New terms for a stream, as both its parties agreed (SPEC §7): a rate and
+ * an end (none when !has_end), applied as adjust_rate applies a rate, with
+ * its snapshot.  The end must be after t (an end in the past would take
+ * back debt already owed) and, while pending, after the start.
+ */
+FlowError
+flow_set_terms(FlowState *s, const FlowAmount *rate, bool has_end, int64_t end, int64_t t)
+{
+	FlowError	err = CheckTime(s, t);
+	bool		pending = s->st > t;
+
+	if (err != FLOW_OK)
+		return err;
+	if (s->voided)
+		return FLOW_ERR_PAUSED;
+	if (flow_has_ended(s, t))
+		return FLOW_ERR_ENDED;
+	if (!pending && s->rps == 0)
+		return FLOW_ERR_PAUSED;
+	err = CheckPositive(rate);
+	if (err != FLOW_OK)
+		return err;
+	if (has_end && (!flow_check_time(end) || end <= t || end <= s->st))
+		return FLOW_ERR_END;
+	if (rate->units == s->rps && has_end == s->has_end && (!has_end || end == s->end))
+		return FLOW_ERR_SAME_RATE;
+	if (!pending)
+	{
+		err = Snapshot(s, t);
+		if (err != FLOW_OK)
+			return err;
+	}
+	s->rps = rate->units;
+	s->has_end = has_end;
+	s->end = has_end ? end : 0;
 	s->last = t;
 	return FLOW_OK;
 }

@@ -22,7 +22,10 @@
 
 #include "wide.h"
 
-/* The value stored in a flowstream.stream column. */
+/*
+ * A stream's state (read from and written to its stored form by
+ * flow_load() and flow_store(); a zeroed struct is a valid start).
+ */
 typedef struct FlowState
 {
 	U256		sd;				/* snapshot debt, 10^-24 tokens */
@@ -30,8 +33,10 @@ typedef struct FlowState
 	u128_a8		balance;		/* base units */
 	int64_t		st;				/* snapshot time (the start while pending) */
 	int64_t		last;			/* time of the last operation */
+	int64_t		end;			/* nothing accrues after it (when has_end) */
 	int16_t		decimals;		/* 0..18 */
 	bool		voided;
+	bool		has_end;		/* a fixed-term stream (SPEC §7) */
 } FlowState;
 
 #define FLOW_MAX_DECIMALS	18
@@ -60,6 +65,9 @@ typedef enum FlowError
 	FLOW_ERR_TIME_RANGE,		/* 22023: time infinite or outside the range */
 	FLOW_ERR_FUTURE_PAUSED,		/* 22023: rate 0 with a start after creation */
 	FLOW_ERR_OVERFLOW,			/* 22003 */
+	FLOW_ERR_ENDED,				/* SF012: past its end time (restart, re-rate, pause) */
+	FLOW_ERR_END,				/* 22023: an end not after the start, or not after now */
+	FLOW_ERR_TOO_SMALL,			/* 22023: a fixed total too small for its period */
 	/* the managed layer's rules (ops.c) */
 	FLOW_ERR_NOT_TRANSFERABLE,	/* SF011 */
 	FLOW_ERR_NOT_ALLOWED,		/* 42501: the actor may not do this */
@@ -70,6 +78,7 @@ typedef enum FlowError
 	FLOW_ERR_NEGATIVE_GRACE		/* 22023: a negative void_after */
 } FlowError;
 
+/* the labels of the SQL enum flowstream.status, in its order */
 typedef enum FlowStatus
 {
 	FLOW_PENDING,
@@ -77,7 +86,9 @@ typedef enum FlowStatus
 	FLOW_STREAMING_INSOLVENT,
 	FLOW_PAUSED_SOLVENT,
 	FLOW_PAUSED_INSOLVENT,
-	FLOW_VOIDED
+	FLOW_VOIDED,
+	FLOW_ENDED_SOLVENT,			/* past its end time; nothing accrues */
+	FLOW_ENDED_INSOLVENT
 } FlowStatus;
 
 /*
@@ -108,6 +119,9 @@ extern __int128 flow_interval_usecs(int32_t months, int32_t days, int64_t usecs)
 /* construction and validation */
 extern FlowError flow_create(FlowState *s, const FlowAmount *rate, int decimals,
 							 int64_t start, int64_t at);
+extern FlowError flow_set_end(FlowState *s, int64_t end);
+extern FlowError flow_fixed_rate(u128 total, int decimals, int64_t start, int64_t end,
+								 FlowAmount *rate);
 extern bool flow_check_time(int64_t t);
 extern bool flow_check_decimals(int decimals);
 extern const char *flow_state_problem(const FlowState *s);
@@ -132,6 +146,9 @@ extern FlowError flow_pause(FlowState *s, int64_t t);
 extern FlowError flow_restart(FlowState *s, const FlowAmount *rate, int64_t t);
 extern FlowError flow_adjust_rate(FlowState *s, const FlowAmount *rate, int64_t t);
 extern FlowError flow_void(FlowState *s, int64_t t, U256 *written_off);
+extern FlowError flow_set_terms(FlowState *s, const FlowAmount *rate, bool has_end,
+								int64_t end, int64_t t);
+extern bool flow_has_ended(const FlowState *s, int64_t t);
 
 /* text forms (flowtext.c) */
 #define FLOW_DECIMAL_MAX	100	/* room for any formatted U256 with a point and a sign */
@@ -147,9 +164,16 @@ extern void flow_format_time(int64_t t, char *buf);
 extern bool flow_parse_state(const char *str, FlowState *s, char *detail);
 extern void flow_format_state(const FlowState *s, char *buf);
 
+/*
+ * The binary form (send/recv): 0.1.0's FLOW_BINARY_LEN bytes for a stream
+ * without an end; a format byte, those bytes and the end time for one with
+ * an end (FLOW_BINARY_END_LEN).  flow_encode_binary() returns the length.
+ */
 #define FLOW_BINARY_LEN		83
+#define FLOW_BINARY_END_LEN	92
+#define FLOW_BINARY_MAX		FLOW_BINARY_END_LEN
 extern const char *flow_decode_binary(const unsigned char *buf, size_t len, FlowState *s);
-extern void flow_encode_binary(const FlowState *s, unsigned char *out);
+extern size_t flow_encode_binary(const FlowState *s, unsigned char *out);
 
 /*
  * The stored form: what a flowstream.stream column holds on disk, a fixed
@@ -158,7 +182,8 @@ extern void flow_encode_binary(const FlowState *s, unsigned char *out);
  * what earlier ones stored; format 0 is 0.1.0's.
  */
 #define FLOW_STORED_LEN		88
-#define FLOW_FORMAT_0_1		0
+#define FLOW_FORMAT_0_1		0	/* 0.1.0's: no end time */
+#define FLOW_FORMAT_END		2	/* with an end time: the debt in 192 bits, then the end */
 extern int	flow_stored_format(const void *stored);
 extern void flow_load(const void *stored, FlowState *s);
 extern void flow_store(const FlowState *s, void *stored);

@@ -280,11 +280,11 @@ flow_parse_time(const char *str, size_t len, int64_t *t)
 /* the fields of the literal, in the order the output writes them */
 enum
 {
-	F_DECIMALS, F_RATE, F_BALANCE, F_DEBT, F_SNAPSHOT, F_LAST, F_VOIDED, F_COUNT
+	F_DECIMALS, F_RATE, F_BALANCE, F_DEBT, F_SNAPSHOT, F_LAST, F_END, F_VOIDED, F_COUNT
 };
 static const char *const field_names[F_COUNT] = {
 	"decimals", "rate_per_second", "balance", "snapshot_debt",
-	"snapshot_time", "last_op", "voided"
+	"snapshot_time", "last_op", "end_time", "voided"
 };
 
 static bool
@@ -403,7 +403,8 @@ flow_parse_state(const char *str, FlowState *s, char *detail)
 		return Bad(detail, "%s", "Unexpected text after \")\".");
 	for (int f = 0; f < F_COUNT; f++)
 	{
-		if (val[f] == NULL)
+		/* end_time is there only for a stream that has one */
+		if (val[f] == NULL && f != F_END)
 			return Bad(detail, "Missing field \"%s\".", field_names[f]);
 	}
 
@@ -433,6 +434,13 @@ flow_parse_state(const char *str, FlowState *s, char *detail)
 	if (!flow_parse_time(val[F_LAST], vlen[F_LAST], &s->last))
 		return Bad(detail, "Field \"%s\" is not a time like 2026-01-31T00:00:00Z.",
 				   "last_op");
+	if (val[F_END] != NULL)
+	{
+		s->has_end = true;
+		if (!flow_parse_time(val[F_END], vlen[F_END], &s->end))
+			return Bad(detail, "Field \"%s\" is not a time like 2026-01-31T00:00:00Z.",
+					   "end_time");
+	}
 	if (vlen[F_VOIDED] == 4 && strncmp(val[F_VOIDED], "true", 4) == 0)
 		s->voided = true;
 	else if (vlen[F_VOIDED] == 5 && strncmp(val[F_VOIDED], "false", 5) == 0)
@@ -454,7 +462,8 @@ flow_format_state(const FlowState *s, char *buf)
 				balance[FLOW_DECIMAL_MAX],
 				debt[FLOW_DECIMAL_MAX],
 				st[FLOW_TIME_TEXT_MAX],
-				last[FLOW_TIME_TEXT_MAX];
+				last[FLOW_TIME_TEXT_MAX],
+				end[FLOW_TIME_TEXT_MAX + 10] = "";
 	U256		v;
 
 	v = u256_from_u128(s->rps);
@@ -464,10 +473,15 @@ flow_format_state(const FlowState *s, char *buf)
 	flow_format_decimal(&s->sd, FLOW_DEBT_SCALE, 0, debt);
 	flow_format_time(s->st, st);
 	flow_format_time(s->last, last);
+	if (s->has_end)
+	{
+		memcpy(end, ",end_time=", 10);
+		flow_format_time(s->end, end + 10);
+	}
 	snprintf(buf, FLOW_TEXT_MAX,
 			 "(decimals=%d,rate_per_second=%s,balance=%s,snapshot_debt=%s,"
-			 "snapshot_time=%s,last_op=%s,voided=%s)",
-			 s->decimals, rate, balance, debt, st, last,
+			 "snapshot_time=%s,last_op=%s%s,voided=%s)",
+			 s->decimals, rate, balance, debt, st, last, end,
 			 s->voided ? "true" : "false");
 }
 
@@ -489,19 +503,32 @@ PutBig(unsigned char *p, uint64_t v)
 }
 
 /*
- * Reads the binary form (FLOW_BINARY_LEN bytes, big-endian: decimals int16,
- * voided byte, rate 128 bits, balance 128 bits, debt 256 bits, snapshot
- * time, last operation) into *s; returns why it is not a reachable state,
- * or NULL.
+ * Reads the binary form into *s; returns why it is not a reachable state,
+ * or NULL.  0.1.0's form is FLOW_BINARY_LEN bytes, big-endian: decimals
+ * int16 (so its first byte is 0), voided byte, rate 128 bits, balance 128
+ * bits, debt 256 bits, snapshot time, last operation.  A stream with an end
+ * time has the format byte FLOW_FORMAT_END first, then those bytes, then
+ * the end time.
  */
 const char *
 flow_decode_binary(const unsigned char *buf, size_t len, FlowState *s)
 {
 	int			decimals;
+	int64_t		end = 0;
+	bool		has_end = false;
 
+	if (len == FLOW_BINARY_END_LEN && buf[0] == FLOW_FORMAT_END)
+	{
+		has_end = true;
+		end = (int64_t) GetBig(buf + 1 + FLOW_BINARY_LEN);
+		buf++;
+		len = FLOW_BINARY_LEN;
+	}
 	if (len != FLOW_BINARY_LEN)
 		return "the value has the wrong length";
 	memset(s, 0, sizeof(*s));
+	s->has_end = has_end;
+	s->end = end;
 	decimals = (int16_t) ((buf[0] << 8) | buf[1]);
 	if (buf[2] > 1)
 		return "voided must be 0 or 1";
@@ -516,10 +543,23 @@ flow_decode_binary(const unsigned char *buf, size_t len, FlowState *s)
 	return flow_state_problem(s);
 }
 
-/* Writes the binary form of s into out (FLOW_BINARY_LEN bytes). */
-void
+/*
+ * Writes the binary form of s into out (FLOW_BINARY_MAX bytes of room);
+ * returns its length.
+ */
+size_t
 flow_encode_binary(const FlowState *s, unsigned char *out)
 {
+	if (s->has_end)
+	{
+		FlowState	without = *s;
+
+		without.has_end = false;
+		out[0] = FLOW_FORMAT_END;
+		(void) flow_encode_binary(&without, out + 1);
+		PutBig(out + 1 + FLOW_BINARY_LEN, (uint64_t) s->end);
+		return FLOW_BINARY_END_LEN;
+	}
 	out[0] = (unsigned char) ((uint16_t) s->decimals >> 8);
 	out[1] = (unsigned char) s->decimals;
 	out[2] = s->voided ? 1 : 0;
@@ -531,6 +571,7 @@ flow_encode_binary(const FlowState *s, unsigned char *out)
 		PutBig(out + 35 + 8 * i, s->sd.w[3 - i]);
 	PutBig(out + 67, (uint64_t) s->st);
 	PutBig(out + 75, (uint64_t) s->last);
+	return FLOW_BINARY_LEN;
 }
 
 /*
@@ -541,8 +582,15 @@ flow_encode_binary(const FlowState *s, unsigned char *out)
  * voided flag at 82; zeros to 88.  The decimals never exceed 18, so the
  * high byte of that integer is zero in every value 0.1.0 stored: it is the
  * format byte.
+ *
+ * Format FLOW_FORMAT_END, a stream with an end time: the same but that the
+ * snapshot debt has three limbs (what accrues until an end is below 2^191,
+ * flow_state_problem() sees to it) and the end time takes the fourth, at 24.
+ * A stream without an end is always stored in format 0, byte for byte as
+ * 0.1.0 stored it.
  */
 #define STORED_SD		0
+#define STORED_END		24
 #define STORED_RATE		32
 #define STORED_BALANCE	48
 #define STORED_ST		64
@@ -563,7 +611,7 @@ flow_stored_format(const void *stored)
 	return ((const unsigned char *) stored)[STORED_FORMAT];
 }
 
-/* Reads a stored value of format 0 into *s. */
+/* Reads a stored value of format 0 or FLOW_FORMAT_END into *s. */
 void
 flow_load(const void *stored, FlowState *s)
 {
@@ -572,6 +620,13 @@ flow_load(const void *stored, FlowState *s)
 				balance;
 
 	memcpy(s->sd.w, p + STORED_SD, sizeof(s->sd.w));
+	s->has_end = p[STORED_FORMAT] == FLOW_FORMAT_END;
+	s->end = 0;
+	if (s->has_end)
+	{
+		memcpy(&s->end, p + STORED_END, sizeof(int64_t));
+		s->sd.w[3] = 0;
+	}
 	memcpy(&rps, p + STORED_RATE, sizeof(u128));
 	memcpy(&balance, p + STORED_BALANCE, sizeof(u128));
 	s->rps = rps;
@@ -598,5 +653,10 @@ flow_store(const FlowState *s, void *stored)
 	memcpy(p + STORED_LAST, &s->last, sizeof(int64_t));
 	p[STORED_DECIMALS] = (unsigned char) s->decimals;
 	p[STORED_FORMAT] = FLOW_FORMAT_0_1;
+	if (s->has_end)
+	{
+		memcpy(p + STORED_END, &s->end, sizeof(int64_t));
+		p[STORED_FORMAT] = FLOW_FORMAT_END;
+	}
 	p[STORED_VOIDED] = s->voided ? 1 : 0;
 }

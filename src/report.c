@@ -144,6 +144,25 @@ flow_report(FlowError err, const FlowState *before, int64 t,
 					 errmsg("flowstream value out of range"),
 					 errdetail("Balances and rates are at most 2^127 - 1 units, and debts must fit 256 bits.")));
 			break;
+		case FLOW_ERR_ENDED:
+			ereport(ERROR,
+					(errcode(ERRCODE_FLOW_ENDED),
+					 errmsg("stream has ended"),
+					 errdetail("It ended at %s; nothing accrues after its end.",
+							   before && before->has_end ? TimeText(before->end) : "its end time"),
+					 errhint("Its parties may agree on a later end with propose_update() and confirm_update().")));
+			break;
+		case FLOW_ERR_END:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("end time must be after the start and after the time of the change")));
+			break;
+		case FLOW_ERR_TOO_SMALL:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("total is too small to stream over that period"),
+					 errdetail("The rate, total / (end - start), rounds down to 0 at 18 decimals.")));
+			break;
 		case FLOW_ERR_NEGATIVE_GRACE:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

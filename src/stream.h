@@ -23,6 +23,7 @@
 #define ERRCODE_FLOW_SAME_RATE		MAKE_SQLSTATE('S','F','0','0','8')
 #define ERRCODE_FLOW_TIME_ORDER		MAKE_SQLSTATE('S','F','0','1','0')
 #define ERRCODE_FLOW_NOT_TRANSFERABLE	MAKE_SQLSTATE('S','F','0','1','1')
+#define ERRCODE_FLOW_ENDED			MAKE_SQLSTATE('S','F','0','1','2')
 
 /*
  * A flowstream.stream value is stored in the core's stored form

@@ -115,7 +115,7 @@ stream_ongoing_debt(PG_FUNCTION_ARGS)
 
 static const char *const status_labels[] = {
 	"pending", "streaming_solvent", "streaming_insolvent",
-	"paused_solvent", "paused_insolvent", "voided"
+	"paused_solvent", "paused_insolvent", "voided", "ended_solvent", "ended_insolvent"
 };
 
 /*

@@ -20,11 +20,11 @@ flow_state_arg(Datum d, FlowState *s)
 	const void *stored = DatumGetPointer(d);
 	int			format = flow_stored_format(stored);
 
-	if (unlikely(format != FLOW_FORMAT_0_1))
+	if (unlikely(format != FLOW_FORMAT_0_1 && format != FLOW_FORMAT_END))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("flowstream.stream value of unknown format %d", format),
-				 errdetail("This library reads format %d.", FLOW_FORMAT_0_1),
+				 errdetail("This library reads formats %d and %d.", FLOW_FORMAT_0_1, FLOW_FORMAT_END),
 				 errhint("It was written by a later release of flowstream.")));
 	flow_load(stored, s);
 	if (unlikely(s->decimals > FLOW_MAX_DECIMALS))
@@ -82,17 +82,18 @@ Datum
 stream_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int			len = buf->len - buf->cursor;
 	FlowState	s;
 	const char *problem;
 
 	/* a value of another length is malformed, not a protocol error */
-	if (buf->len - buf->cursor != FLOW_BINARY_LEN)
+	if (len != FLOW_BINARY_LEN && len != FLOW_BINARY_END_LEN)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid external value for type flowstream.stream"),
-				 errdetail("The value has %d bytes, not %d.", buf->len - buf->cursor, FLOW_BINARY_LEN)));
-	problem = flow_decode_binary((const unsigned char *) pq_getmsgbytes(buf, FLOW_BINARY_LEN),
-								 FLOW_BINARY_LEN, &s);
+				 errdetail("The value has %d bytes, not %d or %d.", len, FLOW_BINARY_LEN,
+						   FLOW_BINARY_END_LEN)));
+	problem = flow_decode_binary((const unsigned char *) pq_getmsgbytes(buf, len), len, &s);
 	if (problem != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
@@ -101,19 +102,23 @@ stream_recv(PG_FUNCTION_ARGS)
 	return flow_state_datum(&s);
 }
 
-/* Binary output: decimals, voided, rate, balance, debt (256 bits), times. */
+/*
+ * Binary output: decimals, voided, rate, balance, debt (256 bits), times;
+ * with a format byte first and the end time last for a stream with an end.
+ */
 PG_FUNCTION_INFO_V1(stream_send);
 Datum
 stream_send(PG_FUNCTION_ARGS)
 {
 	StringInfoData buf;
-	unsigned char out[FLOW_BINARY_LEN];
+	unsigned char out[FLOW_BINARY_MAX];
 	FlowState	s;
+	size_t		len;
 
 	flow_state_arg(PG_GETARG_DATUM(0), &s);
-	flow_encode_binary(&s, out);
+	len = flow_encode_binary(&s, out);
 	pq_begintypsend(&buf);
-	pq_sendbytes(&buf, (const char *) out, FLOW_BINARY_LEN);
+	pq_sendbytes(&buf, (const char *) out, (int) len);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 

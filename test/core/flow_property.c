@@ -19,6 +19,12 @@
  * 256-bit overflow of the views is tested on literal states whose snapshot
  * debt lies near 2^256 (run_overflow_cases), against the oracle's sum.
  *
+ * A third of the streams have an end time (SPEC §7): the model stops their
+ * accrual there, refuses to pause, restart or re-rate them after it, and
+ * has them end; some of their operations are a change of terms (a new rate
+ * and end, as an agreed update applies them, flow_set_terms), often right
+ * at the end, one microsecond before or after it.
+ *
  * A voided stream is driven for at most 40 more operations, then the next
  * stream starts; streams run until there were at least N_STREAMS of them
  * and a million operations.
@@ -63,17 +69,27 @@ typedef struct Model
 	BN			sdv;			/* the snapshot debt of a voided stream */
 	int64_t		last;
 	bool		left_pending;
+	bool		has_end;		/* nothing accrues after end */
+	int64_t		end;
 } Model;
+
+/* a change of terms (flow_set_terms), beside oracle.h's operations */
+#define OP_TERMS	OP_COUNT
+static const char *const all_op_names[OP_COUNT + 1] = {
+	"deposit", "withdraw", "refund", "pause", "restart", "adjust_rate", "void", "set_terms"
+};
 
 
 static BN	unit_bn[FLOW_MAX_DECIMALS + 1];
 
-/* sum(rps_i * dt_i) at t */
+/* sum(rps_i * dt_i) at t: nothing accrues after the end */
 static BN
 m_accrued(const Model *m, int64_t t)
 {
 	BN			a = m->acc;
 
+	if (m->has_end && t > m->end)
+		t = m->end;
 	if (t > m->anchor && m->rate != 0)
 	{
 		BN			r = bn_u128(m->rate),
@@ -167,6 +183,8 @@ m_status(const Model *m, int64_t t)
 	td = m_td(m, t);
 	b = m_balance(m);
 	insolvent = bn_cmp(&td, &b) > 0;
+	if (m->has_end && t >= m->end)
+		return insolvent ? FLOW_ENDED_INSOLVENT : FLOW_ENDED_SOLVENT;
 	if (m->rate == 0)
 		return insolvent ? FLOW_PAUSED_INSOLVENT : FLOW_PAUSED_SOLVENT;
 	return insolvent ? FLOW_STREAMING_INSOLVENT : FLOW_STREAMING_SOLVENT;
@@ -181,17 +199,19 @@ m_settle(Model *m, int64_t t)
 		m->anchor = t;
 }
 
-/* The error SPEC §1/§5 prescribe for op(a) at t. */
+/* The error SPEC §1/§5/§7 prescribe for op(a) at t (for OP_TERMS, end is its new end). */
 static FlowError
-m_expect(const Model *m, int op, const FlowAmount *a, int64_t t)
+m_expect(const Model *m, int op, const FlowAmount *a, int64_t t, bool has_end, int64_t end)
 {
 	bool		pending;
+	bool		ended;
 
 	if (t < FLOW_TIME_MIN || t > FLOW_TIME_MAX)
 		return FLOW_ERR_TIME_RANGE;
 	if (t < m->last)
 		return FLOW_ERR_TIME_ORDER;
 	pending = m_pending(m, t);
+	ended = m->has_end && t >= m->end;
 	switch (op)
 	{
 		case OP_DEPOSIT:
@@ -223,7 +243,11 @@ m_expect(const Model *m, int op, const FlowAmount *a, int64_t t)
 		case OP_PAUSE:
 			if (pending)
 				return FLOW_ERR_PENDING;
-			if (m->voided || m->rate == 0)
+			if (m->voided)
+				return FLOW_ERR_PAUSED;
+			if (ended)
+				return FLOW_ERR_ENDED;
+			if (m->rate == 0)
 				return FLOW_ERR_PAUSED;
 			return FLOW_OK;
 		case OP_RESTART:
@@ -231,6 +255,8 @@ m_expect(const Model *m, int op, const FlowAmount *a, int64_t t)
 				return FLOW_ERR_NOT_PAUSED;
 			if (m->voided)
 				return FLOW_ERR_VOIDED;
+			if (ended)
+				return FLOW_ERR_ENDED;
 			if (m->rate != 0)
 				return FLOW_ERR_NOT_PAUSED;
 			if (a->err)
@@ -239,12 +265,27 @@ m_expect(const Model *m, int op, const FlowAmount *a, int64_t t)
 				return FLOW_ERR_NOT_POSITIVE;
 			return FLOW_OK;
 		case OP_ADJUST:
-			if (!pending && (m->voided || m->rate == 0))
+		case OP_TERMS:
+			if (!pending && m->voided)
+				return FLOW_ERR_PAUSED;
+			if (ended)
+				return FLOW_ERR_ENDED;
+			if (!pending && m->rate == 0)
 				return FLOW_ERR_PAUSED;
 			if (a->err)
 				return a->err;
 			if (a->units == 0)
 				return FLOW_ERR_NOT_POSITIVE;
+			if (a->units > I127_MAX)
+				return FLOW_ERR_OVERFLOW;
+			if (op == OP_TERMS)
+			{
+				if (has_end && (end <= t || end <= m->st || !flow_check_time(end)))
+					return FLOW_ERR_END;
+				if (a->units == m->rate && has_end == m->has_end && (!has_end || end == m->end))
+					return FLOW_ERR_SAME_RATE;
+				return FLOW_OK;
+			}
 			if (a->units == m->rate)
 				return FLOW_ERR_SAME_RATE;
 			return FLOW_OK;
@@ -258,7 +299,7 @@ m_expect(const Model *m, int op, const FlowAmount *a, int64_t t)
 
 /* Applies a successful op; for void, *wo receives the expected write-off. */
 static void
-m_apply(Model *m, int op, u128 a, int64_t t, BN *wo)
+m_apply(Model *m, int op, u128 a, int64_t t, BN *wo, bool has_end, int64_t end)
 {
 	BN			ba = bn_u128(a);
 
@@ -301,6 +342,7 @@ m_apply(Model *m, int op, u128 a, int64_t t, BN *wo)
 				m->st = t;
 			break;
 		case OP_ADJUST:
+		case OP_TERMS:
 			if (!m_pending(m, t))
 			{
 				m_settle(m, t);
@@ -308,6 +350,11 @@ m_apply(Model *m, int op, u128 a, int64_t t, BN *wo)
 					m->st = t;
 			}
 			m->rate = a;
+			if (op == OP_TERMS)
+			{
+				m->has_end = has_end;
+				m->end = has_end ? end : 0;
+			}
 			break;
 		case OP_VOID:
 			if (m_pending(m, t))
@@ -369,8 +416,10 @@ static bool stream_failed;
 static int	last_stream_printed = -1;
 static long n_ops,
 			n_ok,
-			n_err_by[FLOW_ERR_OVERFLOW + 1];
-static long n_status_seen[6];
+			n_err_by[FLOW_ERR_TOO_SMALL + 1];
+static long n_status_seen[8];
+static long n_with_end,
+			n_ended_solvent;
 
 static void
 print_log(void)
@@ -388,7 +437,7 @@ print_log(void)
 		LogEntry   *e = &oplog[i];
 
 		flow_format_time(e->t, tb);
-		printf("  #%d %s(", i, op_names[e->op]);
+		printf("  #%d %s(", i, all_op_names[e->op]);
 		if (e->op != OP_PAUSE && e->op != OP_VOID)
 		{
 			if (e->a.err)
@@ -737,6 +786,15 @@ check_depletion(const FlowState *s, const Model *m)
 		PCHECK(d == FLOW_DEPLETION_NONE, "depletion: rate 0 but %d", (int) d);
 		return;
 	}
+	if (d == FLOW_DEPLETION_NONE && m->has_end)
+	{
+		BN			x = m_td(m, FLOW_TIME_MAX);
+
+		PCHECK(bn_cmp(&x, &bal) <= 0, "depletion never, but the model owes %s > balance %s by the end",
+			   bns(&x, b1), u128_str(s->balance, b2));
+		n_ended_solvent++;
+		return;
+	}
 	if (d == FLOW_DEPLETION_AT)
 	{
 		BN			x;
@@ -759,9 +817,12 @@ check_depletion(const FlowState *s, const Model *m)
 	{
 		BN			x = m_td(m, FLOW_TIME_MAX);
 
-		PCHECK(d == FLOW_DEPLETION_BEYOND && bn_cmp(&x, &bal) <= 0,
+		/* with an end, "never": solvent at its end; without, beyond the end of time */
+		PCHECK(d == (m->has_end ? FLOW_DEPLETION_NONE : FLOW_DEPLETION_BEYOND) && bn_cmp(&x, &bal) <= 0,
 			   "depletion %d, but model td at the end of time %s, balance %s", (int) d,
 			   bns(&x, b1), u128_str(s->balance, b2));
+		if (m->has_end)
+			n_ended_solvent++;
 	}
 }
 
@@ -785,8 +846,11 @@ check_after(const FlowState *s, const FlowState *before, const Model *m, int op,
 	PCHECK(bn_eq(&sum, &m->dep), "deposits %s != balance %s + withdrawn + refunded (%s)",
 		   bns(&m->dep, b1), u128_str(s->balance, b2), bns(&sum, b3));
 
-	PCHECK(s->voided == m->voided && s->rps == m->rate && s->decimals == m->dec,
-		   "fields: voided %d/%d, rps %s/%s", s->voided, m->voided, u128_str(s->rps, b1), u128_str(m->rate, b2));
+	PCHECK(s->voided == m->voided && s->rps == m->rate && s->decimals == m->dec &&
+		   s->has_end == m->has_end && (!s->has_end || s->end == m->end),
+		   "fields: voided %d/%d, rps %s/%s, end %d %lld / %d %lld", s->voided, m->voided,
+		   u128_str(s->rps, b1), u128_str(m->rate, b2), s->has_end, (long long) s->end,
+		   m->has_end, (long long) m->end);
 	/* the snapshot itself, as SPEC §1 defines it */
 	{
 		BN			msd = m_sd(m),
@@ -815,12 +879,29 @@ check_after(const FlowState *s, const FlowState *before, const Model *m, int op,
 
 	check_depletion(s, m);
 
-	/* the literal round-trips byte for byte */
+	/* the literal round-trips byte for byte; so do the binary and stored forms */
 	flow_format_state(s, text);
 	memset(&back, 0, sizeof(back));
 	memset(detail, 0, sizeof(detail));
-	PCHECK(flow_parse_state(text, &back, detail) && memcmp(&back, s, sizeof(back)) == 0,
+	PCHECK(flow_parse_state(text, &back, detail) && flow_state_cmp(&back, s) == 0,
 		   "literal round trip of %s: %s", text, detail);
+	PCHECK((strstr(text, "end_time=") != NULL) == s->has_end, "end_time in the literal %s", text);
+	{
+		unsigned char bin[FLOW_BINARY_MAX],
+					stored[FLOW_STORED_LEN];
+		size_t		len = flow_encode_binary(s, bin);
+		const char *why = flow_decode_binary(bin, len, &back);
+
+		PCHECK(why == NULL && flow_state_cmp(&back, s) == 0 &&
+			   len == (s->has_end ? FLOW_BINARY_END_LEN : FLOW_BINARY_LEN),
+			   "binary round trip of %s (%zu bytes): %s", text, len, why ? why : "differs");
+		flow_store(s, stored);
+		memset(&back, 0, sizeof(back));
+		flow_load(stored, &back);
+		PCHECK(flow_state_cmp(&back, s) == 0 &&
+			   flow_stored_format(stored) == (s->has_end ? FLOW_FORMAT_END : FLOW_FORMAT_0_1),
+			   "stored round trip of %s", text);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -952,6 +1033,25 @@ run_stream(int idx)
 	m.anchor = start;
 	m.st = start;
 	m.last = at;
+	if (rng_pct(33))
+	{
+		/* an end: just after the start, near the creation, or later */
+		int64_t		end = rng_pct(10) ? clamp_add(start, (int64_t) rng_below(3)) - 1 :
+			rng_pct(20) ? clamp_add(at, (int64_t) rng_below(5) - 2) :
+			clamp_add(start, (int64_t) rng_below(2 * YEAR));
+		FlowError	ee = flow_set_end(&s, end);
+		FlowError	we = !flow_check_time(end) ? FLOW_ERR_TIME_RANGE :
+			end <= start ? FLOW_ERR_END : FLOW_OK;
+
+		PCHECK(ee == we, "flow_set_end(%lld) with start %lld = %s, want %s", (long long) end,
+			   (long long) start, err_name(ee), err_name(we));
+		if (ee == FLOW_OK)
+		{
+			m.has_end = true;
+			m.end = end;
+			n_with_end++;
+		}
+	}
 	m.acc = m.dep = m.wd = m.ref = m.tdv = m.sdv = bn_zero();
 	{
 		FlowState	none;
@@ -980,9 +1080,25 @@ run_stream(int idx)
 		bool		was_pending;
 		bool		t_ok = flow_check_time(t);
 
+		bool		new_has_end = false;
+		int64_t		new_end = 0;
+
 		if (m.voided && ops_after_void++ > 40)
 			break;				/* a voided stream has little left to test */
 		op = choose_op(&m, w);
+		if (m.has_end && rng_pct(20))
+		{
+			/* at the end, one microsecond around it */
+			t = m.end + (int64_t) rng_below(3) - 1;
+			if (t < m.last)
+				t = m.last;
+		}
+		if (rng_pct(4))
+		{
+			op = OP_TERMS;
+			new_has_end = rng_pct(70);
+			new_end = rng_pct(20) ? t + (int64_t) rng_below(3) - 1 : clamp_add(t, (int64_t) rng_below(YEAR));
+		}
 
 		switch (op)
 		{
@@ -997,16 +1113,18 @@ run_stream(int idx)
 				break;
 			case OP_RESTART:
 			case OP_ADJUST:
+			case OP_TERMS:
 				a = via_text(gen_new_rate(m.rate), FLOW_RATE_SCALE);
 				break;
 			default:
 				break;
 		}
 
-		want = m_expect(&m, op, &a, t);
+		want = m_expect(&m, op, &a, t, new_has_end, new_end);
 		was_pending = t_ok && m_pending(&m, t);
 		memcpy(&before, &s, sizeof(s));
-		e = apply_op(&s, op, &a, t, &wo);
+		e = op == OP_TERMS ? flow_set_terms(&s, &a, new_has_end, new_end, t) :
+			apply_op(&s, op, &a, t, &wo);
 		n_ops++;
 		oplog[nlog].op = op;
 		oplog[nlog].a = a;
@@ -1016,16 +1134,16 @@ run_stream(int idx)
 		nlog++;
 		n_err_by[e]++;
 
-		PCHECK(e == want, "%s returned %s, model expects %s", op_names[op], err_name(e), err_name(want));
+		PCHECK(e == want, "%s returned %s, model expects %s", all_op_names[op], err_name(e), err_name(want));
 		if (e != want)
 			break;
 		if (e != FLOW_OK)
 		{
-			PCHECK(memcmp(&before, &s, sizeof(s)) == 0, "failed %s changed the state", op_names[op]);
+			PCHECK(memcmp(&before, &s, sizeof(s)) == 0, "failed %s changed the state", all_op_names[op]);
 			continue;
 		}
 		n_ok++;
-		m_apply(&m, op, a.units, t, &want_wo);
+		m_apply(&m, op, a.units, t, &want_wo, new_has_end, new_end);
 		if (op == OP_VOID)
 		{
 			BN			got = bn_from_u256(&wo);
@@ -1155,11 +1273,13 @@ main(int argc, char **argv)
 
 	printf("%ld operations (%ld succeeded) in %.1f s cpu; errors:", n_ops, n_ok,
 		   (double) (clock() - c0) / CLOCKS_PER_SEC);
-	for (int e = 1; e <= FLOW_ERR_OVERFLOW; e++)
+	for (int e = 1; e <= FLOW_ERR_TOO_SMALL; e++)
 		if (n_err_by[e])
 			printf(" %s=%ld", err_name(e) + 9, n_err_by[e]);
+	printf("; with an end: %ld streams, %ld depletions never (solvent at the end)", n_with_end,
+		   n_ended_solvent);
 	printf("; statuses after ops:");
-	for (int st = 0; st < 6; st++)
+	for (int st = 0; st < 8; st++)
 		printf(" %s=%ld", status_name(st), n_status_seen[st]);
 	printf("\n");
 	printf("flow_property: %ld checks passed, %ld failed\n", checks_passed, checks_failed);

@@ -572,7 +572,8 @@ static const char *const err_names[] = {
 	"FLOW_ERR_PENDING", "FLOW_ERR_OVERDRAW", "FLOW_ERR_OVERREFUND",
 	"FLOW_ERR_SAME_RATE", "FLOW_ERR_TIME_ORDER", "FLOW_ERR_NOT_POSITIVE",
 	"FLOW_ERR_PRECISION", "FLOW_ERR_NOT_A_NUMBER", "FLOW_ERR_DECIMALS",
-	"FLOW_ERR_TIME_RANGE", "FLOW_ERR_FUTURE_PAUSED", "FLOW_ERR_OVERFLOW"
+	"FLOW_ERR_TIME_RANGE", "FLOW_ERR_FUTURE_PAUSED", "FLOW_ERR_OVERFLOW",
+	"FLOW_ERR_ENDED", "FLOW_ERR_END", "FLOW_ERR_TOO_SMALL"
 };
 
 static inline const char *
@@ -585,13 +586,13 @@ err_name(int e)
 
 static const char *const status_names[] = {
 	"pending", "streaming_solvent", "streaming_insolvent", "paused_solvent",
-	"paused_insolvent", "voided"
+	"paused_insolvent", "voided", "ended_solvent", "ended_insolvent"
 };
 
 static inline const char *
 status_name(int st)
 {
-	if (st < 0 || st > 5)
+	if (st < 0 || st > 7)
 		return "?";
 	return status_names[st];
 }

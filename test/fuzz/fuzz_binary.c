@@ -3,7 +3,10 @@
  * (flow_decode_binary, what stream_recv calls), then the transitions.
  *
  * Input layout:
- *   bytes 0..82   the binary form of a state (big-endian, FLOW_BINARY_LEN)
+ *   bytes 0..82   the binary form of a state (big-endian, FLOW_BINARY_LEN);
+ *                 when byte 0 is FLOW_FORMAT_END, bytes 0..91 are the form of a
+ *                 stream with an end time (FLOW_BINARY_END_LEN), and the rest
+ *                 follows from there
  *   byte  83      flags: bit 0 = when the state is rejected, repair it into
  *                 a reachable one instead of stopping (so that the fuzzer
  *                 reaches the transitions from odd states too)
@@ -61,6 +64,14 @@ Repair(FlowState *s)
 		s->rps = 0;
 	if (s->st > s->last && (s->voided || s->rps == 0 || !u256_is_zero(&s->sd)))
 		s->st = s->last;
+	if (s->has_end)
+	{
+		if (!flow_check_time(s->end))
+			s->end = FLOW_TIME_MAX;
+		if (s->st > s->last && s->end <= s->st)
+			s->has_end = false;
+		s->sd.w[3] = 0;
+	}
 	if (s->voided)
 	{
 		U256		cap = u256_mul_128(s->balance + 1, flow_unit_scale[s->decimals]);
@@ -77,16 +88,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *problem;
 	uint8_t		flags;
 
-	if (size != FLOW_BINARY_LEN)
+	size_t		len = size >= FLOW_BINARY_END_LEN && data[0] == FLOW_FORMAT_END ?
+		FLOW_BINARY_END_LEN : FLOW_BINARY_LEN;
+
+	if (size != FLOW_BINARY_LEN && size != FLOW_BINARY_END_LEN)
 	{
 		problem = flow_decode_binary(data, size, &s);
 		FUZZ_CHECK(problem != NULL, "a binary value of %zu bytes was accepted", size);
 	}
-	if (size < FLOW_BINARY_LEN)
+	if (size < len)
 		return 0;
 
-	problem = flow_decode_binary(data, FLOW_BINARY_LEN, &s);
-	flags = size > FLOW_BINARY_LEN ? data[FLOW_BINARY_LEN] : 0;
+	problem = flow_decode_binary(data, len, &s);
+	flags = size > len ? data[len] : 0;
 	if (problem != NULL)
 	{
 		FUZZ_CHECK(problem[0] != '\0', "empty reason");
@@ -98,7 +112,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	fz_check_state(&s, s.last);
 
-	for (size_t off = FLOW_BINARY_LEN + 1; off + 26 <= size; off += 26)
+	for (size_t off = len + 1; off + 26 <= size; off += 26)
 	{
 		const uint8_t *r = data + off;
 		int			op = r[0] % (OP_COUNT + 1);

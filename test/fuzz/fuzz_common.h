@@ -54,12 +54,14 @@ fz_bn_2_256(void)
 	return r;
 }
 
-/* rps * (t - st) when t > st, else 0 */
+/* rps * (min(t, end) - st) when that is positive, else 0 */
 static inline BN
 fz_bn_ongoing(const FlowState *s, int64_t t)
 {
 	BN			r = bn_zero();
 
+	if (s->has_end && t > s->end)
+		t = s->end;
 	if (t > s->st && s->rps != 0)
 	{
 		BN			rps = bn_u128(s->rps);
@@ -133,12 +135,15 @@ fz_check_roundtrip(const FlowState *s)
 	char		text[FLOW_TEXT_MAX + 8],
 				text2[FLOW_TEXT_MAX + 8],
 				detail[FLOW_DETAIL_MAX];
-	unsigned char bin[FLOW_BINARY_LEN],
-				bin2[FLOW_BINARY_LEN];
+	unsigned char bin[FLOW_BINARY_MAX],
+				bin2[FLOW_BINARY_MAX],
+				stored[FLOW_STORED_LEN];
 	FlowState	back,
-				back2;
+				back2,
+				back3;
 	const char *problem = flow_state_problem(s);
-	size_t		len;
+	size_t		len,
+				blen;
 
 	memset(text, 0x5a, sizeof(text));
 	flow_format_state(s, text);
@@ -154,14 +159,22 @@ fz_check_roundtrip(const FlowState *s)
 	flow_format_state(&back, text2);
 	FUZZ_CHECK(strcmp(text, text2) == 0, "text not canonical:\n  %s\n  %s", text, text2);
 
-	flow_encode_binary(s, bin);
-	problem = flow_decode_binary(bin, FLOW_BINARY_LEN, &back2);
+	blen = flow_encode_binary(s, bin);
+	FUZZ_CHECK(blen == (s->has_end ? FLOW_BINARY_END_LEN : FLOW_BINARY_LEN), "binary length %zu: %s", blen, text);
+	problem = flow_decode_binary(bin, blen, &back2);
 	FUZZ_CHECK(problem == NULL, "binary form does not decode: %s: %s", problem, text);
 	FUZZ_CHECK(flow_state_cmp(s, &back2) == 0, "binary round trip changed the value: %s", text);
 	/* both readers zero the struct first: equal byte for byte, padding included */
 	FUZZ_CHECK(memcmp(&back, &back2, sizeof(FlowState)) == 0, "text and binary readers differ in bytes: %s", text);
-	flow_encode_binary(&back2, bin2);
-	FUZZ_CHECK(memcmp(bin, bin2, FLOW_BINARY_LEN) == 0, "binary not canonical: %s", text);
+	FUZZ_CHECK(flow_encode_binary(&back2, bin2) == blen && memcmp(bin, bin2, blen) == 0,
+			   "binary not canonical: %s", text);
+	/* the stored form, in the format the end calls for */
+	flow_store(s, stored);
+	memset(&back3, 0, sizeof(back3));
+	flow_load(stored, &back3);
+	FUZZ_CHECK(flow_state_cmp(s, &back3) == 0 &&
+			   flow_stored_format(stored) == (s->has_end ? FLOW_FORMAT_END : FLOW_FORMAT_0_1),
+			   "stored round trip changed the value: %s", text);
 }
 
 /* The views at time t agree with the oracle and with each other. */
@@ -246,6 +259,8 @@ fz_check_views(const FlowState *s, int64_t t)
 				want = FLOW_PENDING;
 			else if (s->voided)
 				want = FLOW_VOIDED;
+			else if (s->has_end && t >= s->end)
+				want = insolvent ? FLOW_ENDED_INSOLVENT : FLOW_ENDED_SOLVENT;
 			else if (s->rps == 0)
 				want = insolvent ? FLOW_PAUSED_INSOLVENT : FLOW_PAUSED_SOLVENT;
 			else
@@ -298,8 +313,17 @@ fz_check_depletion(const FlowState *s)
 			bn_add(&q, &q, &one);
 		if (bn_cmp(&q, &room) > 0)
 		{
-			FUZZ_CHECK(d == FLOW_DEPLETION_BEYOND, "depletion should be beyond timestamptz (got %d, %lld): %s",
+			FUZZ_CHECK(d == (s->has_end ? FLOW_DEPLETION_NONE : FLOW_DEPLETION_BEYOND),
+					   "depletion should be beyond timestamptz (got %d, %lld): %s",
 					   (int) d, (long long) at, text);
+			return;
+		}
+		/* a stream solvent at its end never depletes */
+		if (s->has_end && (uint64_t) s->st + (uint64_t) bn_low128(&q) > (uint64_t) s->end &&
+			s->end >= s->st)
+		{
+			FUZZ_CHECK(d == FLOW_DEPLETION_NONE, "solvent at its end, yet a depletion time (%d): %s",
+					   (int) d, text);
 			return;
 		}
 		FUZZ_CHECK(d == FLOW_DEPLETION_AT, "depletion should be at a time (got %d): %s", (int) d, text);
@@ -346,6 +370,7 @@ fz_model(const FlowState *before, int op, const FlowAmount *a, int64_t t,
 		 FlowState *after, BN *written_off)
 {
 	bool		pending = before->st > t;
+	bool		ended = before->has_end && t >= before->end;
 	bool		overflow = false;
 	BN			unit = fz_bn_unit(before->decimals);
 	BN			accrued = bn_zero();
@@ -370,7 +395,11 @@ fz_model(const FlowState *before, int op, const FlowAmount *a, int64_t t,
 		case OP_PAUSE:
 			if (pending)
 				return FLOW_ERR_PENDING;
-			if (before->voided || before->rps == 0)
+			if (before->voided)
+				return FLOW_ERR_PAUSED;
+			if (ended)
+				return FLOW_ERR_ENDED;
+			if (before->rps == 0)
 				return FLOW_ERR_PAUSED;
 			break;
 		case OP_RESTART:
@@ -378,11 +407,17 @@ fz_model(const FlowState *before, int op, const FlowAmount *a, int64_t t,
 				return FLOW_ERR_NOT_PAUSED;
 			if (before->voided)
 				return FLOW_ERR_VOIDED;
+			if (ended)
+				return FLOW_ERR_ENDED;
 			if (before->rps != 0)
 				return FLOW_ERR_NOT_PAUSED;
 			break;
 		case OP_ADJUST:
-			if (!pending && (before->voided || before->rps == 0))
+			if (!pending && before->voided)
+				return FLOW_ERR_PAUSED;
+			if (ended)
+				return FLOW_ERR_ENDED;
+			if (!pending && before->rps == 0)
 				return FLOW_ERR_PAUSED;
 			break;
 		case OP_VOID:

@@ -204,6 +204,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					/* as the stored form's loader does: a flag is 0 or 1, decimals 0..18 */
 					memcpy(&flag, &ev[i].after.voided, 1);
 					ev[i].after.voided = flag != 0;
+					memcpy(&flag, &ev[i].after.has_end, 1);
+					ev[i].after.has_end = flag != 0;
 					if (ev[i].after.decimals < 0 || ev[i].after.decimals > FLOW_MAX_DECIMALS)
 						ev[i].after.decimals = 6;
 				}
