@@ -3,7 +3,7 @@
 
 EXTENSION = flowstream
 MODULE_big = flowstream
-OBJS = src/wide.o src/flow.o src/flowtext.o \
+OBJS = src/wide.o src/flow.o src/flowtext.o src/account.o \
        src/convert.o src/stream_type.o src/stream_funcs.o src/settings.o src/api.o src/operations.o src/history.o src/verify.o src/sweeper.o src/aggregates.o
 DATA = $(wildcard sql/flowstream--*.sql)
 
@@ -22,7 +22,7 @@ include $(PGXS)
 $(OBJS): $(wildcard src/*.h)
 
 # The core (no PostgreSQL) alone: its unit and property tests.
-CORE_SRCS = src/wide.c src/flow.c src/flowtext.c
+CORE_SRCS = src/wide.c src/flow.c src/flowtext.c src/account.c
 CORE_CFLAGS = -O2 -g -std=c11 -Wall -Wextra -Isrc
 
 test/core/flow_property: test/core/flow_property.c $(CORE_SRCS) src/flow.h src/wide.h

@@ -59,7 +59,14 @@ typedef enum FlowError
 	FLOW_ERR_DECIMALS,			/* 22023: decimals outside 0..18 */
 	FLOW_ERR_TIME_RANGE,		/* 22023: time infinite or outside the range */
 	FLOW_ERR_FUTURE_PAUSED,		/* 22023: rate 0 with a start after creation */
-	FLOW_ERR_OVERFLOW			/* 22003 */
+	FLOW_ERR_OVERFLOW,			/* 22003 */
+	/* accounts (account.c) */
+	FLOW_ERR_UNAVAILABLE,		/* new SF code: more than the available balance */
+	FLOW_ERR_SAME_ACCOUNT,		/* 22023: a flow or transfer from an account to itself */
+	FLOW_ERR_TOKEN_MISMATCH,	/* 22023: accounts of different decimals */
+	FLOW_ERR_BUFFER_POLICY,		/* 22023: negative buffer period, min_buffer too large */
+	FLOW_ERR_FLOW_CLOSED,		/* new SF code: the flow is closed */
+	FLOW_ERR_NOT_CRITICAL		/* new SF code: liquidating an account that is not critical */
 } FlowError;
 
 typedef enum FlowStatus
