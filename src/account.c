@@ -95,13 +95,13 @@ AvailableFrom(const Account *a, const I256 *balance, I256 *out)
 	return i256_add_abs(out, &units, true, &a->buffer);
 }
 
-/* r = balance + amount (or - amount when neg), the amount in base units. */
+/* r = balance + units (or - units when neg), base units; false when it does not fit. */
 static bool
-MoveUnits(const Account *a, I256 *r, const I256 *balance, bool neg, u128 units)
+MoveUnits(const Account *a, I256 *r, const I256 *balance, bool neg, const U256 *units)
 {
-	U256		exact = u256_mul_128(units, Unit(a));	/* below 2^207 */
+	U256		exact;
 
-	return i256_add_abs(r, balance, neg, &exact);
+	return u256_mul_u128(&exact, units, Unit(a)) && i256_add_abs(r, balance, neg, &exact);
 }
 
 /* Whether an available balance covers need base units (need >= 0). */
@@ -336,6 +336,7 @@ FlowError
 account_deposit(Account *a, const FlowAmount *amount, int64_t t)
 {
 	I256		balance;
+	U256		units;
 	FlowError	err = CheckTime(a, t);
 
 	if (err != FLOW_OK)
@@ -343,7 +344,8 @@ account_deposit(Account *a, const FlowAmount *amount, int64_t t)
 	err = CheckPositive(amount);
 	if (err != FLOW_OK)
 		return err;
-	if (!BalanceAt(a, t, &balance) || !MoveUnits(a, &balance, &balance, false, amount->units))
+	units = u256_from_u128(amount->units);
+	if (!BalanceAt(a, t, &balance) || !MoveUnits(a, &balance, &balance, false, &units))
 		return FLOW_ERR_OVERFLOW;
 	a->static_balance = balance;
 	a->settled_at = t;
@@ -357,7 +359,7 @@ account_withdraw(Account *a, const FlowAmount *amount, int64_t t)
 {
 	I256		balance,
 				available;
-	U256		want;
+	U256		units;
 	FlowError	err = CheckTime(a, t);
 
 	if (err != FLOW_OK)
@@ -367,11 +369,11 @@ account_withdraw(Account *a, const FlowAmount *amount, int64_t t)
 		return err;
 	if (!BalanceAt(a, t, &balance) || !AvailableFrom(a, &balance, &available))
 		return FLOW_ERR_OVERFLOW;
-	want = u256_from_u128(amount->units);
-	if (!Covers(&available, &want))
+	units = u256_from_u128(amount->units);
+	if (!Covers(&available, &units))
 		return FLOW_ERR_UNAVAILABLE;
 	/* balance >= (amount + buffer) units: the difference is >= 0 */
-	if (!MoveUnits(a, &balance, &balance, true, amount->units))
+	if (!MoveUnits(a, &balance, &balance, true, &units))
 		return FLOW_ERR_OVERFLOW;
 	a->static_balance = balance;
 	a->settled_at = t;
@@ -379,32 +381,35 @@ account_withdraw(Account *a, const FlowAmount *amount, int64_t t)
 	return FLOW_OK;
 }
 
-/* A lump sum from one account to another of the same token. */
-FlowError
-account_transfer(Account *from, Account *to, const FlowAmount *amount, int64_t t)
+/* The time and pair checks of a transfer. */
+static FlowError
+CheckTransfer(const Account *from, const Account *to, int64_t t)
 {
-	I256		from_balance,
-				to_balance,
-				available;
-	U256		want;
 	FlowError	err = CheckTime(from, t);
 
 	if (err == FLOW_OK)
 		err = CheckTime(to, t);
 	if (err == FLOW_OK)
 		err = CheckPair(from, to);
-	if (err == FLOW_OK)
-		err = CheckPositive(amount);
-	if (err != FLOW_OK)
-		return err;
+	return err;
+}
+
+/* Moves units (> 0) from one account's available balance to another's balance. */
+static FlowError
+TransferUnits(Account *from, Account *to, const U256 *units, int64_t t)
+{
+	I256		from_balance,
+				to_balance,
+				available;
+
 	if (!BalanceAt(from, t, &from_balance) || !BalanceAt(to, t, &to_balance) ||
 		!AvailableFrom(from, &from_balance, &available) ||
-		!MoveUnits(to, &to_balance, &to_balance, false, amount->units))
+		!MoveUnits(to, &to_balance, &to_balance, false, units))
 		return FLOW_ERR_OVERFLOW;
-	want = u256_from_u128(amount->units);
-	if (!Covers(&available, &want))
+	if (!Covers(&available, units))
 		return FLOW_ERR_UNAVAILABLE;
-	if (!MoveUnits(from, &from_balance, &from_balance, true, amount->units))
+	/* covered: at most floor(balance), so the difference is >= 0 */
+	if (!MoveUnits(from, &from_balance, &from_balance, true, units))
 		return FLOW_ERR_OVERFLOW;
 	from->static_balance = from_balance;
 	from->settled_at = t;
@@ -413,6 +418,39 @@ account_transfer(Account *from, Account *to, const FlowAmount *amount, int64_t t
 	to->settled_at = t;
 	to->last = t;
 	return FLOW_OK;
+}
+
+/* A lump sum from one account to another of the same token. */
+FlowError
+account_transfer(Account *from, Account *to, const FlowAmount *amount, int64_t t)
+{
+	U256		units;
+	FlowError	err = CheckTransfer(from, to, t);
+
+	if (err == FLOW_OK)
+		err = CheckPositive(amount);
+	if (err != FLOW_OK)
+		return err;
+	units = u256_from_u128(amount->units);
+	return TransferUnits(from, to, &units, t);
+}
+
+/*
+ * A transfer of an amount the core computed rather than an argument: any
+ * positive number of base units below 2^256, not only up to 2^127 - 1.
+ * The unburnt buffer of a liquidation (account_liquidation) is paid to a
+ * reward party with it: an account's buffer may exceed 2^127 - 1.
+ */
+FlowError
+account_transfer_units(Account *from, Account *to, const U256 *units, int64_t t)
+{
+	FlowError	err = CheckTransfer(from, to, t);
+
+	if (err == FLOW_OK && u256_is_zero(units))
+		err = FLOW_ERR_NOT_POSITIVE;
+	if (err != FLOW_OK)
+		return err;
+	return TransferUnits(from, to, units, t);
 }
 
 /* The time, pair and (when f is not NULL) open-flow checks of the flow operations. */
@@ -592,7 +630,7 @@ account_flow_close(Account *sender, Account *receiver, AccountFlow *f, int64_t t
  * changes.  The caller then closes every outgoing flow of a at t with
  * account_flow_close; once they are all closed the buffer is 0 and the
  * available balance covers *unburnt, which the token's policy pays to a
- * reward party (account_transfer at t) or leaves with the sender.  A
+ * reward party (account_transfer_units at t) or leaves with the sender.  A
  * balance already below 0 stays a deficit, repaid by the next deposits.
  */
 FlowError

@@ -45,7 +45,8 @@
  *      FLOW_ERR_TOKEN_MISMATCH (different decimals);
  *   3. the flow: FLOW_ERR_FLOW_CLOSED (update, close);
  *   4. the policy: FLOW_ERR_BUFFER_POLICY (open, update);
- *   5. the argument: its parse error, FLOW_ERR_OVERFLOW above 2^127 - 1,
+ *   5. the argument: its parse error, FLOW_ERR_OVERFLOW above 2^127 - 1
+ *      (but for account_transfer_units, whose amount the core computed),
  *      FLOW_ERR_NOT_POSITIVE at 0; then FLOW_ERR_SAME_RATE (update);
  *   6. FLOW_ERR_OVERFLOW when one of these does not fit: the balance at t
  *      of each account involved; the new netflows; the paying account's
@@ -116,6 +117,8 @@ extern FlowError account_deposit(Account *a, const FlowAmount *amount, int64_t t
 extern FlowError account_withdraw(Account *a, const FlowAmount *amount, int64_t t);
 extern FlowError account_transfer(Account *from, Account *to, const FlowAmount *amount,
 								  int64_t t);
+extern FlowError account_transfer_units(Account *from, Account *to, const U256 *units,
+										int64_t t);
 
 /* flows at time t: on error nothing changes */
 extern FlowError account_flow_open(Account *sender, Account *receiver, AccountFlow *f,

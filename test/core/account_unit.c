@@ -1448,6 +1448,63 @@ test_late_liquidation(void)
 	tap_end("late liquidation: the deficit stays, never created money, and deposits repay it");
 }
 
+/*
+ * A buffer beyond 2^127 - 1 base units: two deposits of 2^127 - 1 at 0
+ * decimals, two flows each locking min_buffer = 2^127 - 1.  One
+ * microsecond later (rate 1 each: 2 units of 10^-24 gone) the balance is
+ * 2^128 - 2 - 2 * 10^-24, floor 2^128 - 3: critical, and all of it is
+ * unburnt, more than one transfer argument may carry.
+ * account_transfer_units pays it in one operation.
+ */
+static void
+test_large_unburnt(void)
+{
+	Account		A = fresh(0),
+				B = fresh(0),
+				R = fresh(0),
+				before,
+				rb;
+	AccountFlow f,
+				g;
+	AccountPolicy p = {0, I127_MAX};
+	U256		unburnt,
+				want = u256_from_u128(~(u128) 0 - 2),	/* 2^128 - 3 */
+				zero = u256_from_u128(0),
+				all = {{UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX}},
+				more;
+	SBN			v;
+
+	tap_begin();
+	do_deposit(&A, amt(I127_MAX), T0, FLOW_OK, "lu deposit");
+	do_deposit(&A, amt(I127_MAX), T0, FLOW_OK, "lu deposit again");
+	do_open(&A, &B, &f, amt(1), &p, T0, FLOW_OK, "lu open");
+	do_open(&A, &B, &g, amt(1), &p, T0, FLOW_OK, "lu open another");
+	expect_critical(&A, ACCOUNT_TIME_AT, T0 + 1, "lu critical after 1 us");
+	CHECK(account_liquidation(&A, T0 + 1, &unburnt) == FLOW_OK && u256_eq(&unburnt, &want),
+		  "lu unburnt 2^128 - 3: %s", u256_str(&unburnt, sb1));
+	do_close(&A, &B, &f, T0 + 1, FLOW_OK, "lu close");
+	do_close(&A, &B, &g, T0 + 1, FLOW_OK, "lu close another");
+
+	/* zero, too much, and a credit beyond 256 bits: refused, nothing changes */
+	memcpy(&before, &A, sizeof(A));
+	memcpy(&rb, &R, sizeof(R));
+	CHECK(account_transfer_units(&A, &R, &zero, T0 + 1) == FLOW_ERR_NOT_POSITIVE, "lu units 0");
+	(void) u256_add(&more, &want, &(U256) {{1, 0, 0, 0}});
+	CHECK(account_transfer_units(&A, &R, &more, T0 + 1) == FLOW_ERR_UNAVAILABLE, "lu units one too many");
+	CHECK(account_transfer_units(&A, &R, &all, T0 + 1) == FLOW_ERR_OVERFLOW, "lu units 2^256 - 1");
+	CHECK(account_transfer_units(&A, &A, &want, T0 + 1) == FLOW_ERR_SAME_ACCOUNT, "lu units to itself");
+	CHECK(account_transfer_units(&A, &R, &want, T0) == FLOW_ERR_TIME_ORDER, "lu units before");
+	CHECK(memcmp(&before, &A, sizeof(A)) == 0 && memcmp(&rb, &R, sizeof(R)) == 0, "lu: refusals change nothing");
+	CHECK(account_transfer_units(&A, &R, &want, T0 + 1) == FLOW_OK, "lu pays the unburnt buffer");
+	v = sdec("340282366920938463463374607431768211453");	/* 2^128 - 3 */
+	expect_view(&R, T0 + 1, v, v, "lu the reward party");
+	v = sdec("999999999999999999999998");	/* 10^24 - 2 */
+	expect_exact(&A, T0 + 1, &v, "lu the sender keeps the sub-unit rest");
+	expect_settled(&A, T0 + 1, "lu");
+	expect_settled(&R, T0 + 1, "lu");
+	tap_end("an unburnt buffer beyond 2^127 - 1 is paid with account_transfer_units");
+}
+
 static void
 test_flows(void)
 {
@@ -1513,6 +1570,17 @@ test_flows(void)
 		sum = sbn_add(&sum, &w);
 		w = sdec("100000000000000000000000000");
 		CHECK(sbn_eq(&sum, &w), "fl conservation %s", sbn_str(&sum, sb1));
+	}
+	/* a flow whose buffer exceeds its sender's is not one of its flows: refused, not wrapped */
+	{
+		AccountFlow bogus;
+
+		do_open(&A, &B, &f, amt(r), &DFLOW, T0 + 4000 * SEC, FLOW_OK, "fl open for the guard");
+		bogus = f;
+		(void) u256_add(&bogus.buffer, &A.buffer, &(U256) {{1, 0, 0, 0}});
+		do_update(&A, &B, &bogus, amt(r / 2), &DFLOW, T0 + 4000 * SEC, FLOW_ERR_OVERFLOW, "fl guard update");
+		do_close(&A, &B, &bogus, T0 + 4000 * SEC, FLOW_ERR_OVERFLOW, "fl guard close");
+		do_close(&A, &B, &f, T0 + 4000 * SEC, FLOW_OK, "fl close after the guard");
 	}
 	tap_end("flows: chains, cycles, closing, and their errors (same account, other token, closed, same rate)");
 }
@@ -1789,6 +1857,7 @@ main(void)
 	test_time_extremes();
 	test_liquidation();
 	test_late_liquidation();
+	test_large_unburnt();
 	test_flows();
 	test_time_order();
 	test_error_order();
