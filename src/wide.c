@@ -203,15 +203,16 @@ u256_divmod(const U256 *a, const U256 *d, U256 *rem)
 	}
 	for (int bit = BitLength(a) - 1; bit >= 0; bit--)
 	{
-		/* r < d < 2^256: the bit shifted out of r means r is above d */
-		bool		carry = (r.w[3] >> 63) != 0;
-
+		/*
+		 * Before the shift r <= a >> (bit + 1) < 2^255: unlike the
+		 * 128-bit remainder of u256_divmod_128, this one never carries out.
+		 */
 		for (int i = 3; i > 0; i--)
 			r.w[i] = (r.w[i] << 1) | (r.w[i - 1] >> 63);
 		r.w[0] = (r.w[0] << 1) | ((a->w[bit / 64] >> (bit % 64)) & 1);
-		if (carry || u256_cmp(&r, d) >= 0)
+		if (u256_cmp(&r, d) >= 0)
 		{
-			u256_sub(&r, &r, d);	/* modulo 2^256, exact when carry */
+			u256_sub(&r, &r, d);
 			q.w[bit / 64] |= (uint64_t) 1 << (bit % 64);
 		}
 	}
