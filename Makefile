@@ -34,15 +34,19 @@ test/core/flow_unit: test/core/flow_unit.c $(CORE_SRCS) src/flow.h src/wide.h
 test/core/account_unit: test/core/account_unit.c test/core/oracle.h $(CORE_SRCS) src/account.h src/flow.h src/wide.h
 	$(CC) $(CORE_CFLAGS) -o $@ test/core/account_unit.c $(CORE_SRCS)
 
+test/core/account_property: test/core/account_property.c test/core/oracle.h $(CORE_SRCS) src/account.h src/flow.h src/wide.h
+	$(CC) $(CORE_CFLAGS) -o $@ test/core/account_property.c $(CORE_SRCS)
+
 core-test: core-test-build
 	test/core/flow_unit
 	test/core/flow_property
 	test/core/account_unit
+	test/core/account_property
 
 .PHONY: core-test
-EXTRA_CLEAN = test/core/flow_property test/core/flow_unit test/core/account_unit
+EXTRA_CLEAN = test/core/flow_property test/core/flow_unit test/core/account_unit test/core/account_property
 
-core-test-build: test/core/flow_unit test/core/flow_property test/core/account_unit
+core-test-build: test/core/flow_unit test/core/flow_property test/core/account_unit test/core/account_property
 .PHONY: core-test-build
 
 # The benchmarks: their own throwaway cluster; writes BENCHMARKS.md and bench/throughput.png.
