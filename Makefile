@@ -5,7 +5,7 @@ EXTENSION = flowstream
 MODULE_big = flowstream
 # The core (no PostgreSQL), the SQL translation, then the managed layer;
 # each file calls only those before it (src/managed.h says which does what).
-OBJS = src/wide.o src/flow.o src/flowtext.o src/ops.o \
+OBJS = src/wide.o src/flow.o src/flowtext.o src/ops.o src/account.o \
        src/convert.o src/report.o src/stream_type.o src/stream_funcs.o src/aggregates.o \
        src/settings.o src/catalog.o src/events.o src/restore.o src/apply.o src/triggers.o \
        src/api.o src/view.o src/sweeper.o src/verify.o
@@ -26,7 +26,7 @@ include $(PGXS)
 $(OBJS): $(wildcard src/*.h)
 
 # The core (no PostgreSQL) alone: its unit and property tests.
-CORE_SRCS = src/wide.c src/flow.c src/flowtext.c src/ops.c
+CORE_SRCS = src/wide.c src/flow.c src/flowtext.c src/ops.c src/account.c
 CORE_CFLAGS = -O2 -g -std=c11 -Wall -Wextra -Isrc
 
 test/core/flow_property: test/core/flow_property.c $(CORE_SRCS) src/flow.h src/wide.h src/ops.h
@@ -38,15 +38,23 @@ test/core/flow_unit: test/core/flow_unit.c $(CORE_SRCS) src/flow.h src/wide.h sr
 test/core/ops_property: test/core/ops_property.c $(CORE_SRCS) src/flow.h src/wide.h src/ops.h
 	$(CC) $(CORE_CFLAGS) -o $@ test/core/ops_property.c $(CORE_SRCS)
 
+test/core/account_unit: test/core/account_unit.c test/core/oracle.h $(CORE_SRCS) src/account.h src/flow.h src/wide.h
+	$(CC) $(CORE_CFLAGS) -o $@ test/core/account_unit.c $(CORE_SRCS)
+
+test/core/account_property: test/core/account_property.c test/core/oracle.h $(CORE_SRCS) src/account.h src/flow.h src/wide.h
+	$(CC) $(CORE_CFLAGS) -o $@ test/core/account_property.c $(CORE_SRCS)
+
 core-test: core-test-build
 	test/core/flow_unit
 	test/core/flow_property
 	test/core/ops_property
+	test/core/account_unit
+	test/core/account_property
 
 .PHONY: core-test
-EXTRA_CLEAN = test/core/flow_property test/core/flow_unit test/core/ops_property
+EXTRA_CLEAN = test/core/flow_property test/core/flow_unit test/core/ops_property test/core/account_unit test/core/account_property
 
-core-test-build: test/core/flow_unit test/core/flow_property test/core/ops_property
+core-test-build: test/core/flow_unit test/core/flow_property test/core/ops_property test/core/account_unit test/core/account_property
 .PHONY: core-test-build
 
 # The benchmarks: their own throwaway cluster; writes BENCHMARKS.md and bench/throughput.png.

@@ -168,6 +168,13 @@ flow_report(FlowError err, const FlowState *before, int64 t,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("void_after must not be negative")));
 			break;
+		case FLOW_ERR_UNAVAILABLE:
+		case FLOW_ERR_SAME_ACCOUNT:
+		case FLOW_ERR_TOKEN_MISMATCH:
+		case FLOW_ERR_BUFFER_POLICY:
+		case FLOW_ERR_FLOW_CLOSED:
+		case FLOW_ERR_NOT_CRITICAL:
+			/* accounts' errors: reported with their accounts' amounts (accounts.c) */
 		case FLOW_ERR_NOT_TRANSFERABLE:
 		case FLOW_ERR_NOT_ALLOWED:
 		case FLOW_ERR_NULL:

@@ -103,5 +103,69 @@ extern U256 u256_mul_128(u128 a, u128 b);
 extern bool u256_mul_u64(U256 *r, const U256 *a, uint64_t m);
 extern U256 u256_divmod_128(const U256 *a, u128 d, u128 *rem);
 extern int	u256_to_digits(const U256 *a, char *buf);
+extern bool u256_mul_u128(U256 *r, const U256 *a, u128 m);
+extern U256 u256_divmod(const U256 *a, const U256 *d, U256 *rem);
+
+/*
+ * A signed 256-bit integer: two's complement over the same limbs, from
+ * -2^255 to 2^255 - 1.  Account balances and netflows (account.h) are
+ * signed; everything else stays unsigned.
+ */
+typedef struct I256
+{
+	uint64_t	w[4];
+} I256;
+
+static inline bool
+i256_is_neg(const I256 *a)
+{
+	return (a->w[3] >> 63) != 0;
+}
+
+static inline bool
+i256_is_zero(const I256 *a)
+{
+	return (a->w[0] | a->w[1] | a->w[2] | a->w[3]) == 0;
+}
+
+static inline I256
+i256_from_u128(u128 v)
+{
+	I256		r = {{(uint64_t) v, (uint64_t) (v >> 64), 0, 0}};
+
+	return r;
+}
+
+/* -1, 0 or 1 as a is negative, zero or positive. */
+static inline int
+i256_sign(const I256 *a)
+{
+	return i256_is_neg(a) ? -1 : i256_is_zero(a) ? 0 : 1;
+}
+
+/* Signed comparison: -1, 0 or 1. */
+static inline int
+i256_cmp(const I256 *a, const I256 *b)
+{
+	bool		na = i256_is_neg(a);
+
+	if (na != i256_is_neg(b))
+		return na ? -1 : 1;
+	/* of one sign, two's complement orders like the unsigned limbs */
+	for (int i = 3; i >= 0; i--)
+	{
+		if (a->w[i] != b->w[i])
+			return a->w[i] < b->w[i] ? -1 : 1;
+	}
+	return 0;
+}
+
+extern U256 i256_abs(const I256 *a);
+extern bool i256_from_sign_abs(I256 *r, bool neg, const U256 *abs);
+extern bool i256_add_abs(I256 *r, const I256 *a, bool neg, const U256 *abs);
+extern bool i256_add(I256 *r, const I256 *a, const I256 *b);
+extern bool i256_sub(I256 *r, const I256 *a, const I256 *b);
+extern I256 i256_floor_div_128(const I256 *a, u128 d, u128 *rem);
+extern int	i256_to_digits(const I256 *a, char *buf);
 
 #endif							/* FLOWSTREAM_WIDE_H */

@@ -515,6 +515,253 @@ u256_str(const U256 *v, char *buf)
 }
 
 /* ------------------------------------------------------------------ */
+/* signed oracle numbers: a sign and a magnitude                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Sign and magnitude over the oracle bignum, where wide.c's I256 is two's
+ * complement: again a different technique.  Zero is never negative.  The
+ * values of the tests stay far below 2^384; an overflow aborts.
+ */
+typedef struct SBN
+{
+	bool		neg;
+	BN			mag;
+} SBN;
+
+static inline SBN
+sbn_make(bool neg, const BN *mag)
+{
+	SBN			r;
+
+	r.mag = *mag;
+	r.neg = neg && !bn_is_zero(mag);
+	return r;
+}
+
+static inline SBN
+sbn_zero(void)
+{
+	BN			z = bn_zero();
+
+	return sbn_make(false, &z);
+}
+
+static inline SBN
+sbn_u128(u128 v)
+{
+	BN			m = bn_u128(v);
+
+	return sbn_make(false, &m);
+}
+
+static inline SBN
+sbn_i64(int64_t v)
+{
+	/* the magnitude of INT64_MIN is 2^63, which uint64_t holds */
+	uint64_t	m = v < 0 ? (uint64_t) 0 - (uint64_t) v : (uint64_t) v;
+	BN			b = bn_u64(m);
+
+	return sbn_make(v < 0, &b);
+}
+
+static inline SBN
+sbn_neg(const SBN *a)
+{
+	return sbn_make(!a->neg, &a->mag);
+}
+
+static inline bool
+sbn_is_zero(const SBN *a)
+{
+	return bn_is_zero(&a->mag);
+}
+
+static inline int
+sbn_cmp(const SBN *a, const SBN *b)
+{
+	if (a->neg != b->neg)
+		return a->neg ? -1 : 1;
+	return a->neg ? bn_cmp(&b->mag, &a->mag) : bn_cmp(&a->mag, &b->mag);
+}
+
+static inline bool
+sbn_eq(const SBN *a, const SBN *b)
+{
+	return sbn_cmp(a, b) == 0;
+}
+
+static inline SBN
+sbn_add(const SBN *a, const SBN *b)
+{
+	BN			m;
+
+	if (a->neg == b->neg)
+	{
+		if (bn_add(&m, &a->mag, &b->mag))
+			abort();
+		return sbn_make(a->neg, &m);
+	}
+	if (bn_cmp(&a->mag, &b->mag) >= 0)
+	{
+		bn_sub(&m, &a->mag, &b->mag);
+		return sbn_make(a->neg, &m);
+	}
+	bn_sub(&m, &b->mag, &a->mag);
+	return sbn_make(b->neg, &m);
+}
+
+static inline SBN
+sbn_sub(const SBN *a, const SBN *b)
+{
+	SBN			nb = sbn_neg(b);
+
+	return sbn_add(a, &nb);
+}
+
+static inline SBN
+sbn_mul(const SBN *a, const SBN *b)
+{
+	BN			m;
+
+	if (bn_mul(&m, &a->mag, &b->mag))
+		abort();
+	return sbn_make(a->neg != b->neg, &m);
+}
+
+/* floor(a / d), toward minus infinity, for d > 0 */
+static inline SBN
+sbn_floor_div(const SBN *a, const BN *d)
+{
+	BN			q,
+				r,
+				one = bn_u64(1);
+
+	bn_divmod(&q, &r, &a->mag, d);
+	if (a->neg && !bn_is_zero(&r))
+		bn_add(&q, &q, &one);
+	return sbn_make(a->neg, &q);
+}
+
+/* floor(a / 10^k), toward minus infinity: by chunks, no long division */
+static inline SBN
+sbn_floor_div_pow10(const SBN *a, int k)
+{
+	BN			q = bn_div_pow10(&a->mag, k),
+				back,
+				p = bn_pow10(k),
+				one = bn_u64(1);
+
+	bn_mul(&back, &q, &p);
+	if (a->neg && !bn_eq(&back, &a->mag))
+		bn_add(&q, &q, &one);
+	return sbn_make(a->neg, &q);
+}
+
+/* whether -2^255 <= a <= 2^255 - 1 */
+static inline bool
+sbn_fits_i256(const SBN *a)
+{
+	BN			lim = bn_zero();
+
+	lim.l[7] = 0x80000000u;		/* 2^255 */
+	return a->neg ? bn_cmp(&a->mag, &lim) <= 0 : bn_cmp(&a->mag, &lim) < 0;
+}
+
+/* the value of an I256 (two's complement), read limb by limb */
+static inline SBN
+sbn_from_i256(const I256 *v)
+{
+	BN			m = bn_zero();
+	bool		neg = (v->w[3] >> 63) != 0;
+
+	for (int i = 0; i < 4; i++)
+	{
+		m.l[2 * i] = (uint32_t) (v->w[i] & 0xffffffffu);
+		m.l[2 * i + 1] = (uint32_t) (v->w[i] >> 32);
+	}
+	if (neg)
+	{
+		/* the magnitude is 2^256 - v */
+		BN			two256 = bn_zero();
+
+		two256.l[8] = 1;
+		bn_sub(&m, &two256, &m);
+	}
+	return sbn_make(neg, &m);
+}
+
+/* a as an I256 when it fits */
+static inline bool
+sbn_to_i256(const SBN *a, I256 *out)
+{
+	BN			m = a->mag;
+
+	if (!sbn_fits_i256(a))
+		return false;
+	if (a->neg)
+	{
+		BN			two256 = bn_zero();
+
+		two256.l[8] = 1;
+		bn_sub(&m, &two256, &m);
+	}
+	for (int i = 0; i < 4; i++)
+		out->w[i] = ((uint64_t) m.l[2 * i + 1] << 32) | m.l[2 * i];
+	return true;
+}
+
+static inline const char *
+sbn_str(const SBN *a, char *buf)
+{
+	if (a->neg)
+	{
+		buf[0] = '-';
+		bn_to_dec(&a->mag, buf + 1);
+	}
+	else
+		bn_to_dec(&a->mag, buf);
+	return buf;
+}
+
+/* ------------------------------------------------------------------ */
+/* TAP: one line per named test, each test a group of checks           */
+/* ------------------------------------------------------------------ */
+
+static int	tap_count = 0;
+static int	tap_failed = 0;
+static long tap_failed_before = 0;
+
+/* Starts a named test: the checks counted until tap_end belong to it. */
+static inline void
+tap_begin(void)
+{
+	tap_failed_before = checks_failed;
+}
+
+/* Ends a test: "ok N - name" when none of its checks failed. */
+static inline bool
+tap_end(const char *name)
+{
+	bool		ok = checks_failed == tap_failed_before;
+
+	tap_count++;
+	if (!ok)
+		tap_failed++;
+	printf("%sok %d - %s\n", ok ? "" : "not ", tap_count, name);
+	fflush(stdout);
+	return ok;
+}
+
+/* The plan, last; the exit status. */
+static inline int
+tap_done(void)
+{
+	printf("1..%d\n", tap_count);
+	return tap_failed > 0 ? 1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* the core's operations behind one entry point                        */
 /* ------------------------------------------------------------------ */
 
@@ -573,7 +820,9 @@ static const char *const err_names[] = {
 	"FLOW_ERR_SAME_RATE", "FLOW_ERR_TIME_ORDER", "FLOW_ERR_NOT_POSITIVE",
 	"FLOW_ERR_PRECISION", "FLOW_ERR_NOT_A_NUMBER", "FLOW_ERR_DECIMALS",
 	"FLOW_ERR_TIME_RANGE", "FLOW_ERR_FUTURE_PAUSED", "FLOW_ERR_OVERFLOW",
-	"FLOW_ERR_ENDED", "FLOW_ERR_END", "FLOW_ERR_TOO_SMALL"
+	"FLOW_ERR_ENDED", "FLOW_ERR_END", "FLOW_ERR_TOO_SMALL",
+	"FLOW_ERR_UNAVAILABLE", "FLOW_ERR_SAME_ACCOUNT", "FLOW_ERR_TOKEN_MISMATCH",
+	"FLOW_ERR_BUFFER_POLICY", "FLOW_ERR_FLOW_CLOSED", "FLOW_ERR_NOT_CRITICAL"
 };
 
 static inline const char *
