@@ -15,7 +15,8 @@ test clock moved back and forth.
 
 Every error's SQLSTATE is checked:
   * raised by flowstream (the call ran): one of SPEC 5's codes
-    SF001-SF011, 22023, 22003, 22P02, 22P03, 42501, 23514, 0A000, 55000;
+    SF001-SF012, 22023, 22004, 22003, 22P02, 22P03, 42501, 23514, 0A000, 55000,
+    25006 (a subscriber's tables), 40001 (a stale row of the view);
     direct writes to the tables may also meet the tables' own NOT NULL,
     foreign key and unique constraints (23502, 23503, 23505);
   * raised by PostgreSQL before the function runs (an argument literal that
@@ -57,8 +58,8 @@ US_DAY = 86400 * 10**6
 EPOCH2000 = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
 
 FLOWSTREAM_CODES = {"SF001", "SF002", "SF003", "SF004", "SF005", "SF006", "SF007", "SF008",
-                    "SF009", "SF010", "SF011", "22023", "22003", "22P02", "22P03", "42501",
-                    "23514", "0A000", "55000"}
+                    "SF009", "SF010", "SF011", "SF012", "22023", "22004", "22003", "22P02", "22P03",
+                    "42501", "23514", "0A000", "55000", "25006", "40001"}
 TABLE_CONSTRAINT_CODES = {"23502", "23503", "23505"}
 PG_LITERAL_CODES = {"22P02", "22003", "22007", "22008", "22009", "22015"}
 
