@@ -104,6 +104,16 @@ MoveUnits(const Account *a, I256 *r, const I256 *balance, bool neg, const U256 *
 	return u256_mul_u128(&exact, units, Unit(a)) && i256_add_abs(r, balance, neg, &exact);
 }
 
+/*
+ * The error of an available balance that does not cover what is asked: the
+ * account is critical (available < 0: its buffer is burning), or just short.
+ */
+static inline FlowError
+Shortfall(const I256 *available)
+{
+	return i256_is_neg(available) ? FLOW_ERR_CRITICAL : FLOW_ERR_UNAVAILABLE;
+}
+
 /* Whether an available balance covers need base units (need >= 0). */
 static bool
 Covers(const I256 *available, const U256 *need)
@@ -371,7 +381,7 @@ account_withdraw(Account *a, const FlowAmount *amount, int64_t t)
 		return FLOW_ERR_OVERFLOW;
 	units = u256_from_u128(amount->units);
 	if (!Covers(&available, &units))
-		return FLOW_ERR_UNAVAILABLE;
+		return Shortfall(&available);
 	/* balance >= (amount + buffer) units: the difference is >= 0 */
 	if (!MoveUnits(a, &balance, &balance, true, &units))
 		return FLOW_ERR_OVERFLOW;
@@ -407,7 +417,7 @@ TransferUnits(Account *from, Account *to, const U256 *units, int64_t t)
 		!MoveUnits(to, &to_balance, &to_balance, false, units))
 		return FLOW_ERR_OVERFLOW;
 	if (!Covers(&available, units))
-		return FLOW_ERR_UNAVAILABLE;
+		return Shortfall(&available);
 	/* covered: at most floor(balance), so the difference is >= 0 */
 	if (!MoveUnits(from, &from_balance, &from_balance, true, units))
 		return FLOW_ERR_OVERFLOW;
@@ -516,7 +526,7 @@ account_flow_open(Account *sender, Account *receiver, AccountFlow *f,
 		return FLOW_ERR_OVERFLOW;
 	buffer = FlowBuffer(rate->units, p, Unit(sender));
 	if (!Covers(&available, &buffer))
-		return FLOW_ERR_UNAVAILABLE;
+		return Shortfall(&available);
 	/* covered: the new buffer is at most floor(balance), far below 2^256 */
 	if (!u256_add(&locked, &sender->buffer, &buffer))
 		return FLOW_ERR_OVERFLOW;
@@ -578,7 +588,7 @@ account_flow_update(Account *sender, Account *receiver, AccountFlow *f,
 		if (u256_cmp(&buffer, &f->buffer) > 0)
 			u256_sub(&increase, &buffer, &f->buffer);
 		if (!Covers(&available, &increase))
-			return FLOW_ERR_UNAVAILABLE;
+			return Shortfall(&available);
 	}
 	/* no more than before, or covered by the balance */
 	if (!u256_add(&locked, &locked, &buffer))

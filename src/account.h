@@ -52,7 +52,8 @@
  *      of each account involved; the new netflows; the paying account's
  *      available balance at t (withdraw, transfer, open, a raise); the
  *      new balance of the account credited (deposit, transfer);
- *   7. FLOW_ERR_UNAVAILABLE: the amount (withdraw, transfer) or the buffer
+ *   7. FLOW_ERR_CRITICAL when available(t) < 0 (the buffer is burning), else
+ *      FLOW_ERR_UNAVAILABLE: the amount (withdraw, transfer) or the buffer
  *      increase (open, a raise; 0 counts) exceeds floor(available(t)).
  */
 #ifndef FLOWSTREAM_ACCOUNT_H

@@ -69,12 +69,13 @@ typedef enum FlowError
 	FLOW_ERR_END,				/* 22023: an end not after the start, or not after now */
 	FLOW_ERR_TOO_SMALL,			/* 22023: a fixed total too small for its period */
 	/* accounts (account.c) */
-	FLOW_ERR_UNAVAILABLE,		/* new SF code: more than the available balance */
+	FLOW_ERR_UNAVAILABLE,		/* SF013: more than the available balance */
 	FLOW_ERR_SAME_ACCOUNT,		/* 22023: a flow or transfer from an account to itself */
 	FLOW_ERR_TOKEN_MISMATCH,	/* 22023: accounts of different decimals */
 	FLOW_ERR_BUFFER_POLICY,		/* 22023: negative buffer period, min_buffer too large */
-	FLOW_ERR_FLOW_CLOSED,		/* new SF code: the flow is closed */
-	FLOW_ERR_NOT_CRITICAL,		/* new SF code: liquidating an account that is not critical */
+	FLOW_ERR_FLOW_CLOSED,		/* SF014: the flow is closed */
+	FLOW_ERR_NOT_CRITICAL,		/* liquidating an account that is not critical */
+	FLOW_ERR_CRITICAL,			/* SF016: the account is critical (available < 0) */
 	/* the managed layer's rules (ops.c) */
 	FLOW_ERR_NOT_TRANSFERABLE,	/* SF011 */
 	FLOW_ERR_NOT_ALLOWED,		/* 42501: the actor may not do this */

@@ -189,7 +189,7 @@ static Universe U;
 static int	cur_universe;
 static long n_ops,
 			n_ok,
-			n_err_by[FLOW_ERR_NOT_CRITICAL + 1];
+			n_err_by[FLOW_ERR_CRITICAL + 1];
 static long n_liquidations,
 			n_liquidated_flows,
 			n_late_liquidations,
@@ -1012,7 +1012,7 @@ op_withdraw(int i, FlowAmount a, int64_t t)
 		if (!sbn_fits_i256(&e) || !sbn_fits_i256(&av))
 			want = FLOW_ERR_OVERFLOW;
 		else if (exceeds(a.units, &av))
-			want = FLOW_ERR_UNAVAILABLE;
+			want = av.neg ? FLOW_ERR_CRITICAL : FLOW_ERR_UNAVAILABLE;
 		sub = amount_exact(a.units, dec);
 	}
 	got = account_withdraw(&U.acc[i], &a, t);
@@ -1067,7 +1067,7 @@ op_transfer(int i, int j, const FlowAmount *a, const BN *units, int64_t t)
 		if (!sbn_fits_i256(&ei) || !sbn_fits_i256(&ej) || !sbn_fits_i256(&av) || !sbn_fits_i256(&ej1))
 			want = FLOW_ERR_OVERFLOW;
 		else if (sbn_cmp(&am, &av) > 0)
-			want = FLOW_ERR_UNAVAILABLE;
+			want = av.neg ? FLOW_ERR_CRITICAL : FLOW_ERR_UNAVAILABLE;
 	}
 	if (a)
 		got = account_transfer(&U.acc[i], &U.acc[j], a, t);
@@ -1172,7 +1172,7 @@ op_open(int s, int r, int k, FlowAmount rate, const AccountPolicy *p, int64_t t)
 		if (!sbn_fits_i256(&av))
 			want = FLOW_ERR_OVERFLOW;
 		else if (sbn_cmp(&bb, &av) > 0)
-			want = FLOW_ERR_UNAVAILABLE;
+			want = av.neg ? FLOW_ERR_CRITICAL : FLOW_ERR_UNAVAILABLE;
 	}
 	got = account_flow_open(&U.acc[s], &U.acc[r], &f->core, &rate, p, t);
 	log_op(OP_OPEN, s, r, k, &rate, t, got, want);
@@ -1244,7 +1244,7 @@ op_update(int k, FlowAmount rate, const AccountPolicy *p, int64_t t)
 			if (!sbn_fits_i256(&av))
 				want = FLOW_ERR_OVERFLOW;
 			else if (sbn_cmp(&inc, &av) > 0)
-				want = FLOW_ERR_UNAVAILABLE;
+				want = av.neg ? FLOW_ERR_CRITICAL : FLOW_ERR_UNAVAILABLE;
 		}
 	}
 	got = account_flow_update(&U.acc[s], &U.acc[r], &f->core, &rate, p, t);
@@ -2065,7 +2065,7 @@ main(int argc, char **argv)
 		   max_flows_seen, max_fan_in, n_liquidations, n_liquidated_flows, n_late_liquidations, n_rewards,
 		   (double) (clock() - c0) / CLOCKS_PER_SEC);
 	printf("# errors:");
-	for (int e = 1; e <= FLOW_ERR_NOT_CRITICAL; e++)
+	for (int e = 1; e <= FLOW_ERR_CRITICAL; e++)
 		if (n_err_by[e])
 			printf(" %s=%ld", err_name(e) + 9, n_err_by[e]);
 	printf("\n# conservation sums skipped for a balance beyond 256 bits: %ld", n_conservation_skipped);

@@ -1168,12 +1168,12 @@ test_buffer_needs_available(void)
 		do_open(&D, &E, &h, amt(r), &flat, T0, FLOW_OK, "flat open");
 		/* after 1 s the balance is 0.99 < buffer 1.00: critical */
 		expect_view(&D, T0 + SEC, sbn_u128(99), sbn_i64(-1), "flat: critical after 1 s");
-		do_update(&D, &E, &h, amt(2 * r), &flat, T0 + SEC, FLOW_ERR_UNAVAILABLE, "critical raise");
+		do_update(&D, &E, &h, amt(2 * r), &flat, T0 + SEC, FLOW_ERR_CRITICAL, "critical raise");
 		CHECK(account_flow_need(&h, 2 * r, &flat, 2, &inc) == FLOW_OK && u256_is_zero(&inc),
 			  "flat: no buffer increase");
 		do_update(&D, &E, &h, amt(r / 2), &flat, T0 + SEC, FLOW_OK, "critical lower");
 		/* and may not open another flow, even one with no buffer */
-		do_open(&D, &F, &k, amt(r), &NO_BUFFER, T0 + SEC, FLOW_ERR_UNAVAILABLE, "critical open");
+		do_open(&D, &F, &k, amt(r), &NO_BUFFER, T0 + SEC, FLOW_ERR_CRITICAL, "critical open");
 	}
 	tap_end("open and raise need available >= the buffer increase, to the base unit");
 }
@@ -1428,9 +1428,9 @@ test_late_liquidation(void)
 	expect_critical(&A, ACCOUNT_TIME_ALREADY, tl, "late: critical already");
 	expect_insolvency(&A, ACCOUNT_TIME_ALREADY, tl, "late: insolvent already");
 	check_times_by_definition(&A, "late A");
-	do_withdraw(&A, amt(1), tl, FLOW_ERR_UNAVAILABLE, "late: no withdraw");
-	do_transfer(&A, &C, amt(1), tl, FLOW_ERR_UNAVAILABLE, "late: no transfer");
-	do_open(&A, &C, &g, amt(1), &NO_BUFFER, tl, FLOW_ERR_UNAVAILABLE, "late: no new flow");
+	do_withdraw(&A, amt(1), tl, FLOW_ERR_CRITICAL, "late: no withdraw");
+	do_transfer(&A, &C, amt(1), tl, FLOW_ERR_CRITICAL, "late: no transfer");
+	do_open(&A, &C, &g, amt(1), &NO_BUFFER, tl, FLOW_ERR_CRITICAL, "late: no new flow");
 	/* deposits repay the deficit first */
 	do_deposit(&A, amt(1500), tl + SEC, FLOW_OK, "late deposit 15.00");
 	expect_view(&A, tl + SEC, sbn_i64(-500), sbn_i64(-500), "late: -5.00");
