@@ -172,3 +172,394 @@ SELECT s.id, s.sender, s.recipient, s.token,
 FROM flowstream.streams s CROSS JOIN (SELECT flowstream.now() AS now) t;
 COMMENT ON COLUMN flowstream.streams_now.version IS
     'the id of the stream''s last event: an UPDATE that carries another version than the current one is refused (40001)';
+
+--------------------------------------------------------------------------
+-- accounts and flows (SPEC §6)
+--------------------------------------------------------------------------
+
+ALTER TYPE flowstream.op ADD VALUE 'account_deposit';
+ALTER TYPE flowstream.op ADD VALUE 'account_withdraw';
+ALTER TYPE flowstream.op ADD VALUE 'account_transfer';
+ALTER TYPE flowstream.op ADD VALUE 'open_flow';
+ALTER TYPE flowstream.op ADD VALUE 'update_flow';
+ALTER TYPE flowstream.op ADD VALUE 'close_flow';
+ALTER TYPE flowstream.op ADD VALUE 'liquidate';
+ALTER TYPE flowstream.op ADD VALUE 'deposit_from_account';
+ALTER TYPE flowstream.op ADD VALUE 'withdraw_to_account';
+ALTER TABLE flowstream.tokens ADD COLUMN buffer_period interval NOT NULL DEFAULT '1 hour';
+ALTER TABLE flowstream.tokens ADD COLUMN min_buffer numeric NOT NULL DEFAULT 0;
+ALTER TABLE flowstream.tokens ADD COLUMN liquidation_reward text;
+ALTER TABLE flowstream.events ALTER COLUMN stream_id DROP NOT NULL;
+ALTER TABLE flowstream.events ALTER COLUMN state DROP NOT NULL;
+
+--------------------------------------------------------------------------
+-- accounts and flows (SPEC §6): the account type
+--------------------------------------------------------------------------
+
+CREATE TYPE flowstream.account;
+CREATE FUNCTION flowstream.account_in(cstring) RETURNS flowstream.account
+    AS 'MODULE_PATHNAME', 'account_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION flowstream.account_out(flowstream.account) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'account_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION flowstream.account_recv(internal) RETURNS flowstream.account
+    AS 'MODULE_PATHNAME', 'account_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION flowstream.account_send(flowstream.account) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'account_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE flowstream.account (
+    INPUT = flowstream.account_in,
+    OUTPUT = flowstream.account_out,
+    RECEIVE = flowstream.account_recv,
+    SEND = flowstream.account_send,
+    INTERNALLENGTH = 120,
+    ALIGNMENT = double,
+    STORAGE = plain
+);
+COMMENT ON TYPE flowstream.account IS
+    'a party''s balance of one token: exact static balance, netflow, buffer, settled time';
+COMMENT ON FUNCTION flowstream.account_in(cstring) IS 'text input of flowstream.account';
+COMMENT ON FUNCTION flowstream.account_out(flowstream.account) IS
+    'text output of flowstream.account, the same under any DateStyle, TimeZone and locale';
+COMMENT ON FUNCTION flowstream.account_recv(internal) IS 'binary input of flowstream.account, checked';
+COMMENT ON FUNCTION flowstream.account_send(flowstream.account) IS 'binary output of flowstream.account';
+
+CREATE FUNCTION flowstream.balance(a flowstream.account, at timestamptz) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'account_balance_at' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.balance(flowstream.account, timestamptz) IS
+    'the balance at a time, in tokens, rounded down to a base unit (negative: a deficit)';
+CREATE FUNCTION flowstream.available(a flowstream.account, at timestamptz) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'account_available_at' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.available(flowstream.account, timestamptz) IS
+    'the balance at a time less the buffer its outgoing flows lock, in tokens';
+CREATE FUNCTION flowstream.netflow(a flowstream.account) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'account_netflow' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.netflow(flowstream.account) IS
+    'tokens per second its flows bring in less what they take out';
+CREATE FUNCTION flowstream.buffer(a flowstream.account) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'account_buffer' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.buffer(flowstream.account) IS
+    'the tokens its open outgoing flows lock';
+CREATE FUNCTION flowstream.critical_time(a flowstream.account) RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'account_critical' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.critical_time(flowstream.account) IS
+    'the first microsecond at which its available balance is below 0; NULL never, infinity beyond timestamptz';
+CREATE FUNCTION flowstream.insolvency_time(a flowstream.account) RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'account_insolvency' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.insolvency_time(flowstream.account) IS
+    'the first microsecond at which its balance is below 0; NULL never, infinity beyond timestamptz';
+
+ALTER TABLE flowstream.events ADD COLUMN account_id bigint;
+ALTER TABLE flowstream.events ADD COLUMN account flowstream.account;
+ALTER TABLE flowstream.events ADD COLUMN peer_id bigint;
+ALTER TABLE flowstream.events ADD COLUMN peer flowstream.account;
+ALTER TABLE flowstream.events ADD COLUMN flow_id bigint;
+ALTER TABLE flowstream.events ADD COLUMN flow_buffer numeric;
+
+--------------------------------------------------------------------------
+-- accounts and flows (SPEC §6): the tables
+--------------------------------------------------------------------------
+
+-- One account per party and token.  The row's state is where its history
+-- ends (the events that name it as account_id or peer_id); critical_at,
+-- kept by the API, drives the liquidation: the critical time of an account
+-- with open outgoing flows, else NULL.
+CREATE TABLE flowstream.accounts (
+    id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    state flowstream.account NOT NULL,
+    first_event bigint NOT NULL REFERENCES flowstream.events,
+    last_event bigint NOT NULL,
+    open_outflows integer NOT NULL DEFAULT 0,
+    critical_at timestamptz,
+    party text NOT NULL,
+    token text NOT NULL REFERENCES flowstream.tokens,
+    UNIQUE (party, token)
+) WITH (fillfactor = 80);
+CREATE INDEX accounts_critical_idx ON flowstream.accounts (critical_at) WHERE critical_at IS NOT NULL;
+COMMENT ON TABLE flowstream.accounts IS
+    'one balance per party and token, moved by its flows; written only by the API and by restores';
+COMMENT ON COLUMN flowstream.accounts.open_outflows IS 'how many of its outgoing flows are open';
+COMMENT ON COLUMN flowstream.accounts.critical_at IS
+    'when its available balance goes below 0 while it has open outgoing flows (the liquidation''s index); NULL never';
+
+-- A flow from one account to another of the same token, open until closed
+-- (its row stays, with rate 0 and closed_at).  One open flow per sender,
+-- receiver and token, as in Superfluid: update_flow changes its rate.
+CREATE TABLE flowstream.flows (
+    id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    sender_account bigint NOT NULL REFERENCES flowstream.accounts,
+    receiver_account bigint NOT NULL REFERENCES flowstream.accounts,
+    rate numeric NOT NULL,
+    buffer numeric NOT NULL,
+    first_event bigint NOT NULL REFERENCES flowstream.events,
+    last_event bigint NOT NULL,
+    opened_at timestamptz NOT NULL,
+    closed_at timestamptz,
+    sender text NOT NULL,
+    receiver text NOT NULL,
+    token text NOT NULL
+);
+CREATE UNIQUE INDEX flows_open_idx ON flowstream.flows (sender, receiver, token) WHERE closed_at IS NULL;
+CREATE INDEX flows_sender_idx ON flowstream.flows (sender_account) WHERE closed_at IS NULL;
+CREATE INDEX flows_receiver_idx ON flowstream.flows (receiver_account) WHERE closed_at IS NULL;
+COMMENT ON TABLE flowstream.flows IS
+    'flows between accounts, open or closed; written only by the API and by restores';
+COMMENT ON COLUMN flowstream.flows.rate IS 'tokens per second; 0 once closed';
+COMMENT ON COLUMN flowstream.flows.buffer IS 'the tokens it locks in its sender''s account';
+
+CREATE INDEX events_account_idx ON flowstream.events (account_id, id) WHERE account_id IS NOT NULL;
+CREATE INDEX events_peer_idx ON flowstream.events (peer_id, id) WHERE peer_id IS NOT NULL;
+CREATE INDEX events_flow_idx ON flowstream.events (flow_id, id) WHERE flow_id IS NOT NULL;
+COMMENT ON COLUMN flowstream.events.account_id IS
+    'the account it moved: deposited into, withdrawn or transferred from, a flow''s sender';
+COMMENT ON COLUMN flowstream.events.account IS 'the state of that account after it';
+COMMENT ON COLUMN flowstream.events.peer_id IS 'the other account: a transfer''s receiver, a flow''s receiver';
+COMMENT ON COLUMN flowstream.events.peer IS 'the state of that account after it';
+COMMENT ON COLUMN flowstream.events.flow_id IS 'the flow it opened, changed or closed';
+COMMENT ON COLUMN flowstream.events.flow_buffer IS 'the flow''s buffer after it, in tokens';
+COMMENT ON COLUMN flowstream.tokens.buffer_period IS
+    'how much of a flow its buffer holds (DFlow: 1 hour; Superfluid: 4 hours)';
+COMMENT ON COLUMN flowstream.tokens.min_buffer IS 'the least buffer of a flow, in tokens';
+COMMENT ON COLUMN flowstream.tokens.liquidation_reward IS
+    'the party paid what is left of a liquidated account''s buffer; NULL: it stays with the account';
+
+ALTER TABLE flowstream.accounts OWNER TO flowstream_owner;
+ALTER TABLE flowstream.flows OWNER TO flowstream_owner;
+SELECT pg_catalog.pg_extension_config_dump('flowstream.accounts', '');
+SELECT pg_catalog.pg_extension_config_dump('flowstream.accounts_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('flowstream.flows', '');
+SELECT pg_catalog.pg_extension_config_dump('flowstream.flows_id_seq', '');
+
+CREATE FUNCTION flowstream.accounts_guard() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'accounts_guard' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.accounts_guard() IS
+    'trigger: accounts and flows are written by the API, or inserted by a restore that ends their history';
+CREATE TRIGGER accounts_guard BEFORE INSERT OR UPDATE OR DELETE ON flowstream.accounts
+    FOR EACH ROW EXECUTE FUNCTION flowstream.accounts_guard();
+CREATE TRIGGER flows_guard BEFORE INSERT OR UPDATE OR DELETE ON flowstream.flows
+    FOR EACH ROW EXECUTE FUNCTION flowstream.accounts_guard();
+CREATE TRIGGER accounts_no_truncate BEFORE TRUNCATE ON flowstream.accounts
+    FOR EACH STATEMENT EXECUTE FUNCTION flowstream.refuse_truncate();
+CREATE TRIGGER flows_no_truncate BEFORE TRUNCATE ON flowstream.flows
+    FOR EACH STATEMENT EXECUTE FUNCTION flowstream.refuse_truncate();
+
+--------------------------------------------------------------------------
+-- accounts and flows (SPEC §6): the API
+--------------------------------------------------------------------------
+
+CREATE FUNCTION flowstream.account_deposit(party text, token text, amount numeric) RETURNS void
+    AS 'MODULE_PATHNAME', 'api_account_deposit' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.account_deposit(text, text, numeric) IS
+    'money enters a party''s account (anyone); a deficit is repaid first';
+CREATE FUNCTION flowstream.account_withdraw(party text, token text, amount numeric, "to" text DEFAULT NULL)
+    RETURNS numeric AS 'MODULE_PATHNAME', 'api_account_withdraw' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.account_withdraw(text, text, numeric, text) IS
+    'money leaves an account, at most its available balance (the party); returns the amount';
+CREATE FUNCTION flowstream.account_transfer(from_party text, to_party text, token text, amount numeric)
+    RETURNS void AS 'MODULE_PATHNAME', 'api_account_transfer' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.account_transfer(text, text, text, numeric) IS
+    'a lump sum from one account to another, at most the available balance (the paying party)';
+CREATE FUNCTION flowstream.open_flow(sender text, receiver text, token text, rate_per_second numeric)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'api_open_flow' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.open_flow(text, text, text, numeric) IS
+    'opens a flow from the sender''s account to the receiver''s, locking its buffer (the sender); returns its id';
+CREATE FUNCTION flowstream.update_flow(id bigint, rate_per_second numeric) RETURNS void
+    AS 'MODULE_PATHNAME', 'api_update_flow' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.update_flow(bigint, numeric) IS
+    'changes the rate of an open flow (the sender); lowering it never raises its buffer';
+CREATE FUNCTION flowstream.close_flow(id bigint) RETURNS void
+    AS 'MODULE_PATHNAME', 'api_close_flow' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.close_flow(bigint) IS
+    'closes a flow (the sender or the receiver); its buffer returns to the sender';
+CREATE FUNCTION flowstream.deposit_from_account(id bigint, amount numeric) RETURNS void
+    AS 'MODULE_PATHNAME', 'api_deposit_from_account' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.deposit_from_account(bigint, numeric) IS
+    'tops up a stream from its sender''s account, at most the available balance (the sender)';
+CREATE FUNCTION flowstream.withdraw_to_account(id bigint, amount numeric) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'api_withdraw_to_account' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.withdraw_to_account(bigint, numeric) IS
+    'withdraws covered debt of a stream into its recipient''s account (the recipient); returns the amount';
+CREATE FUNCTION flowstream.withdraw_max_to_account(id bigint) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'api_withdraw_max_to_account' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.withdraw_max_to_account(bigint) IS
+    'withdraws everything withdrawable of a stream into its recipient''s account; returns the amount';
+
+CREATE FUNCTION flowstream.liquidate_critical(max_accounts int DEFAULT 1000) RETURNS int
+    AS 'MODULE_PATHNAME', 'sweeper_liquidate_critical' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.liquidate_critical(int) IS
+    'closes every outgoing flow of up to max_accounts accounts whose critical time has passed; '
+    'returns how many accounts (0 on a replica, a subscriber, or while another run is on)';
+
+-- an account's state at a time, from its history; NULL before its first event
+CREATE FUNCTION flowstream.account_state_at(party text, token text, at timestamptz)
+    RETURNS flowstream.account
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT s.state FROM flowstream.accounts a
+    CROSS JOIN LATERAL (
+        (SELECT e.id, e.account AS state FROM flowstream.events e
+         WHERE e.account_id = a.id AND e.at <= $3 ORDER BY e.id DESC LIMIT 1)
+        UNION ALL
+        (SELECT e.id, e.peer FROM flowstream.events e
+         WHERE e.peer_id = a.id AND e.at <= $3 ORDER BY e.id DESC LIMIT 1)
+        ORDER BY 1 DESC LIMIT 1) s
+    WHERE a.party = $1 AND a.token = $2
+$$;
+COMMENT ON FUNCTION flowstream.account_state_at(text, text, timestamptz) IS
+    'the state of a party''s account at a time, from its history (NULL before its first operation)';
+
+CREATE FUNCTION flowstream.account_balance(party text, token text, at timestamptz) RETURNS numeric
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(flowstream.balance(flowstream.account_state_at($1, $2, $3), $3), 0)
+$$;
+CREATE FUNCTION flowstream.account_balance(party text, token text) RETURNS numeric
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce((SELECT flowstream.balance(a.state, flowstream.now()) FROM flowstream.accounts a
+                     WHERE a.party = $1 AND a.token = $2), 0)
+$$;
+COMMENT ON FUNCTION flowstream.account_balance(text, text, timestamptz) IS
+    'a party''s balance of a token at a time, in tokens (0 for an account nobody used)';
+COMMENT ON FUNCTION flowstream.account_balance(text, text) IS
+    'a party''s balance of a token at flowstream.now()';
+
+CREATE FUNCTION flowstream.account_available(party text, token text, at timestamptz) RETURNS numeric
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(flowstream.available(flowstream.account_state_at($1, $2, $3), $3), 0)
+$$;
+CREATE FUNCTION flowstream.account_available(party text, token text) RETURNS numeric
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce((SELECT flowstream.available(a.state, flowstream.now()) FROM flowstream.accounts a
+                     WHERE a.party = $1 AND a.token = $2), 0)
+$$;
+COMMENT ON FUNCTION flowstream.account_available(text, text, timestamptz) IS
+    'what a party can withdraw, transfer or lock of a token at a time: balance less buffer';
+COMMENT ON FUNCTION flowstream.account_available(text, text) IS
+    'what a party can withdraw, transfer or lock of a token at flowstream.now()';
+
+CREATE FUNCTION flowstream.account_buffer(party text, token text) RETURNS numeric
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce((SELECT flowstream.buffer(a.state) FROM flowstream.accounts a
+                     WHERE a.party = $1 AND a.token = $2), 0)
+$$;
+COMMENT ON FUNCTION flowstream.account_buffer(text, text) IS
+    'what a party''s open outgoing flows of a token lock, in tokens';
+CREATE FUNCTION flowstream.account_critical_time(party text, token text) RETURNS timestamptz
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT flowstream.critical_time(a.state) FROM flowstream.accounts a WHERE a.party = $1 AND a.token = $2
+$$;
+COMMENT ON FUNCTION flowstream.account_critical_time(text, text) IS
+    'the first microsecond at which a party''s available balance of a token is below 0; NULL never';
+CREATE FUNCTION flowstream.account_insolvency_time(party text, token text) RETURNS timestamptz
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT flowstream.insolvency_time(a.state) FROM flowstream.accounts a WHERE a.party = $1 AND a.token = $2
+$$;
+COMMENT ON FUNCTION flowstream.account_insolvency_time(text, text) IS
+    'the first microsecond at which a party''s balance of a token is below 0; NULL never';
+
+-- everything a party streams and receives of a token, per second: its
+-- account's flows, and the debt streams accruing to or from it
+CREATE FUNCTION flowstream.netflow(party text, token text, at timestamptz) RETURNS numeric
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(flowstream.netflow(flowstream.account_state_at($1, $2, $3)), 0)
+         + coalesce((SELECT sum(CASE WHEN s.recipient = $1 THEN r.rate ELSE -r.rate END)
+                     FROM flowstream.streams s
+                     CROSS JOIN LATERAL (SELECT flowstream.state_at(s.id, $3) AS state) h
+                     CROSS JOIN LATERAL (SELECT flowstream.rate_per_second(h.state) AS rate) r
+                     WHERE (s.sender = $1 OR s.recipient = $1) AND s.sender <> s.recipient
+                       AND s.token = $2 AND h.state IS NOT NULL
+                       AND flowstream.status(h.state, $3) IN ('streaming_solvent', 'streaming_insolvent')), 0)
+$$;
+CREATE FUNCTION flowstream.netflow(party text, token text) RETURNS numeric
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce((SELECT flowstream.netflow(a.state) FROM flowstream.accounts a
+                     WHERE a.party = $1 AND a.token = $2), 0)
+         + coalesce((SELECT sum(CASE WHEN s.recipient = $1 THEN flowstream.rate_per_second(s.state)
+                                     ELSE -flowstream.rate_per_second(s.state) END)
+                     FROM flowstream.streams s
+                     WHERE (s.sender = $1 OR s.recipient = $1) AND s.sender <> s.recipient AND s.token = $2
+                       AND flowstream.status(s.state) IN ('streaming_solvent', 'streaming_insolvent')), 0)
+$$;
+COMMENT ON FUNCTION flowstream.netflow(text, text, timestamptz) IS
+    'tokens per second a party receives less what it pays at a time: its flows and its streaming debt streams';
+COMMENT ON FUNCTION flowstream.netflow(text, text) IS
+    'tokens per second a party receives less what it pays at flowstream.now(): flows and debt streams';
+
+-- plain columns for SQL and ORMs
+CREATE VIEW flowstream.accounts_now WITH (security_invoker = true) AS
+SELECT a.id, a.party, a.token,
+       flowstream.balance(a.state, t.now) AS balance,
+       flowstream.available(a.state, t.now) AS available,
+       flowstream.netflow(a.state) AS netflow,
+       flowstream.buffer(a.state) AS buffer,
+       CASE WHEN flowstream.balance(a.state, t.now) < 0 THEN 'deficit'
+            WHEN flowstream.available(a.state, t.now) < 0 THEN 'critical'
+            ELSE 'healthy' END AS status,
+       flowstream.critical_time(a.state) AS critical_time,
+       flowstream.insolvency_time(a.state) AS insolvency_time,
+       a.open_outflows,
+       a.last_event AS version
+FROM flowstream.accounts a CROSS JOIN (SELECT flowstream.now() AS now) t;
+COMMENT ON VIEW flowstream.accounts_now IS
+    'every account at flowstream.now(), in plain columns: balance, available, netflow, buffer, status (healthy, critical, deficit)';
+
+CREATE VIEW flowstream.flows_now WITH (security_invoker = true) AS
+SELECT f.id, f.sender, f.receiver, f.token,
+       f.rate AS rate_per_second, f.buffer,
+       CASE WHEN f.closed_at IS NULL THEN 'open' ELSE 'closed' END AS status,
+       f.opened_at, f.closed_at,
+       f.last_event AS version
+FROM flowstream.flows f;
+COMMENT ON VIEW flowstream.flows_now IS
+    'every flow, open or closed; INSERT opens, UPDATE of rate_per_second changes it (0 closes), DELETE closes';
+CREATE FUNCTION flowstream.flows_now_write() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'flows_now_write' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.flows_now_write() IS
+    'trigger: INSERT into flows_now opens a flow, UPDATE of its rate changes or closes it, DELETE closes it';
+CREATE TRIGGER flows_now_write INSTEAD OF INSERT OR UPDATE OR DELETE ON flowstream.flows_now
+    FOR EACH ROW EXECUTE FUNCTION flowstream.flows_now_write();
+
+-- what late liquidations left: debts of their parties, repaid first by their next deposits
+CREATE VIEW flowstream.deficits WITH (security_invoker = true) AS
+SELECT a.id AS account_id, a.party, a.token, -flowstream.balance(a.state, t.now) AS deficit
+FROM flowstream.accounts a CROSS JOIN (SELECT flowstream.now() AS now) t
+WHERE flowstream.balance(a.state, t.now) < 0;
+COMMENT ON VIEW flowstream.deficits IS
+    'accounts whose balance is below 0 at flowstream.now() (a liquidation came late): the party owes it';
+
+ALTER POLICY events_own ON flowstream.events
+    USING (EXISTS (SELECT FROM flowstream.streams s WHERE s.id = stream_id)
+           OR EXISTS (SELECT FROM flowstream.accounts a WHERE a.id = account_id OR a.id = peer_id));
+ALTER TABLE flowstream.accounts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY accounts_own ON flowstream.accounts FOR SELECT
+    USING (party = current_user::text OR (SELECT flowstream.sees_all_streams()));
+ALTER TABLE flowstream.flows ENABLE ROW LEVEL SECURITY;
+CREATE POLICY flows_own ON flowstream.flows FOR SELECT
+    USING (sender = current_user::text OR receiver = current_user::text
+           OR (SELECT flowstream.sees_all_streams()));
+GRANT SELECT ON flowstream.accounts, flowstream.flows, flowstream.accounts_now, flowstream.deficits TO PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON flowstream.flows_now TO PUBLIC;
+REVOKE EXECUTE ON FUNCTION flowstream.liquidate_critical(int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION flowstream.liquidate_critical(int) TO flowstream_admin;
+REVOKE EXECUTE ON FUNCTION flowstream.accounts_guard() FROM PUBLIC;
+
+-- the sweeper's job liquidates too (a job scheduled by 0.1.0 keeps its old
+-- command until schedule_sweeper() is called again)
+CREATE OR REPLACE FUNCTION flowstream.schedule_sweeper(schedule text DEFAULT '* * * * *') RETURNS bigint
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    job bigint;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_cron') THEN
+        RAISE EXCEPTION 'pg_cron is not installed in this database'
+            USING ERRCODE = '55000',
+                  HINT = 'CREATE EXTENSION pg_cron in the database named by cron.database_name, '
+                         'or call flowstream.void_insolvent() from any scheduler.';
+    END IF;
+    EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO job
+        USING 'flowstream-sweeper', schedule,
+              'DO $sweep$ BEGIN '
+              'IF pg_catalog.to_regproc(''flowstream.void_insolvent'') IS NULL THEN '
+              'PERFORM cron.unschedule(''flowstream-sweeper''); '
+              'ELSE PERFORM flowstream.void_insolvent(); PERFORM flowstream.liquidate_critical(); END IF; END $sweep$';
+    RETURN job;
+END
+$$;
+COMMENT ON FUNCTION flowstream.schedule_sweeper(text) IS
+    'schedules void_insolvent() and liquidate_critical() with pg_cron as the job "flowstream-sweeper" (idempotent); returns the job id';

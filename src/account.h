@@ -132,4 +132,16 @@ extern FlowError account_flow_close(Account *sender, Account *receiver, AccountF
 /* liquidation of a critical account */
 extern FlowError account_liquidation(const Account *a, int64_t t, U256 *unburnt);
 
+/* external forms (accounttext.c) */
+#define ACCOUNT_FORMAT_1		1
+#define ACCOUNT_BINARY_LEN	114
+#define ACCOUNT_STORED_LEN	120
+extern void account_format(const Account *a, char *buf);
+extern bool account_parse(const char *str, Account *a, char *detail);
+extern void account_encode_binary(const Account *a, unsigned char *out);
+extern const char *account_decode_binary(const unsigned char *buf, size_t len, Account *a);
+extern void account_store(const Account *a, void *stored);
+extern int	account_stored_format(const void *stored);
+extern void account_load(const void *stored, Account *a);
+
 #endif							/* FLOWSTREAM_ACCOUNT_H */

@@ -24,24 +24,30 @@ NullArgument(const char *name)
 }
 
 /* Who acts: decided as the caller, before switching to the owner. */
-void
-flow_resolve_actor(FlowCall *call)
+const char *
+flow_who_acts(ActorProblem *problem)
 {
 	Oid			caller = GetUserId();
 
-	call->actor = GetUserNameFromId(caller, false);
-	call->actor_problem = ACTOR_OK;
+	*problem = ACTOR_OK;
 	if (flow_actor_setting != NULL && flow_actor_setting[0] != '\0')
 	{
 		Oid			app = flow_catalog()->app_role;
 
 		if (!OidIsValid(app) || !has_privs_of_role(caller, app))
-			call->actor_problem = ACTOR_FORGED;
+			*problem = ACTOR_FORGED;
 		else if (!flow_actor_set_here())
-			call->actor_problem = ACTOR_STALE;
+			*problem = ACTOR_STALE;
 		else
-			call->actor = pstrdup(flow_actor_setting);
+			return pstrdup(flow_actor_setting);
 	}
+	return GetUserNameFromId(caller, false);
+}
+
+void
+flow_resolve_actor(FlowCall *call)
+{
+	call->actor = flow_who_acts(&call->actor_problem);
 }
 
 /*
@@ -91,7 +97,7 @@ Call(FlowOp op, int64 id, Datum arg, bool arg_null, bool max, const char *name,
 	flow_apply_call(&call);
 	flow_leave_owner(&scope);
 
-	if (op == OP_WITHDRAW || op == OP_REFUND)
+	if (op == OP_WITHDRAW || op == OP_REFUND || op == OP_WITHDRAW_TO_ACCOUNT)
 		return u128_to_numeric(call.res.units, call.decimals);
 	if (op == OP_VOID)
 		return units_to_numeric(&call.res.written_off, call.decimals, call.decimals);
@@ -245,6 +251,31 @@ Datum
 api_refund_max(PG_FUNCTION_ARGS)
 {
 	return flow_call(OP_REFUND, StreamId(fcinfo), (Datum) 0, true, true, NULL);
+}
+
+/* deposit_from_account(id, amount): the sender tops a stream up from its account */
+PG_FUNCTION_INFO_V1(api_deposit_from_account);
+Datum
+api_deposit_from_account(PG_FUNCTION_ARGS)
+{
+	(void) WithArgument(fcinfo, OP_DEPOSIT_FROM_ACCOUNT);
+	PG_RETURN_VOID();
+}
+
+/* withdraw_to_account(id, amount) → the amount paid into the recipient's account */
+PG_FUNCTION_INFO_V1(api_withdraw_to_account);
+Datum
+api_withdraw_to_account(PG_FUNCTION_ARGS)
+{
+	return WithArgument(fcinfo, OP_WITHDRAW_TO_ACCOUNT);
+}
+
+/* withdraw_max_to_account(id) → all the covered debt, paid into the recipient's account */
+PG_FUNCTION_INFO_V1(api_withdraw_max_to_account);
+Datum
+api_withdraw_max_to_account(PG_FUNCTION_ARGS)
+{
+	return flow_call(OP_WITHDRAW_TO_ACCOUNT, StreamId(fcinfo), (Datum) 0, true, true, NULL);
 }
 
 /* The decimals of a registered token; 22023 for an unknown one. */

@@ -264,6 +264,55 @@ AmountArgument(const FlowCall *call, int decimals)
 	return a;
 }
 
+/* the account a bridge moves, beside its stream */
+typedef struct Bridge
+{
+	OpAccount	account;
+	int64		id;
+	bool		created;
+	int			outflows;
+	const char *token;
+} Bridge;
+
+/*
+ * A bridge: the stream's operation and its party's account, which it
+ * locks after the stream's row (the order every path keeps: streams, then
+ * accounts in the order of their ids, then flows).  *t may move on to the
+ * account's last operation, on the real clock.
+ */
+static FlowError
+ApplyBridge(FlowCall *call, OpRow *row, const OpActor *actor, HeapTuple old, TupleDesc desc,
+			int64 *t, Bridge *bridge)
+{
+	bool		credits = call->op == OP_WITHDRAW_TO_ACCOUNT;
+	bool		isnull;
+	int			decimals;
+	FlowError	err;
+
+	memset(bridge, 0, sizeof(*bridge));
+	bridge->token = TextDatumGetCString(heap_getattr(old, flow_catalog()->s_token, desc, &isnull));
+	flow_lock_stream_account(credits ? row->recipient : row->sender, bridge->token, credits,
+							 &bridge->account, &bridge->id, &bridge->created, &decimals,
+							 &bridge->outflows);
+	*t = flow_account_operation_time(*t, &bridge->account.state, NULL, flow_clock_pinned());
+	err = flow_apply_bridge(call->op, row, &bridge->account, &call->args, actor, *t, &call->res);
+	if (err == FLOW_ERR_UNAVAILABLE || err == FLOW_ERR_CRITICAL)
+	{
+		AccountCall ac;
+
+		memset(&ac, 0, sizeof(ac));
+		ac.op = call->op;
+		ac.actor = call->actor;
+		ac.party = bridge->account.party;
+		ac.token = bridge->token;
+		ac.decimals = decimals;
+		ac.res = call->res;
+		ac.args = call->args;
+		flow_report_account(err, &ac, &bridge->account.state, *t);
+	}
+	return err;
+}
+
 /*
  * Applies call to the locked row old and returns the row to write instead
  * of new: the stream after the operation, pointing at the event it wrote.
@@ -280,6 +329,7 @@ flow_apply_row(FlowCall *call, Relation rel, HeapTuple old, HeapTuple new)
 	OpActor		actor;
 	FlowState	before;
 	FlowEvent	ev;
+	Bridge		bridge;
 	Datum		grace = heap_getattr(old, c->s_void_after, desc, &grace_null);
 	int64		t;
 	FlowError	err;
@@ -315,7 +365,13 @@ flow_apply_row(FlowCall *call, Relation rel, HeapTuple old, HeapTuple new)
 		call->op = flow_rate_change_op(&before, t, call->args.amount.units);
 		info = &flow_ops[call->op];
 	}
-	err = flow_apply(call->op, &row, &call->args, &actor, t, &call->res);
+	/* a bridge's account is read and written through SPI, from this trigger */
+	if (info->kind == KIND_BRIDGE && SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (info->kind == KIND_BRIDGE)
+		err = ApplyBridge(call, &row, &actor, old, desc, &t, &bridge);
+	else
+		err = flow_apply(call->op, &row, &call->args, &actor, t, &call->res);
 	if (err != FLOW_OK)
 		flow_report_call(err, call, &before, t);
 
@@ -341,7 +397,18 @@ flow_apply_row(FlowCall *call, Relation rel, HeapTuple old, HeapTuple new)
 	ev.void_after_null = grace_null;
 	ev.metadata = call->metadata;
 	ev.metadata_null = call->op != OP_SET_METADATA;
+	if (info->kind == KIND_BRIDGE)
+	{
+		ev.account_id = bridge.id;
+		ev.account = &bridge.account.state;
+	}
 	call->event_id = flow_write_event(&ev);
+	if (info->kind == KIND_BRIDGE)
+	{
+		flow_write_stream_account(bridge.id, bridge.created, bridge.account.party, bridge.token,
+								  &bridge.account.state, bridge.outflows, call->event_id);
+		SPI_finish();
+	}
 
 	cols[n] = c->s_state;
 	values[n++] = flow_state_datum(&row.state);

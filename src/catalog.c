@@ -44,7 +44,8 @@ ForgetRelation(Datum arg, Oid relid)
 	if (!catalog.valid)
 		return;
 	if (relid == InvalidOid || relid == catalog.streams || relid == catalog.events ||
-		relid == catalog.tokens || relid == catalog.settings)
+		relid == catalog.tokens || relid == catalog.settings || relid == catalog.accounts ||
+		relid == catalog.flows)
 		catalog.valid = false;
 }
 
@@ -141,6 +142,7 @@ flow_catalog(void)
 	c.schema = get_namespace_oid("flowstream", false);
 	c.stream_type = LookupType(c.schema, "stream");
 	c.op_type = LookupType(c.schema, "op");
+	c.account_type = LookupType(c.schema, "account");
 	for (int op = 0; op < OP_COUNT; op++)
 	{
 		c.op_label[op] = GetSysCacheOid2(ENUMTYPOIDNAME, Anum_pg_enum_oid,
@@ -158,6 +160,10 @@ flow_catalog(void)
 	c.events = LookupTable(c.schema, "events");
 	c.tokens = LookupTable(c.schema, "tokens");
 	c.settings = LookupTable(c.schema, "settings");
+	c.accounts = LookupTable(c.schema, "accounts");
+	c.flows = LookupTable(c.schema, "flows");
+	c.accounts_seq = LookupTable(c.schema, "accounts_id_seq");
+	c.flows_seq = LookupTable(c.schema, "flows_id_seq");
 
 	c.s_id = Column(c.streams, "streams", "id");
 	c.s_state = Column(c.streams, "streams", "state");
@@ -182,6 +188,22 @@ flow_catalog(void)
 	c.e_state = Column(c.events, "events", "state");
 	c.e_void_after = Column(c.events, "events", "void_after");
 	c.e_metadata = Column(c.events, "events", "metadata");
+	c.e_account_id = Column(c.events, "events", "account_id");
+	c.e_account = Column(c.events, "events", "account");
+	c.e_peer_id = Column(c.events, "events", "peer_id");
+	c.e_peer = Column(c.events, "events", "peer");
+	c.e_flow_id = Column(c.events, "events", "flow_id");
+	c.e_flow_buffer = Column(c.events, "events", "flow_buffer");
+
+	c.a_id = Column(c.accounts, "accounts", "id");
+	c.a_state = Column(c.accounts, "accounts", "state");
+	c.a_last_event = Column(c.accounts, "accounts", "last_event");
+	c.a_party = Column(c.accounts, "accounts", "party");
+	c.f_id = Column(c.flows, "flows", "id");
+	c.f_rate = Column(c.flows, "flows", "rate");
+	c.f_buffer = Column(c.flows, "flows", "buffer");
+	c.f_last_event = Column(c.flows, "flows", "last_event");
+	c.f_closed_at = Column(c.flows, "flows", "closed_at");
 
 	/* the role the layer writes as: whoever owns the streams */
 	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(c.streams));
@@ -191,7 +213,7 @@ flow_catalog(void)
 	ReleaseSysCache(tuple);
 
 	c.subscribed = Subscribed(c.streams) || Subscribed(c.events) || Subscribed(c.tokens) ||
-		Subscribed(c.settings);
+		Subscribed(c.settings) || Subscribed(c.accounts) || Subscribed(c.flows);
 	c.app_role = get_role_oid("flowstream_app", true);
 	c.admin_role = get_role_oid("flowstream_admin", true);
 

@@ -56,43 +56,60 @@ int64
 flow_write_event(const FlowEvent *e)
 {
 	const FlowCatalog *c = flow_catalog();
-	Oid			types[9] = {INT8OID, c->op_type, TEXTOID, NUMERICOID, TEXTOID,
-	TIMESTAMPTZOID, c->stream_type, INTERVALOID, JSONBOID};
-	Datum		values[9];
-	char		nulls[9] = "         ";
+	Oid			types[15] = {INT8OID, c->op_type, TEXTOID, NUMERICOID, TEXTOID,
+		TIMESTAMPTZOID, c->stream_type, INTERVALOID, JSONBOID,
+	INT8OID, c->account_type, INT8OID, c->account_type, INT8OID, NUMERICOID};
+	Datum		values[15];
+	char		nulls[15];
 	int			scale = flow_event_scale(e->op, e->decimals);
 	bool		isnull;
 	int64		id;
 	volatile int rc;
 	SPIPlanPtr	plan;
 
+	memset(nulls, 'n', sizeof(nulls));
+	memset(values, 0, sizeof(values));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	plan = flow_plan(PLAN_EVENT,
 					 "INSERT INTO flowstream.events "
-					 "(stream_id, op, actor, amount, destination, at, state, void_after, metadata) "
-					 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-					 9, types);
-	values[0] = Int64GetDatum(e->stream_id);
-	values[1] = ObjectIdGetDatum(c->op_label[e->op]);
-	values[2] = CStringGetTextDatum(e->actor);
+					 "(stream_id, op, actor, amount, destination, at, state, void_after, metadata, "
+					 "account_id, account, peer_id, peer, flow_id, flow_buffer) "
+					 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) "
+					 "RETURNING id",
+					 15, types);
+#define SET(i, v) do { values[i] = (v); nulls[i] = ' '; } while (0)
+	if (e->stream_id != 0)
+		SET(0, Int64GetDatum(e->stream_id));
+	SET(1, ObjectIdGetDatum(c->op_label[e->op]));
+	SET(2, CStringGetTextDatum(e->actor));
 	if (e->has_amount && scale >= 0)
-		values[3] = units_to_numeric(&e->amount, scale,
-									 flow_ops[e->op].records == REC_RATE ? 0 : scale);
-	else
-		nulls[3] = 'n';
+		SET(3, units_to_numeric(&e->amount, scale, flow_ops[e->op].records == REC_RATE ? 0 : scale));
 	if (e->destination != NULL)
-		values[4] = CStringGetTextDatum(e->destination);
-	else
-		nulls[4] = 'n';
-	values[5] = TimestampTzGetDatum(e->at);
-	values[6] = flow_state_datum(e->state);
-	values[7] = e->void_after;
-	if (e->void_after_null)
-		nulls[7] = 'n';
-	values[8] = e->metadata;
-	if (e->metadata_null)
-		nulls[8] = 'n';
+		SET(4, CStringGetTextDatum(e->destination));
+	SET(5, TimestampTzGetDatum(e->at));
+	if (e->state != NULL)
+		SET(6, flow_state_datum(e->state));
+	if (!e->void_after_null && e->stream_id != 0)
+		SET(7, e->void_after);
+	if (!e->metadata_null)
+		SET(8, e->metadata);
+	if (e->account_id != 0)
+	{
+		SET(9, Int64GetDatum(e->account_id));
+		SET(10, flow_account_datum(e->account));
+	}
+	if (e->peer_id != 0)
+	{
+		SET(11, Int64GetDatum(e->peer_id));
+		SET(12, flow_account_datum(e->peer));
+	}
+	if (e->flow_id != 0)
+	{
+		SET(13, Int64GetDatum(e->flow_id));
+		SET(14, units_to_numeric(e->flow_buffer, e->decimals, e->decimals));
+	}
+#undef SET
 
 	writing_events++;
 	PG_TRY();
@@ -105,7 +122,7 @@ flow_write_event(const FlowEvent *e)
 	}
 	PG_END_TRY();
 	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
-		elog(ERROR, "could not write the event of stream " INT64_FORMAT, e->stream_id);
+		elog(ERROR, "could not write an event");
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
 	return id;

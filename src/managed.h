@@ -2,14 +2,19 @@
  * managed.h — what the managed layer's files share.  Each file calls only
  * the ones listed before it here:
  *
+ *   report.c    the core's errors as ereport()s, with what they concern
+ *   settings.c  the actor and the test clock
  *   catalog.c   OIDs, column numbers, the owner, prepared statements
  *   events.c    writing the history, and knowing who writes it
  *   restore.c   what a restore (pg_restore, COPY) may insert
- *   apply.c     one operation on one locked row, handed to the trigger
+ *   apply_accounts.c  one operation on locked accounts and a flow
+ *   apply.c     one operation on one locked stream row, handed to the trigger
  *   triggers.c  the guards on the tables (they call apply.c and restore.c)
- *   api.c       the API functions: arguments, who acts, then apply.c
- *   view.c      flowstream.streams_now's writes, through api.c
- *   sweeper.c   void_insolvent(), through apply.c
+ *   api.c       the API functions of streams: arguments, who acts, then apply.c
+ *   api_accounts.c  the API of accounts and flows, through apply_accounts.c
+ *   view.c      the writable views' writes, through api*.c
+ *   sweeper.c   void_insolvent() and liquidate_critical(), through apply*.c
+ *   verify_accounts.c  verify()'s checks of accounts and flows
  *   verify.c    every invariant, through the core's replay and audit
  */
 #ifndef FLOWSTREAM_MANAGED_H
@@ -32,12 +37,17 @@ typedef struct FlowCatalog
 	uint32		generation;		/* changes whenever it is looked up anew */
 	Oid			schema;
 	Oid			stream_type;
+	Oid			account_type;
 	Oid			op_type;
 	Oid			op_label[OP_COUNT];
 	Oid			streams;
 	Oid			events;
 	Oid			tokens;
 	Oid			settings;
+	Oid			accounts;
+	Oid			flows;
+	Oid			accounts_seq;	/* ids are taken before the rows are written */
+	Oid			flows_seq;
 	Oid			owner;			/* of flowstream.streams: the role the layer writes as */
 	bool		subscribed;		/* a subscription replicates into its tables */
 	Oid			app_role;		/* flowstream_app, InvalidOid if missing */
@@ -65,7 +75,23 @@ typedef struct FlowCatalog
 				e_at,
 				e_state,
 				e_void_after,
-				e_metadata;
+				e_metadata,
+				e_account_id,
+				e_account,
+				e_peer_id,
+				e_peer,
+				e_flow_id,
+				e_flow_buffer;
+	/* columns of flowstream.accounts and flowstream.flows */
+	AttrNumber	a_id,
+				a_state,
+				a_last_event,
+				a_party,
+				f_id,
+				f_rate,
+				f_buffer,
+				f_last_event,
+				f_closed_at;
 } FlowCatalog;
 
 /* the statements of flow_plan()'s cache */
@@ -73,6 +99,10 @@ enum
 {
 	PLAN_APPLY, PLAN_CREATE, PLAN_TOKEN, PLAN_DEFAULT_GRACE, PLAN_SET_DEFAULT_GRACE,
 	PLAN_EVENT, PLAN_LAST_EVENT, PLAN_STREAM_EXISTS, PLAN_DUE,
+	PLAN_TOKEN_POLICY, PLAN_ACCOUNT_IDS, PLAN_LOCK_ACCOUNTS, PLAN_LOCK_FLOW, PLAN_OPEN_FLOW_OF,
+	PLAN_INSERT_ACCOUNT, PLAN_UPDATE_ACCOUNT, PLAN_INSERT_FLOW, PLAN_UPDATE_FLOW, PLAN_STREAM_ACCOUNT,
+	PLAN_CRITICAL, PLAN_OUTFLOWS, PLAN_LOCK_ACCOUNT_SKIP, PLAN_FLOW_ACCOUNTS,
+	PLAN_CRITICAL_FLOWS,
 	PLAN_COUNT
 };
 
@@ -97,10 +127,10 @@ extern bool flow_actor_set_here(void);
 
 /* ---- events.c ---- */
 
-/* one row of flowstream.events */
+/* one row of flowstream.events: a stream's, or accounts' and a flow's */
 typedef struct FlowEvent
 {
-	int64		stream_id;
+	int64		stream_id;		/* 0: none */
 	FlowOp		op;
 	const char *actor;
 	bool		has_amount;
@@ -113,6 +143,12 @@ typedef struct FlowEvent
 	bool		void_after_null;
 	Datum		metadata;
 	bool		metadata_null;
+	int64		account_id;		/* 0: none */
+	const Account *account;
+	int64		peer_id;		/* 0: none */
+	const Account *peer;
+	int64		flow_id;		/* 0: none */
+	const U256 *flow_buffer;
 } FlowEvent;
 
 extern int64 flow_write_event(const FlowEvent *e);
@@ -125,6 +161,8 @@ extern bool flow_same_grace(Datum a, bool a_null, Datum b, bool b_null);
 
 extern void flow_restore_event(Relation rel, HeapTuple tuple);
 extern void flow_restore_stream(Relation rel, HeapTuple tuple);
+extern HeapTuple flow_restore_account(Relation rel, HeapTuple tuple);
+extern void flow_restore_flow(Relation rel, HeapTuple tuple);
 
 /* ---- apply.c ---- */
 
@@ -177,8 +215,51 @@ extern HeapTuple flow_create_row(FlowCall *call, Relation rel, HeapTuple new);
 extern HeapTuple flow_finish_row(Relation rel, HeapTuple tuple, int64 event_id, bool creating);
 extern void flow_apply_init(void);
 
+/* ---- apply_accounts.c ---- */
+
+/*
+ * One operation on accounts (and a flow), as the API describes it to
+ * flow_apply_account_call(): the parties' accounts are found (or made) and
+ * locked there, in the order of their ids.
+ */
+typedef struct AccountCall
+{
+	FlowOp		op;
+	const char *actor;
+	ActorProblem actor_problem;
+	bool		system;			/* the sweeper, acting as itself */
+	int64		at;				/* the time asked for */
+	const char *party;			/* the paying account's party; a flow's sender */
+	const char *peer_party;		/* a transfer's or a flow's receiver, or NULL */
+	const char *token;
+	int64		flow_id;		/* update, close, liquidate: the flow */
+	Datum		amount;			/* numeric amount or rate */
+	bool		amount_null;
+	OpArgs		args;
+	/* results */
+	OpResult	res;
+	int			decimals;
+	int64		event_id;
+	int64		account_id;		/* of party */
+} AccountCall;
+
+extern bool flow_writing_accounts(void);
+extern Datum flow_critical_at(const Account *a, int open_outflows, bool *isnull);
+extern void flow_token_policy(const char *token, int *decimals, AccountPolicy *policy,
+							  char **reward);
+extern void flow_apply_account_call(AccountCall *call);
+extern bool flow_lock_liquidation(int64 id, const char *token, const char *reward,
+								  int64 **flows, int *n, int64 *latest);
+extern void flow_lock_stream_account(const char *party, const char *token, bool credits,
+									 OpAccount *a, int64 *id, bool *created, int *decimals,
+									 int *outflows);
+extern void flow_write_stream_account(int64 id, bool created, const char *party,
+									  const char *token, const Account *a, int outflows,
+									  int64 event_id);
+
 /* ---- api.c ---- */
 
+extern const char *flow_who_acts(ActorProblem *problem);
 extern void flow_resolve_actor(FlowCall *call);
 extern Datum flow_call(FlowOp op, int64 id, Datum arg, bool arg_null, bool max, const char *name);
 extern void flow_call_rate(int64 id, Datum rate, bool rate_null);
@@ -186,9 +267,23 @@ extern int64 flow_call_create(Datum sender, const char *null_arg, Datum recipien
 							  Datum token, Datum rate, TimestampTz start, Datum deposit,
 							  bool transferable, Datum metadata);
 
+/* ---- api_accounts.c ---- */
+
+extern int64 flow_call_flow(FlowOp op, int64 id, const char *sender, const char *receiver,
+							const char *token, Datum rate, bool rate_null);
+
+/* ---- verify_accounts.c ---- */
+
+/* how verify_accounts.c reports a problem, with the token it concerns (or NULL) */
+typedef void (*VerifyEmitFn) (void *arg, const char *token, const char *problem);
+
+extern void flow_verify_accounts(int64 now, VerifyEmitFn emit, void *arg);
+
 /* ---- report.c ---- */
 
 extern void flow_report_call(FlowError err, const FlowCall *call, const FlowState *before,
 							 int64 t) pg_attribute_noreturn();
+extern void flow_report_account(FlowError err, const AccountCall *call, const Account *before,
+								int64 t) pg_attribute_noreturn();
 
 #endif							/* FLOWSTREAM_MANAGED_H */

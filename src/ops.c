@@ -13,28 +13,46 @@
 #include "ops.h"
 
 const OpInfo flow_ops[OP_COUNT] = {
-	[OP_CREATE] = {"create", ARG_RATE, false, WHO_SENDER, "the sender",
+	[OP_CREATE] = {"create", KIND_STREAM, ARG_RATE, false, WHO_SENDER, "the sender",
 	"create a stream for another sender", REC_NOTHING, DEST_CREATED_FOR},
-	[OP_DEPOSIT] = {"deposit", ARG_AMOUNT, false, WHO_ANYONE, "anyone",
+	[OP_DEPOSIT] = {"deposit", KIND_STREAM, ARG_AMOUNT, false, WHO_ANYONE, "anyone",
 	"deposit into", REC_AMOUNT, DEST_NONE},
-	[OP_WITHDRAW] = {"withdraw", ARG_AMOUNT, true, WHO_PAYEE, "the recipient",
+	[OP_WITHDRAW] = {"withdraw", KIND_STREAM, ARG_AMOUNT, true, WHO_PAYEE, "the recipient",
 	"withdraw to another destination from", REC_AMOUNT, DEST_PAYEE},
-	[OP_REFUND] = {"refund", ARG_AMOUNT, true, WHO_SENDER, "the sender",
+	[OP_REFUND] = {"refund", KIND_STREAM, ARG_AMOUNT, true, WHO_SENDER, "the sender",
 	"refund from", REC_AMOUNT, DEST_SENDER},
-	[OP_PAUSE] = {"pause", ARG_NONE, false, WHO_SENDER, "the sender",
+	[OP_PAUSE] = {"pause", KIND_STREAM, ARG_NONE, false, WHO_SENDER, "the sender",
 	"pause", REC_NOTHING, DEST_NONE},
-	[OP_RESTART] = {"restart", ARG_RATE, false, WHO_SENDER, "the sender",
+	[OP_RESTART] = {"restart", KIND_STREAM, ARG_RATE, false, WHO_SENDER, "the sender",
 	"restart", REC_RATE, DEST_NONE},
-	[OP_ADJUST_RATE] = {"adjust_rate", ARG_RATE, false, WHO_SENDER, "the sender",
+	[OP_ADJUST_RATE] = {"adjust_rate", KIND_STREAM, ARG_RATE, false, WHO_SENDER, "the sender",
 	"change the rate of", REC_RATE, DEST_NONE},
-	[OP_VOID] = {"void", ARG_NONE, false, WHO_PARTIES, "the sender or the recipient",
+	[OP_VOID] = {"void", KIND_STREAM, ARG_NONE, false, WHO_PARTIES, "the sender or the recipient",
 	"void", REC_WRITTEN_OFF, DEST_NONE},
-	[OP_TRANSFER] = {"transfer", ARG_NAME, false, WHO_RECIPIENT, "the recipient",
+	[OP_TRANSFER] = {"transfer", KIND_STREAM, ARG_NAME, false, WHO_RECIPIENT, "the recipient",
 	"transfer", REC_NOTHING, DEST_NEW_RECIPIENT},
-	[OP_SET_VOID_AFTER] = {"set_void_after", ARG_GRACE, false, WHO_SENDER, "the sender",
+	[OP_SET_VOID_AFTER] = {"set_void_after", KIND_STREAM, ARG_GRACE, false, WHO_SENDER, "the sender",
 	"set the grace of", REC_NOTHING, DEST_NONE},
-	[OP_SET_METADATA] = {"set_metadata", ARG_METADATA, false, WHO_SENDER, "the sender",
+	[OP_SET_METADATA] = {"set_metadata", KIND_STREAM, ARG_METADATA, false, WHO_SENDER, "the sender",
 	"change the metadata of", REC_NOTHING, DEST_NONE},
+	[OP_ACCOUNT_DEPOSIT] = {"account_deposit", KIND_ACCOUNT, ARG_AMOUNT, false, WHO_ANYONE, "anyone",
+	"deposit into", REC_AMOUNT, DEST_NONE},
+	[OP_ACCOUNT_WITHDRAW] = {"account_withdraw", KIND_ACCOUNT, ARG_AMOUNT, false, WHO_SENDER, "the party",
+	"withdraw from", REC_AMOUNT, DEST_PAYEE},
+	[OP_ACCOUNT_TRANSFER] = {"account_transfer", KIND_ACCOUNT, ARG_AMOUNT, false, WHO_SENDER, "the paying party",
+	"transfer from", REC_AMOUNT, DEST_PEER},
+	[OP_OPEN_FLOW] = {"open_flow", KIND_FLOW, ARG_RATE, false, WHO_SENDER, "the sender",
+	"open a flow from", REC_RATE, DEST_PEER},
+	[OP_UPDATE_FLOW] = {"update_flow", KIND_FLOW, ARG_RATE, false, WHO_SENDER, "the sender",
+	"change the rate of", REC_RATE, DEST_PEER},
+	[OP_CLOSE_FLOW] = {"close_flow", KIND_FLOW, ARG_NONE, false, WHO_PARTIES, "the sender or the receiver",
+	"close", REC_NOTHING, DEST_PEER},
+	[OP_LIQUIDATE] = {"liquidate", KIND_FLOW, ARG_NONE, false, WHO_SYSTEM, "the sweeper",
+	"liquidate", REC_NOTHING, DEST_PEER},
+	[OP_DEPOSIT_FROM_ACCOUNT] = {"deposit_from_account", KIND_BRIDGE, ARG_AMOUNT, false, WHO_SENDER, "the sender",
+	"deposit from the sender's account into", REC_AMOUNT, DEST_NONE},
+	[OP_WITHDRAW_TO_ACCOUNT] = {"withdraw_to_account", KIND_BRIDGE, ARG_AMOUNT, true, WHO_RECIPIENT, "the recipient",
+	"withdraw into the recipient's account from", REC_AMOUNT, DEST_NONE},
 };
 
 /*
@@ -53,6 +71,8 @@ flow_error_before_actor(FlowError err)
 		case FLOW_ERR_NOT_PAUSED:
 		case FLOW_ERR_PENDING:
 		case FLOW_ERR_NOT_TRANSFERABLE:
+		case FLOW_ERR_ENDED:
+		case FLOW_ERR_FLOW_CLOSED:
 			return true;
 		default:
 			return false;
@@ -79,6 +99,8 @@ flow_may_act(FlowOp op, const OpActor *actor, bool pays_recipient)
 			return actor->as_sender || actor->as_recipient;
 		case WHO_PAYEE:
 			return pays_recipient || actor->as_recipient;
+		case WHO_SYSTEM:
+			return false;		/* the sweeper's alone (actor->system, above) */
 	}
 	return false;
 }
@@ -116,9 +138,11 @@ flow_apply_state(FlowOp op, FlowState *s, const FlowAmount *amount, int64_t t,
 	switch (op)
 	{
 		case OP_DEPOSIT:
+		case OP_DEPOSIT_FROM_ACCOUNT:	/* the stream's part of it */
 			err = flow_deposit(s, amount, t);
 			break;
 		case OP_WITHDRAW:
+		case OP_WITHDRAW_TO_ACCOUNT:
 			err = flow_withdraw(s, amount, t);
 			break;
 		case OP_REFUND:
@@ -141,9 +165,8 @@ flow_apply_state(FlowOp op, FlowState *s, const FlowAmount *amount, int64_t t,
 		case OP_SET_METADATA:
 			err = flow_touch(s, t);
 			break;
-		case OP_CREATE:
-		case OP_COUNT:
-			err = FLOW_ERR_NOT_A_NUMBER;	/* not an operation on a state */
+		default:
+			err = FLOW_ERR_NOT_A_NUMBER;	/* not an operation on a stream's state */
 			break;
 	}
 	return err;
@@ -191,9 +214,10 @@ flow_apply(FlowOp op, OpRow *row, const OpArgs *args, const OpActor *actor,
 				err = FLOW_ERR_VOIDED;
 			break;
 		case OP_CREATE:
-		case OP_COUNT:
 			return FLOW_ERR_NOT_A_NUMBER;	/* see flow_apply_create() */
 		default:
+			if (flow_ops[op].kind != KIND_STREAM)
+				return FLOW_ERR_NOT_A_NUMBER;	/* see flow_apply_account() */
 			err = flow_apply_state(op, &next, &a, t, res);
 			break;
 	}
@@ -286,6 +310,24 @@ flow_operation_time(int64_t requested, const FlowState *s, bool clock_pinned)
 }
 
 /*
+ * The time of an operation on accounts asked for at requested: on the
+ * real clock, not before the last operation of either account (b may be
+ * NULL), as for a stream.
+ */
+int64_t
+flow_account_operation_time(int64_t requested, const Account *a, const Account *b,
+							bool clock_pinned)
+{
+	if (clock_pinned)
+		return requested;
+	if (requested < a->last)
+		requested = a->last;
+	if (b != NULL && requested < b->last)
+		requested = b->last;
+	return requested;
+}
+
+/*
  * What a new rate means for s at t, for those who write a rate rather than
  * name an operation (the view): 0 pauses, a rate on a paused stream
  * restarts it, any other changes the rate.
@@ -338,6 +380,243 @@ flow_due_time(const FlowState *s, const FlowGrace *grace, int64_t *due)
 	at = (__int128) depletion + flow_grace_usecs(grace);
 	*due = at > FLOW_TIME_MAX ? FLOW_TIME_MAX + 1 : (int64_t) at;
 	return true;
+}
+
+/* The first of two errors in SPEC §5's order, the status ones before the others. */
+static FlowError
+FirstError(FlowError a, FlowError b)
+{
+	if (flow_error_before_actor(a) || a == FLOW_ERR_NOT_ALLOWED)
+		return a;
+	if (flow_error_before_actor(b) || b == FLOW_ERR_NOT_ALLOWED)
+		return b;
+	return a != FLOW_OK ? a : b;
+}
+
+/*
+ * The money of an operation on accounts, on copies: the account core's
+ * functions, in SPEC §6's terms.  A transfer or flow between a party and
+ * itself is the same account twice.
+ */
+static FlowError
+AccountMoney(FlowOp op, Account *a, Account *b, AccountFlow *f, const FlowAmount *amount,
+			 const U256 *units, const AccountPolicy *policy, bool same, int64_t t)
+{
+	Account    *peer = same ? a : b;
+
+	switch (op)
+	{
+		case OP_ACCOUNT_DEPOSIT:
+			return account_deposit(a, amount, t);
+		case OP_ACCOUNT_WITHDRAW:
+			return account_withdraw(a, amount, t);
+		case OP_ACCOUNT_TRANSFER:
+			if (units != NULL)
+				return account_transfer_units(a, peer, units, t);
+			return account_transfer(a, peer, amount, t);
+		case OP_OPEN_FLOW:
+			return account_flow_open(a, peer, f, amount, policy, t);
+		case OP_UPDATE_FLOW:
+			return account_flow_update(a, peer, f, amount, policy, t);
+		case OP_CLOSE_FLOW:
+			return account_flow_close(a, peer, f, t);
+		case OP_LIQUIDATE:
+
+			/*
+			 * The sweeper closes every outgoing flow of an account that
+			 * account_liquidation() found critical, one event each: once
+			 * the first is closed the account may no longer be critical,
+			 * so each close is a close, and only the sweeper may do it.
+			 */
+			return account_flow_close(a, peer, f, t);
+		case OP_DEPOSIT_FROM_ACCOUNT:	/* the account's part of it */
+			return account_withdraw(a, amount, t);
+		case OP_WITHDRAW_TO_ACCOUNT:
+			return account_deposit(a, amount, t);
+		default:
+			return FLOW_ERR_NOT_A_NUMBER;	/* not an operation on accounts */
+	}
+}
+
+/* What an operation on a's available balance asked for, for FLOW_ERR_UNAVAILABLE. */
+static void
+Shortfall(FlowOp op, const OpAccount *a, const OpFlow *f, const OpArgs *args, int64_t t,
+		  OpResult *res)
+{
+	(void) account_available(&a->state, t, &res->shortfall_have);
+	if (op == OP_OPEN_FLOW || op == OP_UPDATE_FLOW)
+		(void) account_flow_need(op == OP_UPDATE_FLOW && f ? &f->state : NULL,
+								 args->amount.units, &args->policy, a->state.decimals,
+								 &res->shortfall_need);
+	else
+		res->shortfall_need = u256_from_u128(args->amount.units);
+}
+
+FlowError
+flow_apply_account(FlowOp op, OpAccount *a, OpAccount *b, OpFlow *f, const OpArgs *args,
+				   const OpActor *actor, int64_t t, OpResult *res)
+{
+	Account		na = a->state,
+				nb;
+	AccountFlow nf;
+	bool		same = b != NULL && strcmp(a->party, b->party) == 0;
+	FlowError	err;
+
+	memset(res, 0, sizeof(*res));
+	memset(&nb, 0, sizeof(nb));
+	memset(&nf, 0, sizeof(nf));
+	if (b != NULL)
+		nb = b->state;
+	if (f != NULL)
+		nf = f->state;
+	err = AccountMoney(op, &na, &nb, &nf, &args->amount, args->units, &args->policy, same, t);
+	if (flow_error_before_actor(err))
+		return err;
+	if (!flow_may_act(op, actor, true))
+		return FLOW_ERR_NOT_ALLOWED;
+	if (a->party[0] == '\0' || (b != NULL && b->party[0] == '\0'))
+		return FLOW_ERR_EMPTY_NAME;
+	if (op == OP_ACCOUNT_WITHDRAW)
+	{
+		res->destination = args->name ? args->name : a->party;
+		if (res->destination[0] == '\0')
+			return FLOW_ERR_EMPTY_NAME;
+	}
+	else if (b != NULL)
+		res->destination = b->party;
+	if (err == FLOW_ERR_UNAVAILABLE || err == FLOW_ERR_CRITICAL)
+		Shortfall(op, a, f, args, t, res);
+	if (err != FLOW_OK)
+		return err;
+
+	res->units = args->amount.units;
+	a->state = na;
+	if (b != NULL)
+		b->state = nb;
+	if (f != NULL)
+		f->state = nf;
+	return FLOW_OK;
+}
+
+FlowError
+flow_apply_bridge(FlowOp op, OpRow *row, OpAccount *a, const OpArgs *args,
+				  const OpActor *actor, int64_t t, OpResult *res)
+{
+	FlowState	s = row->state;
+	Account		na = a->state;
+	FlowAmount	amount = args->amount;
+	FlowError	es,
+				ea;
+
+	memset(res, 0, sizeof(*res));
+	if (op == OP_WITHDRAW_TO_ACCOUNT && args->max)
+	{
+		amount.err = FLOW_OK;
+		es = flow_covered_debt(&row->state, t, &amount.units);
+		if (es != FLOW_OK)
+			return es;
+	}
+	if (op == OP_DEPOSIT_FROM_ACCOUNT)
+	{
+		es = flow_deposit(&s, &amount, t);
+		ea = account_withdraw(&na, &amount, t);
+	}
+	else if (op == OP_WITHDRAW_TO_ACCOUNT)
+	{
+		es = flow_withdraw(&s, &amount, t);
+		ea = account_deposit(&na, &amount, t);
+	}
+	else
+		return FLOW_ERR_NOT_A_NUMBER;	/* not a bridge */
+
+	if (flow_error_before_actor(es))
+		return es;
+	if (flow_error_before_actor(ea))
+		return ea;
+	if (!flow_may_act(op, actor, true))
+		return FLOW_ERR_NOT_ALLOWED;
+	if (args->max && amount.units == 0 && es == FLOW_ERR_NOT_POSITIVE)
+		return FLOW_ERR_NOTHING;
+	if (ea == FLOW_ERR_UNAVAILABLE || ea == FLOW_ERR_CRITICAL)
+		Shortfall(OP_ACCOUNT_WITHDRAW, a, NULL, args, t, res);
+	if (es != FLOW_OK || ea != FLOW_OK)
+		return FirstError(es, ea);
+
+	res->units = amount.units;
+	row->state = s;
+	a->state = na;
+	return FLOW_OK;
+}
+
+/* Whether two accounts are the same, field by field. */
+bool
+flow_same_account(const Account *x, const Account *y)
+{
+	return i256_cmp(&x->static_balance, &y->static_balance) == 0 &&
+		i256_cmp(&x->netflow, &y->netflow) == 0 && u256_cmp(&x->buffer, &y->buffer) == 0 &&
+		x->settled_at == y->settled_at && x->last == y->last && x->decimals == y->decimals;
+}
+
+const char *
+flow_replay_account(FlowOp op, const Account *a, const Account *b, const AccountFlow *f,
+					const U256 *recorded, int64_t at, const Account *a_after,
+					const Account *b_after, const AccountFlow *f_after, char *problem)
+{
+	const char *label = flow_ops[op].label;
+	Account		na = *a,
+				nb;
+	AccountFlow nf;
+	FlowAmount	amount = {FLOW_OK, 0};
+	AccountPolicy policy = {0, 0};
+	FlowError	err;
+
+	memset(&nb, 0, sizeof(nb));
+	memset(&nf, 0, sizeof(nf));
+	if (b != NULL)
+		nb = *b;
+	if (f != NULL)
+		nf = *f;
+	if (recorded == NULL &&
+		(flow_ops[op].records == REC_AMOUNT || flow_ops[op].records == REC_RATE))
+	{
+		snprintf(problem, FLOW_DETAIL_MAX, "a %s event without its amount", label);
+		return problem;
+	}
+	if (recorded != NULL)
+	{
+		if (!u256_fits_u128(recorded) || u256_low128(recorded) > I127_MAX)
+			amount.err = FLOW_ERR_OVERFLOW;
+		else
+			amount.units = u256_low128(recorded);
+	}
+	/* the buffer as recorded: a policy that gives exactly it */
+	if (f_after != NULL && (op == OP_OPEN_FLOW || op == OP_UPDATE_FLOW))
+	{
+		if (!u256_fits_u128(&f_after->buffer) || u256_low128(&f_after->buffer) > I127_MAX)
+		{
+			snprintf(problem, FLOW_DETAIL_MAX, "the recorded buffer of a %s is out of range", label);
+			return problem;
+		}
+		policy.min_buffer = u256_low128(&f_after->buffer);
+	}
+	/* a liquidation's reward may exceed 2^127 - 1: a transfer replays its units */
+	err = AccountMoney(op, &na, &nb, &nf, &amount,
+					   op == OP_ACCOUNT_TRANSFER ? recorded : NULL, &policy, b == NULL, at);
+	if (err != FLOW_OK)
+	{
+		snprintf(problem, FLOW_DETAIL_MAX,
+				 "the recorded %s is not a legal operation on the accounts before it (error %d)",
+				 label, (int) err);
+		return problem;
+	}
+	if (!flow_same_account(&na, a_after) || (b_after != NULL && !flow_same_account(&nb, b_after)) ||
+		(f_after != NULL && (nf.rate != f_after->rate || u256_cmp(&nf.buffer, &f_after->buffer) != 0)))
+	{
+		snprintf(problem, FLOW_DETAIL_MAX,
+				 "the states after the recorded %s are not what the %s gives", label, label);
+		return problem;
+	}
+	return NULL;
 }
 
 /* Writes a problem into buf and returns buf. */
@@ -452,8 +731,8 @@ flow_audit_event(FlowAudit *a, FlowOp op, const U256 *recorded, int64_t at,
 
 	if (recorded != NULL && flow_ops[op].records == REC_AMOUNT)
 	{
-		U256	   *sum = op == OP_DEPOSIT ? &a->deposited :
-			op == OP_WITHDRAW ? &a->withdrawn : &a->refunded;
+		U256	   *sum = (op == OP_DEPOSIT || op == OP_DEPOSIT_FROM_ACCOUNT) ? &a->deposited :
+			(op == OP_WITHDRAW || op == OP_WITHDRAW_TO_ACCOUNT) ? &a->withdrawn : &a->refunded;
 
 		u256_add(sum, sum, recorded);
 	}
@@ -538,5 +817,97 @@ flow_audit_finish(const FlowAudit *a, const FlowState *row, int64_t now,
 
 		if (flow_uncovered_debt(s, t, &uncovered) != FLOW_OK || !u256_is_zero(&uncovered))
 			report(arg, "a voided stream has uncovered debt");
+	}
+}
+
+/*
+ * The money of a token's accounts.  Each account adds static - netflow x
+ * settled_at, its balance extrapolated back to time 0; when the netflows
+ * of a token sum to 0 (every flow leaves one account and enters another)
+ * the sum is the sum of the balances at any one time, though the accounts
+ * were last settled at different times.  Deposits and withdrawals come
+ * from the history, in base units; the sums are exact in 10^-24 tokens.
+ */
+void
+flow_audit_account(AccountAudit *a, const Account *row)
+{
+	u128		settled = (u128) (row->settled_at < 0 ? -(__int128) row->settled_at : row->settled_at);
+	U256		abs_netflow = i256_abs(&row->netflow);
+	U256		product;
+	I256		held;
+
+	/* netflow * settled_at is negative when exactly one of them is */
+	bool		negative = i256_is_neg(&row->netflow) != (row->settled_at < 0);
+
+	if (a->overflow)
+		return;
+	if (!i256_add(&a->netflow, &a->netflow, &row->netflow) ||
+		!u256_mul_u128(&product, &abs_netflow, settled) ||
+		!i256_add_abs(&held, &row->static_balance, !negative, &product) ||
+		!i256_add(&a->held, &a->held, &held))
+		a->overflow = true;
+}
+
+/* A recorded amount of op on a token's accounts: in, out, or neither. */
+void
+flow_audit_account_event(AccountAudit *a, FlowOp op, const U256 *recorded, int decimals)
+{
+	U256		exact;
+	bool		in;
+
+	if (recorded == NULL || a->overflow)
+		return;
+	switch (op)
+	{
+		case OP_ACCOUNT_DEPOSIT:
+		case OP_WITHDRAW_TO_ACCOUNT:
+			in = true;
+			break;
+		case OP_ACCOUNT_WITHDRAW:
+		case OP_DEPOSIT_FROM_ACCOUNT:
+			in = false;
+			break;
+		default:
+			return;				/* transfers and flows move money between accounts */
+	}
+	if (!u256_mul_u128(&exact, recorded, flow_unit_scale[decimals]) ||
+		!i256_add_abs(&a->moved, &a->moved, !in, &exact))
+		a->overflow = true;
+}
+
+/*
+ * The audit of a token's accounts at the end: the netflows sum to 0, and
+ * the balances to what was deposited less what was withdrawn.
+ */
+void
+flow_audit_accounts_finish(const AccountAudit *a, FlowProblemFn report, void *arg)
+{
+	char		msg[FLOW_DETAIL_MAX + 2 * FLOW_DECIMAL_MAX];
+	char		d1[FLOW_DECIMAL_MAX],
+				d2[FLOW_DECIMAL_MAX];
+	U256		x,
+				y;
+
+	if (a->overflow)
+	{
+		report(arg, "the sums of its accounts exceed 256 bits");
+		return;
+	}
+	if (!i256_is_zero(&a->netflow))
+	{
+		x = i256_abs(&a->netflow);
+		snprintf(msg, sizeof(msg), "the netflows of its accounts sum to %s%s, not 0",
+				 i256_is_neg(&a->netflow) ? "-" : "", Digits(&x, FLOW_RATE_SCALE, d1));
+		report(arg, msg);
+	}
+	else if (i256_cmp(&a->held, &a->moved) != 0)
+	{
+		x = i256_abs(&a->held);
+		y = i256_abs(&a->moved);
+		snprintf(msg, sizeof(msg),
+				 "its accounts hold %s%s, but deposits less withdrawals are %s%s (in 10^-24 tokens)",
+				 i256_is_neg(&a->held) ? "-" : "", Digits(&x, 0, d1),
+				 i256_is_neg(&a->moved) ? "-" : "", Digits(&y, 0, d2));
+		report(arg, msg);
 	}
 }

@@ -17,6 +17,7 @@
 #ifndef FLOWSTREAM_OPS_H
 #define FLOWSTREAM_OPS_H
 
+#include "account.h"
 #include "flow.h"
 
 /* the labels of the SQL enum flowstream.op, in its order */
@@ -33,8 +34,28 @@ typedef enum FlowOp
 	OP_TRANSFER,
 	OP_SET_VOID_AFTER,
 	OP_SET_METADATA,
+	/* accounts and flows (SPEC §6) */
+	OP_ACCOUNT_DEPOSIT,
+	OP_ACCOUNT_WITHDRAW,
+	OP_ACCOUNT_TRANSFER,
+	OP_OPEN_FLOW,
+	OP_UPDATE_FLOW,
+	OP_CLOSE_FLOW,
+	OP_LIQUIDATE,
+	/* where streams meet accounts */
+	OP_DEPOSIT_FROM_ACCOUNT,
+	OP_WITHDRAW_TO_ACCOUNT,
 	OP_COUNT
 } FlowOp;
+
+/* what an operation works on */
+typedef enum OpKind
+{
+	KIND_STREAM,				/* one stream */
+	KIND_ACCOUNT,				/* one account, or two (a transfer) */
+	KIND_FLOW,					/* a flow and its two accounts */
+	KIND_BRIDGE					/* a stream and an account of one of its parties */
+} OpKind;
 
 /* what an operation takes besides the stream */
 typedef enum OpArg
@@ -54,7 +75,8 @@ typedef enum OpWho
 	WHO_SENDER,
 	WHO_RECIPIENT,
 	WHO_PARTIES,				/* the sender or the recipient */
-	WHO_PAYEE					/* anyone when the recipient is paid, else the recipient */
+	WHO_PAYEE,					/* anyone when the recipient is paid, else the recipient */
+	WHO_SYSTEM					/* the sweeper only */
 } OpWho;
 
 /* what the event's amount column records */
@@ -73,12 +95,14 @@ typedef enum OpDestination
 	DEST_PAYEE,					/* the recipient, or the destination named */
 	DEST_SENDER,				/* a refund goes back to the sender */
 	DEST_NEW_RECIPIENT,
-	DEST_CREATED_FOR			/* create: the recipient */
+	DEST_CREATED_FOR,			/* create: the recipient */
+	DEST_PEER					/* a transfer's receiving party, a flow's receiver */
 } OpDestination;
 
 typedef struct OpInfo
 {
 	const char *label;			/* the flowstream.op label */
+	OpKind		kind;
 	OpArg		arg;
 	bool		has_max;		/* a _max form computes the amount */
 	OpWho		who;
@@ -109,11 +133,30 @@ typedef struct OpRow
 	FlowGrace	grace;
 } OpRow;
 
+/* an account as the rules see it */
+typedef struct OpAccount
+{
+	Account		state;
+	const char *party;
+} OpAccount;
+
+/* a flow as the rules see it */
+typedef struct OpFlow
+{
+	AccountFlow state;
+	const char *sender;
+	const char *receiver;
+} OpFlow;
+
 /* the arguments of one operation */
 typedef struct OpArgs
 {
 	FlowAmount	amount;			/* amount or rate, scaled; a parse error is carried */
+	AccountPolicy policy;		/* the token's buffer settings (open, update) */
 	bool		max;			/* withdraw_max, refund_max: the amount is computed */
+	const U256 *units;			/* account_transfer of a liquidation's unburnt
+								 * buffer: computed by the core, so it may
+								 * exceed 2^127 - 1 (NULL: amount applies) */
 	const char *name;			/* withdraw: the destination (NULL: the recipient);
 								 * transfer: the new recipient (NULL: missing) */
 	bool		has_grace;		/* set_void_after: NULL means never */
@@ -139,6 +182,8 @@ typedef struct OpResult
 	u128		units;			/* base units moved, or the new rate */
 	U256		written_off;	/* by a void, base units */
 	const char *destination;	/* for the event's destination column, or NULL */
+	U256		shortfall_need;	/* FLOW_ERR_UNAVAILABLE: what was asked, base units */
+	I256		shortfall_have;	/* and the available balance */
 } OpResult;
 
 /* errors that rank before "who may act" (SPEC §5) */
@@ -153,8 +198,28 @@ extern FlowError flow_apply_create(OpRow *row, const OpArgs *args, int decimals,
 extern FlowError flow_apply_state(FlowOp op, FlowState *s, const FlowAmount *amount,
 								  int64_t t, OpResult *res);
 extern int64_t flow_operation_time(int64_t requested, const FlowState *s, bool clock_pinned);
+extern int64_t flow_account_operation_time(int64_t requested, const Account *a,
+										   const Account *b, bool clock_pinned);
 extern FlowOp flow_rate_change_op(const FlowState *s, int64_t t, u128 new_rate);
 extern int	flow_event_scale(FlowOp op, int decimals);
+
+/*
+ * An operation on accounts (KIND_ACCOUNT, KIND_FLOW): a is the paying
+ * account (the one deposited into, withdrawn from, or transferring; a
+ * flow's sender), b the receiving one (a transfer's; a flow's receiver;
+ * NULL otherwise), f the flow (NULL but for KIND_FLOW).
+ */
+extern FlowError flow_apply_account(FlowOp op, OpAccount *a, OpAccount *b, OpFlow *f,
+									const OpArgs *args, const OpActor *actor, int64_t t,
+									OpResult *res);
+
+/*
+ * An operation of a stream and an account of one of its parties
+ * (KIND_BRIDGE): a deposit from the sender's account, a withdrawal into
+ * the recipient's.
+ */
+extern FlowError flow_apply_bridge(FlowOp op, OpRow *row, OpAccount *a, const OpArgs *args,
+								   const OpActor *actor, int64_t t, OpResult *res);
 
 /* the sweeper's policy */
 extern __int128 flow_grace_usecs(const FlowGrace *g);
@@ -170,6 +235,19 @@ extern bool flow_due_time(const FlowState *s, const FlowGrace *grace, int64_t *d
  */
 extern const char *flow_replay(const FlowState *prev, FlowOp op, const U256 *recorded,
 							   int64_t at, const FlowState *after, char *problem);
+
+/*
+ * The replay of an event of accounts: the recorded states after it are
+ * what its operation makes of the states before it.  The flow's buffer is
+ * taken as recorded (it depends on the token's settings at the time);
+ * that it adds up is the audit's to check.  Arguments as for
+ * flow_apply_account(), the states before in a, b, f (b, f may be NULL).
+ */
+extern const char *flow_replay_account(FlowOp op, const Account *a, const Account *b,
+									   const AccountFlow *f, const U256 *recorded,
+									   int64_t at, const Account *a_after,
+									   const Account *b_after, const AccountFlow *f_after,
+									   char *problem);
 
 /*
  * What verify() learns of one stream from its history: the sums of its
@@ -193,5 +271,24 @@ extern void flow_audit_event(FlowAudit *a, FlowOp op, const U256 *recorded, int6
 							 const FlowState *after, FlowProblemFn report, void *arg);
 extern void flow_audit_finish(const FlowAudit *a, const FlowState *row, int64_t now,
 							  FlowProblemFn report, void *arg);
+
+/*
+ * What verify() learns of a token's accounts: their balances, netflows,
+ * and the deposits and withdrawals of their histories, checked against
+ * each other once all are read (SPEC §6: nothing is created or lost).
+ */
+typedef struct AccountAudit
+{
+	I256		held;			/* sum of static - netflow * settled_at, 10^-24 tokens */
+	I256		netflow;		/* sum of the netflows: 0 */
+	I256		moved;			/* deposits less withdrawals, 10^-24 tokens */
+	bool		overflow;
+} AccountAudit;
+
+extern bool flow_same_account(const Account *x, const Account *y);
+extern void flow_audit_account(AccountAudit *a, const Account *row);
+extern void flow_audit_account_event(AccountAudit *a, FlowOp op, const U256 *recorded,
+									 int decimals);
+extern void flow_audit_accounts_finish(const AccountAudit *a, FlowProblemFn report, void *arg);
 
 #endif							/* FLOWSTREAM_OPS_H */

@@ -2,8 +2,9 @@
  * report.c — the core's error codes as ereport()s: SPEC §5's SQLSTATEs,
  * with messages that say which amounts, times and parties were involved.
  * flow_report() serves the pure functions of the type; flow_report_call()
- * adds what only an operation of the managed layer can name (the stream,
- * the actor, the rule it broke).
+ * and flow_report_account() add what only an operation of the managed
+ * layer can name (the stream or the account, the actor, the rule it broke,
+ * the amounts an account lacked).
  */
 #include "managed.h"
 
@@ -169,12 +170,13 @@ flow_report(FlowError err, const FlowState *before, int64 t,
 					 errmsg("void_after must not be negative")));
 			break;
 		case FLOW_ERR_UNAVAILABLE:
+		case FLOW_ERR_CRITICAL:
 		case FLOW_ERR_SAME_ACCOUNT:
 		case FLOW_ERR_TOKEN_MISMATCH:
 		case FLOW_ERR_BUFFER_POLICY:
 		case FLOW_ERR_FLOW_CLOSED:
 		case FLOW_ERR_NOT_CRITICAL:
-			/* accounts' errors: reported with their accounts' amounts (accounts.c) */
+			/* accounts' errors: reported with their accounts' amounts (flow_report_account) */
 		case FLOW_ERR_NOT_TRANSFERABLE:
 		case FLOW_ERR_NOT_ALLOWED:
 		case FLOW_ERR_NULL:
@@ -188,6 +190,23 @@ flow_report(FlowError err, const FlowState *before, int64 t,
 	elog(ERROR, "unexpected flowstream error %d", (int) err);
 }
 
+/* An actor refused whatever it does: why. */
+static void
+ReportActorProblem(ActorProblem problem)
+{
+	if (problem == ACTOR_STALE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("flowstream.actor was set in an earlier transaction"),
+				 errdetail("An actor acts only in the transaction that names it, so that a pooled connection never acts for its previous client."),
+				 errhint("Use SET LOCAL flowstream.actor = '...' or set_config('flowstream.actor', '...', true) in each transaction.")));
+	if (problem == ACTOR_FORGED)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to act through flowstream.actor"),
+				 errdetail("Only members of flowstream_app may act for others.")));
+}
+
 /* the messages of an operation's errors, naming its stream and its actor */
 void
 flow_report_call(FlowError err, const FlowCall *call, const FlowState *before, int64 t)
@@ -198,17 +217,7 @@ flow_report_call(FlowError err, const FlowCall *call, const FlowState *before, i
 	switch (err)
 	{
 		case FLOW_ERR_NOT_ALLOWED:
-			if (call->actor_problem == ACTOR_STALE)
-				ereport(ERROR,
-						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-						 errmsg("flowstream.actor was set in an earlier transaction"),
-						 errdetail("An actor acts only in the transaction that names it, so that a pooled connection never acts for its previous client."),
-						 errhint("Use SET LOCAL flowstream.actor = '...' or set_config('flowstream.actor', '...', true) in each transaction.")));
-			if (call->actor_problem == ACTOR_FORGED)
-				ereport(ERROR,
-						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-						 errmsg("permission denied to act through flowstream.actor"),
-						 errdetail("Only members of flowstream_app may act for others.")));
+			ReportActorProblem(call->actor_problem);
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 id != 0 ?
@@ -250,5 +259,116 @@ flow_report_call(FlowError err, const FlowCall *call, const FlowState *before, i
 			break;
 	}
 	flow_report(err, before, t, &call->args.amount,
+				info->arg == ARG_RATE ? FLOW_ARG_RATE : FLOW_ARG_AMOUNT);
+}
+
+/* A signed number of base units, in tokens, for a message. */
+static char *
+SignedTokens(const I256 *units, int decimals)
+{
+	char		buf[FLOW_DECIMAL_MAX];
+	U256		v = i256_abs(units);
+
+	flow_format_decimal(&v, decimals, 0, buf);
+	return i256_is_neg(units) ? psprintf("-%s", buf) : pstrdup(buf);
+}
+
+/* What an account operation is, for "permission denied to ...". */
+static char *
+AccountWhat(const AccountCall *call)
+{
+	const OpInfo *info = &flow_ops[call->op];
+
+	if (info->kind == KIND_FLOW && call->flow_id != 0)
+		return psprintf("%s flow " INT64_FORMAT, info->verb, call->flow_id);
+	if (call->op == OP_OPEN_FLOW)
+		return psprintf("%s \"%s\"", info->verb, call->party);
+	return psprintf("%s the account of \"%s\"", info->verb, call->party);
+}
+
+/* the messages of an operation's errors on accounts, with their amounts */
+void
+flow_report_account(FlowError err, const AccountCall *call, const Account *before, int64 t)
+{
+	const OpInfo *info = &flow_ops[call->op];
+	FlowState	stream;
+	U256		need = call->res.shortfall_need;
+	I256		have = call->res.shortfall_have;
+	char		need_text[FLOW_DECIMAL_MAX];
+
+	switch (err)
+	{
+		case FLOW_ERR_NOT_ALLOWED:
+			ReportActorProblem(call->actor_problem);
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied to %s", AccountWhat(call)),
+					 errdetail("Only %s may do this; \"%s\" is acting.", info->who_text, call->actor)));
+			break;
+		case FLOW_ERR_UNAVAILABLE:
+			flow_format_decimal(&need, call->decimals, 0, need_text);
+			ereport(ERROR,
+					(errcode(ERRCODE_FLOW_UNAVAILABLE),
+					 errmsg("insufficient available balance: %s needed, %s available",
+							need_text, SignedTokens(&have, call->decimals)),
+					 errdetail("The account of \"%s\" in %s can give at most its balance less the buffer of its open flows.",
+							   call->party, call->token ? call->token : "this token")));
+			break;
+		case FLOW_ERR_CRITICAL:
+			ereport(ERROR,
+					(errcode(ERRCODE_FLOW_CRITICAL),
+					 errmsg("the account of \"%s\" in %s is critical",
+							call->party, call->token ? call->token : "this token"),
+					 errdetail("Its available balance is %s: its flows are burning their buffer.",
+							   SignedTokens(&have, call->decimals)),
+					 errhint("Deposit into it, or lower or close its flows.")));
+			break;
+		case FLOW_ERR_FLOW_CLOSED:
+			ereport(ERROR,
+					(errcode(ERRCODE_FLOW_CLOSED),
+					 errmsg("flow " INT64_FORMAT " is closed", call->flow_id),
+					 errhint("Open a new flow with open_flow().")));
+			break;
+		case FLOW_ERR_SAME_ACCOUNT:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("\"%s\" cannot %s itself", call->party,
+							info->kind == KIND_FLOW ? "stream to" : "transfer to")));
+			break;
+		case FLOW_ERR_TOKEN_MISMATCH:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the accounts hold tokens of different decimals")));
+			break;
+		case FLOW_ERR_BUFFER_POLICY:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the buffer settings of token %s are out of range",
+							call->token ? call->token : "?"),
+					 errdetail("buffer_period must not be negative, and min_buffer must be an amount of the token of at most 2^127 - 1 base units.")));
+			break;
+		case FLOW_ERR_TIME_ORDER:
+			ereport(ERROR,
+					(errcode(ERRCODE_FLOW_TIME_ORDER),
+					 errmsg("time %s is before the account's last operation at %s",
+							TimeText(t), TimeText(before->last)),
+					 errdetail("Operations on an account must not go back in time.")));
+			break;
+		case FLOW_ERR_NULL:
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not be null", info->arg == ARG_RATE ? "rate" : "amount")));
+			break;
+		case FLOW_ERR_EMPTY_NAME:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("parties and destinations must not be empty")));
+			break;
+		default:
+			break;
+	}
+	memset(&stream, 0, sizeof(stream));
+	stream.decimals = call->decimals;
+	flow_report(err, &stream, t, &call->args.amount,
 				info->arg == ARG_RATE ? FLOW_ARG_RATE : FLOW_ARG_AMOUNT);
 }

@@ -12,13 +12,13 @@
 #include "managed.h"
 
 #include "access/xact.h"
-#include "storage/proc.h"
 #include "utils/datetime.h"
 #include "utils/guc.h"
+#include "utils/guc_tables.h"
 
 static char *clock_setting = NULL;
 char	   *flow_actor_setting = NULL;
-static LocalTransactionId actor_set_in = InvalidLocalTransactionId;
+static struct config_generic *actor_guc = NULL;
 static bool clock_pinned = false;
 static TimestampTz clock_value = 0;
 
@@ -69,26 +69,21 @@ assign_clock(const char *newval, void *extra)
 }
 
 /*
- * Remembers the transaction that set flowstream.actor.  A plain SET outlives
- * its transaction, and behind a pooler in transaction mode the next
- * transaction on the connection may be another client's: only an actor set
- * in the current transaction (SET LOCAL, set_config(..., true), or a SET
- * within it) may act.
+ * Whether flowstream.actor was set in the current transaction.  A plain SET
+ * outlives its transaction, and behind a pooler in transaction mode the
+ * next transaction on the connection may be another client's: only an
+ * actor set in the current transaction (SET LOCAL, set_config(..., true),
+ * or a SET within it) may act.  PostgreSQL keeps the values a transaction
+ * set on the setting's stack until it ends, whichever way it was set, and
+ * also when the setting was a placeholder until this library loaded; an
+ * earlier transaction's SET, a connection's start-up options and a role's
+ * or database's defaults leave it empty, and so does a rollback to a
+ * savepoint taken before the SET.
  */
-static void
-assign_actor(const char *newval, void *extra)
-{
-	(void) newval;
-	(void) extra;
-	actor_set_in = MyProc != NULL ? MyProc->lxid : InvalidLocalTransactionId;
-}
-
-/* Whether flowstream.actor was set in the current transaction. */
 bool
 flow_actor_set_here(void)
 {
-	return MyProc != NULL && actor_set_in == MyProc->lxid &&
-		actor_set_in != InvalidLocalTransactionId;
+	return actor_guc != NULL && actor_guc->stack != NULL;
 }
 
 /* Whether a superuser pinned the clock with flowstream.clock. */
@@ -135,8 +130,17 @@ _PG_init(void)
 							   PGC_USERSET,
 							   0,
 							   NULL,
-							   assign_actor,
+							   NULL,
 							   NULL);
 	MarkGUCPrefixReserved("flowstream");
+	for (int i = 0; i < GetNumConfigOptions(); i++)
+	{
+		struct config_generic *g = get_guc_variables()[i];
+
+		if (strcmp(g->name, "flowstream.actor") == 0)
+			actor_guc = g;
+	}
+	if (actor_guc == NULL)
+		elog(ERROR, "flowstream.actor was not defined");
 	flow_apply_init();
 }

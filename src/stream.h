@@ -10,6 +10,7 @@
 #include "fmgr.h"
 #include "utils/timestamp.h"
 
+#include "account.h"
 #include "flow.h"
 
 /* flowstream's own SQLSTATEs (SPEC §5) */
@@ -24,6 +25,10 @@
 #define ERRCODE_FLOW_TIME_ORDER		MAKE_SQLSTATE('S','F','0','1','0')
 #define ERRCODE_FLOW_NOT_TRANSFERABLE	MAKE_SQLSTATE('S','F','0','1','1')
 #define ERRCODE_FLOW_ENDED			MAKE_SQLSTATE('S','F','0','1','2')
+#define ERRCODE_FLOW_UNAVAILABLE	MAKE_SQLSTATE('S','F','0','1','3')
+#define ERRCODE_FLOW_CLOSED			MAKE_SQLSTATE('S','F','0','1','4')
+#define ERRCODE_FLOW_EXISTS			MAKE_SQLSTATE('S','F','0','1','5')
+#define ERRCODE_FLOW_CRITICAL		MAKE_SQLSTATE('S','F','0','1','6')
 
 /*
  * A flowstream.stream value is stored in the core's stored form
@@ -32,6 +37,11 @@
  */
 extern void flow_state_arg(Datum d, FlowState *s);
 extern Datum flow_state_datum(const FlowState *s);
+
+/* the same for flowstream.account (account_type.c) */
+extern void flow_account_arg(Datum d, Account *a);
+extern Datum flow_account_datum(const Account *a);
+extern Datum i256_to_numeric(const I256 *v, int scale, int min_frac);
 
 /* what an amount argument is, for messages */
 typedef enum FlowArgKind

@@ -1,5 +1,6 @@
 /*
- * sweeper.c — voiding streams that stayed insolvent past their grace.
+ * sweeper.c — voiding streams that stayed insolvent past their grace, and
+ * liquidating accounts whose buffer is burning (SPEC §6).
  *
  * A stream's due time is its depletion time plus its grace, void_after
  * (ops.c: flow_due_time(), with a fixed day and month, so that it is
@@ -9,6 +10,11 @@
  * batches, skips rows that users hold locked, runs once at a time and does
  * nothing on a replica.  Each void is an operation like any other, through
  * apply.c, with the sweeper as its actor.
+ *
+ * The liquidation works the same way on accounts: the critical time of an
+ * account with open outgoing flows is kept in the indexed column
+ * critical_at (apply_accounts.c), and liquidate_critical() closes every
+ * outgoing flow of each account whose critical time has passed.
  */
 #include "managed.h"
 
@@ -20,6 +26,7 @@
 #include "utils/memutils.h"
 
 #define SWEEPER_LOCK_KEY	INT64CONST(7453010373645692276)	/* "flowstre" */
+#define LIQUIDATOR_LOCK_KEY	INT64CONST(7453010373645692277)
 #define SWEEPER_ACTOR		"flowstream_sweeper"
 
 /* due_time(state, void_after): when the sweeper may void the stream; NULL never. */
@@ -131,4 +138,139 @@ sweeper_void_insolvent(PG_FUNCTION_ARGS)
 	}
 	flow_leave_owner(&scope);
 	PG_RETURN_INT32(voided);
+}
+
+/*
+ * Liquidates account id of party in token, which the sweeper holds locked,
+ * at t: closes every open outgoing flow with a liquidate event, then pays
+ * the unburnt buffer to the token's reward party, if it names one.  False
+ * when it is left for a later run: another transaction holds one of the
+ * accounts, or (on a test clock) one of them moved past t.
+ */
+static bool
+Liquidate(int64 id, const char *party, const char *token, const Account *state, int64 t)
+{
+	int			decimals;
+	AccountPolicy policy;
+	char	   *reward;
+	int64	   *flows;
+	int			n;
+	int64		latest;
+	U256		unburnt;
+	FlowError	err;
+
+	flow_token_policy(token, &decimals, &policy, &reward);
+	if (reward != NULL && strcmp(reward, party) == 0)
+		reward = NULL;			/* the unburnt buffer stays with the sender anyway */
+	if (!flow_lock_liquidation(id, token, reward, &flows, &n, &latest))
+		return false;
+	if (state->last > latest)
+		latest = state->last;
+	if (latest > t)
+	{
+		if (flow_clock_pinned())
+			return false;
+		t = latest;
+	}
+	err = account_liquidation(state, t, &unburnt);
+	if (err == FLOW_ERR_NOT_CRITICAL)
+		return false;
+	if (err != FLOW_OK)
+		flow_report(err, NULL, t, NULL, FLOW_ARG_AMOUNT);
+
+	for (int i = 0; i < n; i++)
+	{
+		AccountCall call;
+
+		memset(&call, 0, sizeof(call));
+		call.op = OP_LIQUIDATE;
+		call.actor = SWEEPER_ACTOR;
+		call.system = true;
+		call.at = t;
+		call.flow_id = flows[i];
+		call.amount_null = true;
+		flow_apply_account_call(&call);
+	}
+	if (reward != NULL && !u256_is_zero(&unburnt))
+	{
+		AccountCall call;
+
+		memset(&call, 0, sizeof(call));
+		call.op = OP_ACCOUNT_TRANSFER;
+		call.actor = SWEEPER_ACTOR;
+		call.system = true;
+		call.at = t;
+		call.party = party;
+		call.peer_party = reward;
+		call.token = token;
+		call.args.units = &unburnt;
+		flow_apply_account_call(&call);
+	}
+	return true;
+}
+
+/*
+ * liquidate_critical(max_accounts) → how many accounts it liquidated: at
+ * most max_accounts of those whose stored critical time has passed,
+ * earliest first, found through their index; those others hold locked are
+ * left for the next run.
+ */
+PG_FUNCTION_INFO_V1(sweeper_liquidate_critical);
+Datum
+sweeper_liquidate_critical(PG_FUNCTION_ARGS)
+{
+	int32		max_accounts = PG_ARGISNULL(0) ? 1000 : PG_GETARG_INT32(0);
+	int64		t;
+	OwnerScope	scope;
+	Oid			types[2] = {TIMESTAMPTZOID, INT4OID};
+	Datum		values[2];
+	SPITupleTable *critical;
+	uint64		n;
+	int32		liquidated = 0;
+	MemoryContext each,
+				old;
+
+	if (max_accounts <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_accounts must be positive")));
+	if (RecoveryInProgress() || flow_catalog()->subscribed)
+		PG_RETURN_INT32(0);
+	if (!DatumGetBool(DirectFunctionCall1(pg_try_advisory_xact_lock_int8,
+										  Int64GetDatum(LIQUIDATOR_LOCK_KEY))))
+		PG_RETURN_INT32(0);
+
+	t = flow_time_arg(flow_clock_now());
+	flow_enter_owner(&scope);
+	values[0] = TimestampTzGetDatum(t);
+	values[1] = Int32GetDatum(max_accounts);
+	if (SPI_execute_plan(flow_plan(PLAN_CRITICAL,
+								   "SELECT id, state, party, token FROM flowstream.accounts "
+								   "WHERE critical_at OPERATOR(pg_catalog.<=) $1 "
+								   "ORDER BY critical_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+								   2, types),
+						 values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not find the critical accounts");
+	critical = SPI_tuptable;
+	n = SPI_processed;
+	each = AllocSetContextCreate(CurrentMemoryContext, "flowstream liquidation",
+								 ALLOCSET_DEFAULT_SIZES);
+	for (uint64 i = 0; i < n; i++)
+	{
+		HeapTuple	tuple = critical->vals[i];
+		bool		isnull;
+		Account		state;
+		int64		id = DatumGetInt64(SPI_getbinval(tuple, critical->tupdesc, 1, &isnull));
+
+		CHECK_FOR_INTERRUPTS();
+		old = MemoryContextSwitchTo(each);
+		flow_account_arg(SPI_getbinval(tuple, critical->tupdesc, 2, &isnull), &state);
+		if (Liquidate(id, SPI_getvalue(tuple, critical->tupdesc, 3),
+					  SPI_getvalue(tuple, critical->tupdesc, 4), &state, t))
+			liquidated++;
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(each);
+	}
+	flow_leave_owner(&scope);
+	PG_RETURN_INT32(liquidated);
 }

@@ -7,7 +7,9 @@
  * flowstream.events only grows, by the events the operations write, or by
  * a restore.  Anything else, the owner's and a superuser's writes
  * included, is refused.  The tokens' and the settings' guards check
- * direct writes with the core's rules.
+ * direct writes with the core's rules.  flowstream.accounts and
+ * flowstream.flows are written by the operations on accounts, or inserted
+ * by a restore, like the streams.
  */
 #include "managed.h"
 
@@ -155,4 +157,40 @@ settings_guard(PG_FUNCTION_ARGS)
 			flow_report(FLOW_ERR_NEGATIVE_GRACE, NULL, 0, NULL, FLOW_ARG_AMOUNT);
 	}
 	return PointerGetDatum(new);
+}
+
+/*
+ * BEFORE INSERT OR UPDATE OR DELETE on flowstream.accounts and
+ * flowstream.flows: written by the operations (apply_accounts.c), or
+ * inserted by a restore where their history ends (restore.c).
+ */
+PG_FUNCTION_INFO_V1(accounts_guard);
+Datum
+accounts_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = RowTrigger(fcinfo, "accounts_guard");
+	Relation	rel = trig->tg_relation;
+	bool		flows = RelationGetRelid(rel) == flow_catalog()->flows;
+	HeapTuple	tuple = TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple : trig->tg_trigtuple;
+
+	if (flow_writing_accounts() && !TRIGGER_FIRED_BY_DELETE(trig->tg_event))
+		return PointerGetDatum(tuple);
+	if (TRIGGER_FIRED_BY_INSERT(trig->tg_event))
+	{
+		if (flows)
+			flow_restore_flow(rel, tuple);
+		else
+			tuple = flow_restore_account(rel, tuple);
+		return PointerGetDatum(tuple);
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("flowstream.%s is changed only by flowstream's API", RelationGetRelationName(rel)),
+			 TRIGGER_FIRED_BY_DELETE(trig->tg_event) ?
+			 errdetail("Its rows and their history stay; %s.",
+					   flows ? "close a flow with flowstream.close_flow()" :
+					   "an account nobody uses stays at balance 0") :
+			 errdetail("A row was updated directly."),
+			 errhint("Use the API: account_deposit(), open_flow(), update_flow(), close_flow(), ...")));
+	PG_RETURN_NULL();
 }

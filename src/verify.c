@@ -9,7 +9,8 @@
  * the code that writes is the code that checks); here are the checks that
  * need the row's other columns (recipient, grace, due time, metadata,
  * event pointers, the token's decimals).  Per token: deposits = balances +
- * withdrawn + refunded.
+ * withdrawn + refunded.  Then accounts and flows (verify_accounts.c),
+ * whose problems name them in their text, with a NULL stream_id.
  */
 #include "managed.h"
 
@@ -73,6 +74,18 @@ static void
 EmitFromCore(void *arg, const char *problem)
 {
 	Emit((Report *) arg, problem);
+}
+
+/* verify_accounts.c reports through this */
+static void
+EmitForAccounts(void *arg, const char *token, const char *problem)
+{
+	Report	   *r = (Report *) arg;
+
+	r->stream_id = 0;
+	r->event_id = 0;
+	r->token = token;
+	Emit(r, problem);
 }
 
 static void
@@ -339,7 +352,7 @@ flowstream_verify(PG_FUNCTION_ARGS)
 	memset(&events, 0, sizeof(events));
 	memset(&streams, 0, sizeof(streams));
 	events.portal = Open("SELECT stream_id, id, op, amount, at, state, void_after, destination, metadata "
-						 "FROM flowstream.events ORDER BY stream_id, id");
+						 "FROM flowstream.events WHERE stream_id IS NOT NULL ORDER BY stream_id, id");
 	streams.portal = Open("SELECT id, token, state, last_event, first_event, void_after, recipient, "
 						  "due_at, metadata FROM flowstream.streams ORDER BY id");
 	each = AllocSetContextCreate(CurrentMemoryContext, "flowstream verify", ALLOCSET_DEFAULT_SIZES);
@@ -412,6 +425,8 @@ flowstream_verify(PG_FUNCTION_ARGS)
 	}
 	SPI_cursor_close(events.portal);
 	SPI_cursor_close(streams.portal);
+	r.token = NULL;
+	flow_verify_accounts(now, EmitForAccounts, &r);
 	flow_leave_owner(&scope);
 	return (Datum) 0;
 }

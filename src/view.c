@@ -1,11 +1,13 @@
 /*
- * view.c — the writes of flowstream.streams_now, the view for SQL and
- * ORMs: INSERT creates a stream, UPDATE of a column calls the operation
- * that column stands for, as the caller, through api.c.  Nothing is
- * inferred here: a new rate is applied by the core's rule for rates
- * (pause at 0, restart when paused, else adjust) to the locked row.
+ * view.c — the writes of flowstream.streams_now and flowstream.flows_now,
+ * the views for SQL and ORMs: INSERT creates a stream or opens a flow,
+ * UPDATE of a column calls the operation that column stands for, as the
+ * caller, through api.c and api_accounts.c.  Nothing is inferred here: a
+ * stream's new rate is applied by the core's rule for rates (pause at 0,
+ * restart when paused, else adjust) to the locked row; a flow's rate 0
+ * closes it, as DELETE does.
  *
- * The column version is the id of the stream's last event: an UPDATE that
+ * The column version is the id of the row's last event: an UPDATE that
  * carries another version than the row has now was computed from a stale
  * read, and is refused (40001) rather than silently reverting what another
  * transaction did.  An UPDATE that leaves version alone works as before.
@@ -37,7 +39,7 @@ Get(const ViewRow *v, HeapTuple tuple, const char *name, bool *isnull)
 	int			attnum = SPI_fnumber(v->desc, name);
 
 	if (attnum <= 0)
-		elog(ERROR, "column %s of flowstream.streams_now is missing", name);
+		elog(ERROR, "column %s of flowstream.%s is missing", name, RelationGetRelationName(v->rel));
 	return heap_getattr(tuple, attnum, v->desc, isnull);
 }
 
@@ -79,10 +81,12 @@ New(const ViewRow *v, const char *name, bool *isnull)
 	return Get(v, v->new, name, isnull);
 }
 
-/* The row of stream id as the caller now sees it, for RETURNING; else new with its id. */
+/* The row id of the view as the caller now sees it, for RETURNING; else new with its id. */
 static HeapTuple
 Written(const ViewRow *v, int64 id)
 {
+	char	   *sql = psprintf("SELECT * FROM flowstream.%s v WHERE v.id OPERATOR(pg_catalog.=) $1",
+							   RelationGetRelationName(v->rel));
 	Oid			types[1] = {INT8OID};
 	Datum		values[1] = {Int64GetDatum(id)};
 	HeapTuple	result = NULL;
@@ -92,10 +96,8 @@ Written(const ViewRow *v, int64 id)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT * FROM flowstream.streams_now v "
-							  "WHERE v.id OPERATOR(pg_catalog.=) $1",
-							  1, types, values, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read flowstream.streams_now");
+	if (SPI_execute_with_args(sql, 1, types, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read flowstream.%s", RelationGetRelationName(v->rel));
 	if (SPI_processed == 1)
 	{
 		Datum	   *vals = palloc(sizeof(Datum) * v->desc->natts);
@@ -178,6 +180,20 @@ Insert(const ViewRow *v)
 	return PointerGetDatum(Written(v, id));
 }
 
+/* 40001 when the new row carries another version than the old (a stale read). */
+static void
+CheckVersion(const ViewRow *v, const char *what, int64 id)
+{
+	if (Changed(v, "version"))
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("%s " INT64_FORMAT " changed since it was read", what, id),
+				 errdetail("The row carries version %s; the %s is at version %s.",
+						   SPI_getvalue(v->new, v->desc, SPI_fnumber(v->desc, "version")), what,
+						   SPI_getvalue(v->old, v->desc, SPI_fnumber(v->desc, "version"))),
+				 errhint("Reload the %s and apply the change again.", what)));
+}
+
 static Datum
 Update(const ViewRow *v)
 {
@@ -187,14 +203,7 @@ Update(const ViewRow *v)
 	int64		id = DatumGetInt64(Get(v, v->old, "id", &isnull));
 	Datum		d;
 
-	if (Changed(v, "version"))
-		ereport(ERROR,
-				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-				 errmsg("stream " INT64_FORMAT " changed since it was read", id),
-				 errdetail("The row carries version %s; the stream is at version %s.",
-						   SPI_getvalue(v->new, v->desc, SPI_fnumber(v->desc, "version")),
-						   SPI_getvalue(v->old, v->desc, SPI_fnumber(v->desc, "version"))),
-				 errhint("Reload the stream and apply the change again.")));
+	CheckVersion(v, "stream", id);
 	for (int i = 0; i < (int) lengthof(fixed_columns); i++)
 	{
 		if (Changed(v, fixed_columns[i]))
@@ -269,4 +278,112 @@ streams_now_write(PG_FUNCTION_ARGS)
 	v.old = trig->tg_trigtuple;
 	v.new = trig->tg_newtuple;
 	return Update(&v);
+}
+
+/* A flow's text column of the new row; 22004 naming it when it is NULL. */
+static const char *
+NewText(const ViewRow *v, const char *name)
+{
+	bool		isnull;
+	Datum		d = New(v, name, &isnull);
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", name)));
+	return TextDatumGetCString(d);
+}
+
+static Datum
+FlowInsert(const ViewRow *v)
+{
+	static const char *const not_insertable[] = {
+		"id", "buffer", "status", "opened_at", "closed_at", "version"
+	};
+	bool		isnull,
+				null_rate;
+	const char *sender,
+			   *receiver,
+			   *token;
+	Datum		rate;
+
+	for (int i = 0; i < (int) lengthof(not_insertable); i++)
+	{
+		(void) New(v, not_insertable[i], &isnull);
+		if (!isnull)
+			Refuse("only sender, receiver, token and rate_per_second can be inserted",
+				   "The other columns are derived; flowstream.open_flow() is the function behind INSERT.");
+	}
+	sender = NewText(v, "sender");
+	receiver = NewText(v, "receiver");
+	token = NewText(v, "token");
+	rate = New(v, "rate_per_second", &null_rate);
+	return PointerGetDatum(Written(v, flow_call_flow(OP_OPEN_FLOW, 0, sender, receiver, token,
+													 rate, null_rate)));
+}
+
+static Datum
+FlowUpdate(const ViewRow *v)
+{
+	static const char *const fixed[] = {"id", "sender", "receiver", "token", "opened_at"};
+	static const char *const derived[] = {"buffer", "status", "closed_at"};
+	bool		isnull;
+	int64		id = DatumGetInt64(Get(v, v->old, "id", &isnull));
+	Datum		rate;
+
+	CheckVersion(v, "flow", id);
+	for (int i = 0; i < (int) lengthof(fixed); i++)
+	{
+		if (Changed(v, fixed[i]))
+			Refuse("id, sender, receiver, token and opened_at of a flow never change",
+				   "Close it and open another.");
+	}
+	for (int i = 0; i < (int) lengthof(derived); i++)
+	{
+		if (Changed(v, derived[i]))
+			Refuse("buffer, status and closed_at of a flow are derived",
+				   "Change rate_per_second (0 closes the flow), or DELETE the row to close it.");
+	}
+	if (Changed(v, "rate_per_second"))
+	{
+		rate = New(v, "rate_per_second", &isnull);
+		if (!isnull && DatumGetBool(DirectFunctionCall2(numeric_eq, rate,
+														DirectFunctionCall1(int4_numeric, Int32GetDatum(0)))))
+			(void) flow_call_flow(OP_CLOSE_FLOW, id, NULL, NULL, NULL, (Datum) 0, true);
+		else
+			(void) flow_call_flow(OP_UPDATE_FLOW, id, NULL, NULL, NULL, rate, isnull);
+	}
+	return PointerGetDatum(Written(v, id));
+}
+
+/* INSTEAD OF INSERT OR UPDATE OR DELETE on flowstream.flows_now. */
+PG_FUNCTION_INFO_V1(flows_now_write);
+Datum
+flows_now_write(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = (TriggerData *) fcinfo->context;
+	ViewRow		v;
+	bool		isnull;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_INSTEAD(trig->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trig->tg_event))
+		elog(ERROR, "flows_now_write must run as an INSTEAD OF ... FOR EACH ROW trigger");
+	v.rel = trig->tg_relation;
+	v.desc = RelationGetDescr(v.rel);
+	if (TRIGGER_FIRED_BY_INSERT(trig->tg_event))
+	{
+		v.old = NULL;
+		v.new = trig->tg_trigtuple;
+		return FlowInsert(&v);
+	}
+	v.old = trig->tg_trigtuple;
+	if (TRIGGER_FIRED_BY_DELETE(trig->tg_event))
+	{
+		/* the row stays, closed: DELETE closes the flow */
+		(void) flow_call_flow(OP_CLOSE_FLOW, DatumGetInt64(Get(&v, v.old, "id", &isnull)),
+							  NULL, NULL, NULL, (Datum) 0, true);
+		return PointerGetDatum(v.old);
+	}
+	v.new = trig->tg_newtuple;
+	return FlowUpdate(&v);
 }

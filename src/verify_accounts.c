@@ -1,0 +1,561 @@
+/*
+ * verify_accounts.c — verify()'s checks of accounts and flows (SPEC §6),
+ * the same invariants as for streams:
+ *
+ *   - every event of accounts follows from the states before it, by the
+ *     core's replay (ops.c: flow_replay_account); the states before are
+ *     read with window functions, so memory does not grow with the history;
+ *   - every account's row is where its history ends (state, first and last
+ *     event), its netflow, buffer and open_outflows are those of its open
+ *     flows, its critical_at is its critical time, its token's decimals
+ *     are its own;
+ *   - every flow's row is where its history ends (rate, buffer, events,
+ *     open or closed), and names its accounts' parties and token;
+ *   - per token, the netflows sum to 0 and the balances to the deposits
+ *     less the withdrawals, exactly (ops.c: flow_audit_account).
+ *
+ * A deficit, the negative balance a late liquidation leaves, is reported
+ * too: it is not an inconsistency but a debt of its party (SPEC §6).
+ */
+#include "managed.h"
+
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+
+#define BATCH	1000
+
+typedef struct TokenAudit
+{
+	char		name[NAMEDATALEN * 4];	/* hash key (a token longer than this shares an entry) */
+	AccountAudit audit;
+	bool		seen;
+} TokenAudit;
+
+typedef struct Checker
+{
+	VerifyEmitFn emit;
+	void	   *arg;
+	HTAB	   *tokens;
+	const char *token;			/* of what is reported now, or NULL */
+	char	   *prefix;			/* "account 5 (alice)", "flow 3", "event 9" */
+} Checker;
+
+static void
+Emitf(Checker *c, const char *fmt,...) pg_attribute_printf(2, 3);
+
+static void
+Emitf(Checker *c, const char *fmt,...)
+{
+	StringInfoData buf;
+	va_list		args;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "%s: ", c->prefix);
+	for (;;)
+	{
+		int			needed;
+
+		va_start(args, fmt);
+		needed = appendStringInfoVA(&buf, fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&buf, needed);
+	}
+	c->emit(c->arg, c->token, buf.data);
+}
+
+/* the core's audits report through this */
+static void
+EmitFromCore(void *arg, const char *problem)
+{
+	Emitf((Checker *) arg, "%s", problem);
+}
+
+static TokenAudit *
+Audit(Checker *c, const char *token)
+{
+	char		key[NAMEDATALEN * 4];
+	TokenAudit *t;
+
+	if (token == NULL)
+		return NULL;
+	memset(key, 0, sizeof(key));
+	strlcpy(key, token, sizeof(key));
+	t = hash_search(c->tokens, key, HASH_ENTER, NULL);
+	if (!t->seen)
+	{
+		memset(&t->audit, 0, sizeof(t->audit));
+		t->seen = true;
+	}
+	return t;
+}
+
+/* Runs a query through a cursor, calling row() on each of its rows. */
+static void
+EachRow(Checker *c, const char *sql, void (*row) (Checker *, HeapTuple, TupleDesc))
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, 0, NULL);
+	Portal		portal;
+	MemoryContext each,
+				old;
+
+	if (plan == NULL)
+		elog(ERROR, "could not prepare a query of verify()");
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	each = AllocSetContextCreate(CurrentMemoryContext, "flowstream verify accounts",
+								 ALLOCSET_DEFAULT_SIZES);
+	for (;;)
+	{
+		SPITupleTable *batch;
+		uint64		n;
+
+		SPI_cursor_fetch(portal, true, BATCH);
+		batch = SPI_tuptable;
+		n = SPI_processed;
+		if (n == 0)
+			break;
+		for (uint64 i = 0; i < n; i++)
+		{
+			CHECK_FOR_INTERRUPTS();
+			old = MemoryContextSwitchTo(each);
+			c->token = NULL;
+			row(c, batch->vals[i], batch->tupdesc);
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(each);
+		}
+		SPI_freetuptable(batch);
+	}
+	SPI_cursor_close(portal);
+	MemoryContextDelete(each);
+}
+
+/* Column n of a row as an account; false (and *a untouched) when NULL. */
+static bool
+AccountCol(HeapTuple tuple, TupleDesc desc, int n, Account *a)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tuple, desc, n, &isnull);
+
+	if (isnull)
+		return false;
+	flow_account_arg(d, a);
+	return true;
+}
+
+static int64
+Int8Col(HeapTuple tuple, TupleDesc desc, int n, bool *isnull)
+{
+	Datum		d = SPI_getbinval(tuple, desc, n, isnull);
+
+	return *isnull ? 0 : DatumGetInt64(d);
+}
+
+/* Whether two numerics are equal, NULL counting as 0. */
+static bool
+SameNumeric(Datum a, bool a_null, Datum b, bool b_null)
+{
+	Datum		zero = DirectFunctionCall1(int4_numeric, Int32GetDatum(0));
+
+	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, a_null ? zero : a,
+											 b_null ? zero : b)) == 0;
+}
+
+/* The rate a flow has after an event of op with amount: 0 but after open and update. */
+static bool
+RateAfter(FlowOp op, Datum amount, bool amount_null, U256 *rate)
+{
+	*rate = u256_from_u128(0);
+	if (op != OP_OPEN_FLOW && op != OP_UPDATE_FLOW)
+		return true;
+	return !amount_null && numeric_to_units(amount, FLOW_RATE_SCALE, rate) &&
+		u256_fits_u128(rate) && u256_low128(rate) <= I127_MAX;
+}
+
+/*
+ * Columns of the events query: 1 id, 2 op, 3 amount, 4 at, 5 account_id,
+ * 6 account, 7 its state before, 8 peer_id, 9 peer, 10 its state before,
+ * 11 flow_id, 12-14 op, amount and flow_buffer of the flow's event before,
+ * 15 flow_buffer, 16 the account's token, 17 stream_id, 18 whether the
+ * flow has a row.
+ */
+static const char *const events_sql =
+"WITH sides AS ("
+" SELECT id, account_id AS acc, account AS state FROM flowstream.events WHERE account_id IS NOT NULL"
+" UNION ALL"
+" SELECT id, peer_id, peer FROM flowstream.events WHERE peer_id IS NOT NULL),"
+" before AS ("
+" SELECT id, acc, lag(state) OVER (PARTITION BY acc ORDER BY id) AS state FROM sides),"
+" flow_before AS ("
+" SELECT id, lag(op) OVER w AS op, lag(amount) OVER w AS amount, lag(flow_buffer) OVER w AS buffer"
+" FROM flowstream.events WHERE flow_id IS NOT NULL WINDOW w AS (PARTITION BY flow_id ORDER BY id))"
+" SELECT e.id, e.op, e.amount, e.at, e.account_id, e.account, ba.state, e.peer_id, e.peer, bb.state,"
+" e.flow_id, fb.op, fb.amount, fb.buffer, e.flow_buffer, a.token, e.stream_id,"
+" EXISTS (SELECT FROM flowstream.flows f WHERE f.id = e.flow_id)"
+" FROM flowstream.events e"
+" LEFT JOIN before ba ON ba.id = e.id AND ba.acc = e.account_id"
+" LEFT JOIN before bb ON bb.id = e.id AND bb.acc = e.peer_id"
+" LEFT JOIN flow_before fb ON fb.id = e.id"
+" LEFT JOIN flowstream.accounts a ON a.id = e.account_id"
+" WHERE e.stream_id IS NULL OR e.account_id IS NOT NULL OR e.peer_id IS NOT NULL"
+" OR e.flow_id IS NOT NULL"
+" ORDER BY e.id";
+
+/* One event of accounts: its shape, then the replay of its states. */
+static void
+CheckEvent(Checker *c, HeapTuple tuple, TupleDesc desc)
+{
+	bool		isnull,
+				amount_null,
+				has_account,
+				has_peer,
+				has_flow,
+				has_stream;
+	int64		id = Int8Col(tuple, desc, 1, &isnull);
+	FlowOp		op = flow_op_of_label(DatumGetObjectId(SPI_getbinval(tuple, desc, 2, &isnull)));
+	const OpInfo *info = &flow_ops[op];
+	Datum		amount = SPI_getbinval(tuple, desc, 3, &amount_null);
+	int64		at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 4, &isnull));
+	Account		a_after,
+				a_before,
+				b_after,
+				b_before;
+	AccountFlow f_before,
+				f_after;
+	U256		recorded,
+				rate;
+	bool		has_recorded = !amount_null;
+	char		problem[FLOW_DETAIL_MAX];
+	const char *why;
+	TokenAudit *audit;
+
+	c->prefix = psprintf("event " INT64_FORMAT, id);
+	c->token = SPI_getvalue(tuple, desc, 16);
+	(void) Int8Col(tuple, desc, 5, &isnull);
+	has_account = !isnull;
+	(void) Int8Col(tuple, desc, 8, &isnull);
+	has_peer = !isnull;
+	(void) Int8Col(tuple, desc, 11, &isnull);
+	has_flow = !isnull;
+	(void) Int8Col(tuple, desc, 17, &isnull);
+	has_stream = !isnull;
+
+	/* the columns its kind of operation fills */
+	if (has_stream != (info->kind == KIND_STREAM || info->kind == KIND_BRIDGE) ||
+		has_account != (info->kind != KIND_STREAM) ||
+		has_peer != (info->kind == KIND_FLOW || op == OP_ACCOUNT_TRANSFER) ||
+		has_flow != (info->kind == KIND_FLOW))
+	{
+		Emitf(c, "a %s event with the wrong stream, account, peer or flow columns", info->label);
+		return;
+	}
+	if (!AccountCol(tuple, desc, 6, &a_after) || (has_peer && !AccountCol(tuple, desc, 9, &b_after)))
+	{
+		Emitf(c, "a %s event without the states of its accounts", info->label);
+		return;
+	}
+	if (c->token == NULL)
+		Emitf(c, "its account %s has no row in flowstream.accounts", SPI_getvalue(tuple, desc, 5));
+	if (has_flow && !DatumGetBool(SPI_getbinval(tuple, desc, 18, &isnull)))
+		Emitf(c, "its flow %s has no row in flowstream.flows", SPI_getvalue(tuple, desc, 11));
+
+	/* the states before it: an account's first event finds it empty */
+	if (!AccountCol(tuple, desc, 7, &a_before))
+		(void) account_init(&a_before, a_after.decimals);
+	if (has_peer && !AccountCol(tuple, desc, 10, &b_before))
+		(void) account_init(&b_before, b_after.decimals);
+	memset(&f_before, 0, sizeof(f_before));
+	memset(&f_after, 0, sizeof(f_after));
+	if (has_flow)
+	{
+		bool		prev_op_null,
+					prev_amount_null,
+					prev_buffer_null,
+					buffer_null;
+		Datum		prev_op = SPI_getbinval(tuple, desc, 12, &prev_op_null);
+		Datum		prev_amount = SPI_getbinval(tuple, desc, 13, &prev_amount_null);
+		Datum		prev_buffer = SPI_getbinval(tuple, desc, 14, &prev_buffer_null);
+		Datum		buffer = SPI_getbinval(tuple, desc, 15, &buffer_null);
+
+		if (!prev_op_null)
+		{
+			if (!RateAfter(flow_op_of_label(DatumGetObjectId(prev_op)), prev_amount,
+						   prev_amount_null, &rate) ||
+				prev_buffer_null ||
+				!numeric_to_units(prev_buffer, a_after.decimals, &f_before.buffer))
+			{
+				Emitf(c, "the flow's event before it records no rate or buffer");
+				return;
+			}
+			f_before.rate = u256_low128(&rate);
+		}
+		if (!RateAfter(op, amount, amount_null, &rate) || buffer_null ||
+			!numeric_to_units(buffer, a_after.decimals, &f_after.buffer))
+		{
+			Emitf(c, "it records no rate or buffer of its flow");
+			return;
+		}
+		f_after.rate = u256_low128(&rate);
+	}
+	if (has_recorded &&
+		!numeric_to_units(amount, flow_event_scale(op, a_after.decimals), &recorded))
+	{
+		Emitf(c, "its amount is not an amount of its account's token");
+		return;
+	}
+	why = flow_replay_account(op, &a_before, has_peer ? &b_before : NULL,
+							  has_flow ? &f_before : NULL, has_recorded ? &recorded : NULL,
+							  at, &a_after, has_peer ? &b_after : NULL,
+							  has_flow ? &f_after : NULL, problem);
+	if (why != NULL)
+		Emitf(c, "%s", why);
+	audit = Audit(c, c->token);
+	if (audit != NULL)
+		flow_audit_account_event(&audit->audit, op, has_recorded ? &recorded : NULL,
+								 a_after.decimals);
+}
+
+/*
+ * Columns of the accounts query: 1 id, 2 party, 3 token, 4 state,
+ * 5 first_event, 6 last_event, 7 open_outflows, 8 critical_at, 9 its
+ * first event, 10 its last event, 11 the state that event recorded,
+ * 12 its open outgoing flows, 13 their rates, 14 their buffers, 15 the
+ * rates of its open incoming flows, 16 its token's decimals.
+ */
+static const char *const accounts_sql =
+"SELECT a.id, a.party, a.token, a.state, a.first_event, a.last_event, a.open_outflows,"
+" a.critical_at, fe.id, le.id,"
+" CASE WHEN le.account_id = a.id THEN le.account ELSE le.peer END,"
+" o.n, o.rate, o.buffer, i.rate, t.decimals"
+" FROM flowstream.accounts a"
+" LEFT JOIN flowstream.tokens t ON t.token = a.token"
+" LEFT JOIN LATERAL (SELECT min(x.id) AS id FROM ("
+"  (SELECT e.id FROM flowstream.events e WHERE e.account_id = a.id ORDER BY e.id LIMIT 1) UNION ALL"
+"  (SELECT e.id FROM flowstream.events e WHERE e.peer_id = a.id ORDER BY e.id LIMIT 1)) x) fe ON true"
+" LEFT JOIN LATERAL (SELECT e.* FROM flowstream.events e WHERE e.id = (SELECT max(x.id) FROM ("
+"  (SELECT e.id FROM flowstream.events e WHERE e.account_id = a.id ORDER BY e.id DESC LIMIT 1) UNION ALL"
+"  (SELECT e.id FROM flowstream.events e WHERE e.peer_id = a.id ORDER BY e.id DESC LIMIT 1)) x)) le ON true"
+" LEFT JOIN LATERAL (SELECT count(*) AS n, sum(f.rate) AS rate, sum(f.buffer) AS buffer"
+"  FROM flowstream.flows f WHERE f.sender_account = a.id AND f.closed_at IS NULL) o ON true"
+" LEFT JOIN LATERAL (SELECT sum(f.rate) AS rate"
+"  FROM flowstream.flows f WHERE f.receiver_account = a.id AND f.closed_at IS NULL) i ON true"
+" ORDER BY a.id";
+
+static int64 verify_now;
+
+static void
+CheckAccount(Checker *c, HeapTuple tuple, TupleDesc desc)
+{
+	bool		isnull,
+				null1,
+				out_null,
+				in_null,
+				critical_null;
+	int64		id = Int8Col(tuple, desc, 1, &isnull);
+	Account		state,
+				last;
+	int			decimals;
+	int			outflows = DatumGetInt32(SPI_getbinval(tuple, desc, 7, &isnull));
+	int64		open = Int8Col(tuple, desc, 12, &isnull);
+	Datum		out_rate = SPI_getbinval(tuple, desc, 13, &out_null);
+	Datum		in_rate = SPI_getbinval(tuple, desc, 15, &in_null);
+	Datum		netflow,
+				critical;
+	const char *why;
+	TokenAudit *audit;
+	I256		balance;
+	int64		t;
+
+	c->prefix = psprintf("account " INT64_FORMAT " (%s)", id, SPI_getvalue(tuple, desc, 2));
+	c->token = SPI_getvalue(tuple, desc, 3);
+	flow_account_arg(SPI_getbinval(tuple, desc, 4, &isnull), &state);
+	why = account_state_problem(&state);
+	if (why != NULL)
+		Emitf(c, "inconsistent state: %s", why);
+
+	/* where its history ends */
+	if (!AccountCol(tuple, desc, 11, &last))
+		Emitf(c, "account without history");
+	else if (!flow_same_account(&state, &last))
+		Emitf(c, "its state is not the state after its last event");
+	if (Int8Col(tuple, desc, 6, &isnull) != Int8Col(tuple, desc, 10, &null1))
+		Emitf(c, "last_event is %s, but its last event is %s", SPI_getvalue(tuple, desc, 6),
+			  null1 ? "none" : SPI_getvalue(tuple, desc, 10));
+	if (Int8Col(tuple, desc, 5, &isnull) != Int8Col(tuple, desc, 9, &null1))
+		Emitf(c, "first_event is not its first event");
+
+	/* its flows */
+	netflow = DirectFunctionCall2(numeric_sub,
+								  in_null ? DirectFunctionCall1(int4_numeric, Int32GetDatum(0)) : in_rate,
+								  out_null ? DirectFunctionCall1(int4_numeric, Int32GetDatum(0)) : out_rate);
+	if (!SameNumeric(i256_to_numeric(&state.netflow, FLOW_RATE_SCALE, 0), false, netflow, false))
+		Emitf(c, "its netflow %s is not the sum of its open flows' rates %s",
+			  DatumGetCString(DirectFunctionCall1(numeric_out,
+												  i256_to_numeric(&state.netflow, FLOW_RATE_SCALE, 0))),
+			  DatumGetCString(DirectFunctionCall1(numeric_out, netflow)));
+	{
+		Datum		buffers = SPI_getbinval(tuple, desc, 14, &null1);
+
+		if (!SameNumeric(units_to_numeric(&state.buffer, state.decimals, 0), false, buffers, null1))
+			Emitf(c, "its buffer is not the sum of its open outgoing flows' buffers %s",
+				  null1 ? "0" : SPI_getvalue(tuple, desc, 14));
+	}
+	if (outflows != open)
+		Emitf(c, "open_outflows is %d, but %ld of its outgoing flows are open", outflows, (long) open);
+	critical = flow_critical_at(&state, (int) open, &critical_null);
+	{
+		Datum		stored = SPI_getbinval(tuple, desc, 8, &isnull);
+
+		if (isnull != critical_null ||
+			(!isnull && DatumGetTimestampTz(stored) != DatumGetTimestampTz(critical)))
+			Emitf(c, "critical_at is not its critical time");
+	}
+
+	/* its token */
+	decimals = DatumGetInt16(SPI_getbinval(tuple, desc, 16, &isnull));
+	if (isnull)
+		Emitf(c, "its token is not registered");
+	else if (decimals != state.decimals)
+		Emitf(c, "its state has %d decimals, its token %d", state.decimals, decimals);
+	audit = Audit(c, c->token);
+	flow_audit_account(&audit->audit, &state);
+
+	/* a deficit: a debt of its party, repaid first by its next deposits */
+	t = verify_now > state.last ? verify_now : state.last;
+	if (account_balance_units(&state, t, &balance) == FLOW_OK && i256_is_neg(&balance))
+	{
+		U256		owed = i256_abs(&balance);
+
+		Emitf(c, "deficit of %s: a liquidation came late, and its party owes it",
+			  DatumGetCString(DirectFunctionCall1(numeric_out,
+												  units_to_numeric(&owed, state.decimals, state.decimals))));
+	}
+}
+
+/*
+ * Columns of the flows query: 1 id, 2 rate, 3 buffer, 4 first_event,
+ * 5 last_event, 6 opened_at, 7 closed_at, 8 sender, 9 receiver, 10 token,
+ * 11-13 the sender account's party, token and id, 14-16 the receiver
+ * account's, 17-22 its last event's id, op, amount, flow_buffer,
+ * account_id, peer_id, 23 that event's time, 24 its first event's id,
+ * 25 op and 26 time, 27 the sender's decimals.
+ */
+static const char *const flows_sql =
+"SELECT f.id, f.rate, f.buffer, f.first_event, f.last_event, f.opened_at, f.closed_at,"
+" f.sender, f.receiver, f.token, sa.party, sa.token, f.sender_account,"
+" ra.party, ra.token, f.receiver_account,"
+" le.id, le.op, le.amount, le.flow_buffer, le.account_id, le.peer_id, le.at,"
+" fe.id, fe.op, fe.at, t.decimals"
+" FROM flowstream.flows f"
+" LEFT JOIN flowstream.accounts sa ON sa.id = f.sender_account"
+" LEFT JOIN flowstream.accounts ra ON ra.id = f.receiver_account"
+" LEFT JOIN flowstream.tokens t ON t.token = f.token"
+" LEFT JOIN LATERAL (SELECT e.* FROM flowstream.events e WHERE e.flow_id = f.id"
+"  ORDER BY e.id DESC LIMIT 1) le ON true"
+" LEFT JOIN LATERAL (SELECT e.id, e.op, e.at FROM flowstream.events e WHERE e.flow_id = f.id"
+"  ORDER BY e.id LIMIT 1) fe ON true"
+" ORDER BY f.id";
+
+/* Whether text columns a and b of tuple are both set and equal. */
+static bool
+SameText(HeapTuple tuple, TupleDesc desc, int a, int b)
+{
+	char	   *x = SPI_getvalue(tuple, desc, a);
+	char	   *y = SPI_getvalue(tuple, desc, b);
+
+	return x != NULL && y != NULL && strcmp(x, y) == 0;
+}
+
+static void
+CheckFlow(Checker *c, HeapTuple tuple, TupleDesc desc)
+{
+	bool		isnull,
+				closed_null,
+				amount_null,
+				buffer_null;
+	int64		id = Int8Col(tuple, desc, 1, &isnull);
+	FlowOp		op;
+	U256		rate;
+	Datum		recorded_rate;
+
+	c->prefix = psprintf("flow " INT64_FORMAT, id);
+	c->token = SPI_getvalue(tuple, desc, 10);
+	if (!SameText(tuple, desc, 8, 11) || !SameText(tuple, desc, 9, 14))
+		Emitf(c, "its sender and receiver are not the parties of its accounts");
+	if (!SameText(tuple, desc, 10, 12) || !SameText(tuple, desc, 10, 15))
+		Emitf(c, "its token is not its accounts' token");
+
+	(void) Int8Col(tuple, desc, 17, &isnull);
+	if (isnull)
+	{
+		Emitf(c, "flow without history");
+		return;
+	}
+	op = flow_op_of_label(DatumGetObjectId(SPI_getbinval(tuple, desc, 18, &isnull)));
+	if (Int8Col(tuple, desc, 5, &isnull) != Int8Col(tuple, desc, 17, &isnull))
+		Emitf(c, "last_event is %s, but its last event is %s", SPI_getvalue(tuple, desc, 5),
+			  SPI_getvalue(tuple, desc, 17));
+	if (Int8Col(tuple, desc, 4, &isnull) != Int8Col(tuple, desc, 24, &isnull) ||
+		flow_op_of_label(DatumGetObjectId(SPI_getbinval(tuple, desc, 25, &isnull))) != OP_OPEN_FLOW)
+		Emitf(c, "first_event is not the open_flow event that begins its history");
+	else if (DatumGetTimestampTz(SPI_getbinval(tuple, desc, 6, &isnull)) !=
+			 DatumGetTimestampTz(SPI_getbinval(tuple, desc, 26, &isnull)))
+		Emitf(c, "opened_at is not the time of its open_flow event");
+	if (Int8Col(tuple, desc, 13, &isnull) != Int8Col(tuple, desc, 21, &isnull) ||
+		Int8Col(tuple, desc, 16, &isnull) != Int8Col(tuple, desc, 22, &isnull))
+		Emitf(c, "its last event moved other accounts than its own");
+
+	/* its rate and buffer are the last event's */
+	recorded_rate = SPI_getbinval(tuple, desc, 19, &amount_null);
+	if (!RateAfter(op, recorded_rate, amount_null, &rate))
+		Emitf(c, "its last event records no rate");
+	else if (!SameNumeric(SPI_getbinval(tuple, desc, 2, &isnull), false,
+						  rate_to_numeric(u256_low128(&rate)), false))
+		Emitf(c, "its rate %s is not the rate after its last event", SPI_getvalue(tuple, desc, 2));
+	if (!SameNumeric(SPI_getbinval(tuple, desc, 3, &isnull), false,
+					 SPI_getbinval(tuple, desc, 20, &buffer_null), buffer_null) || buffer_null)
+		Emitf(c, "its buffer %s is not the buffer after its last event", SPI_getvalue(tuple, desc, 3));
+
+	/* closed exactly when its rate is 0, at its last event */
+	(void) SPI_getbinval(tuple, desc, 7, &closed_null);
+	if (closed_null != (op == OP_OPEN_FLOW || op == OP_UPDATE_FLOW))
+		Emitf(c, "closed_at is %s, but its last event is a %s", closed_null ? "NULL" : "set",
+			  flow_ops[op].label);
+	else if (!closed_null &&
+			 DatumGetTimestampTz(SPI_getbinval(tuple, desc, 7, &isnull)) !=
+			 DatumGetTimestampTz(SPI_getbinval(tuple, desc, 23, &isnull)))
+		Emitf(c, "closed_at is not the time of the event that closed it");
+}
+
+void
+flow_verify_accounts(int64 now, VerifyEmitFn emit, void *arg)
+{
+	Checker		c;
+	HASHCTL		ctl;
+	HASH_SEQ_STATUS seq;
+	TokenAudit *t;
+
+	memset(&c, 0, sizeof(c));
+	c.emit = emit;
+	c.arg = arg;
+	ctl.keysize = NAMEDATALEN * 4;
+	ctl.entrysize = sizeof(TokenAudit);
+	ctl.hcxt = CurrentMemoryContext;
+	c.tokens = hash_create("flowstream verify tokens", 16, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	verify_now = now;
+
+	EachRow(&c, events_sql, CheckEvent);
+	EachRow(&c, accounts_sql, CheckAccount);
+	EachRow(&c, flows_sql, CheckFlow);
+
+	hash_seq_init(&seq, c.tokens);
+	while ((t = hash_seq_search(&seq)) != NULL)
+	{
+		c.token = t->name;
+		c.prefix = "accounts";
+		flow_audit_accounts_finish(&t->audit, EmitFromCore, &c);
+	}
+}
