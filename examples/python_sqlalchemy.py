@@ -14,7 +14,8 @@ environment: PGHOST, PGPORT, PGUSER=postgres, PGDATABASE (default flowstream):
 
 Needs Debian's python3-sqlalchemy (1.4) and python3-psycopg2. Everything runs
 in one transaction that is rolled back at the end: a rerun starts clean.
-Prints one TAP line ("ok - ..." / "not ok - ...") per check; exits 1 if any failed.
+Prints "# plan N", then one TAP line ("ok - ..." / "not ok - ...") per check;
+exits 1 if any failed.
 """
 import os
 import sys
@@ -77,6 +78,7 @@ class Event(Base):
     at = Column(DateTime(timezone=True))
 
 
+PLAN = 31  # the checks below, counted: test/clients/run.sh expects exactly this many
 APP_ROLE = "orm_py_app"   # the application's role: a member of flowstream_app
 TOKEN = "ORMPY"           # a token with 6 decimals
 failed = 0
@@ -264,6 +266,7 @@ def story(session):
 
 
 def main():
+    print(f"# plan {PLAN}")
     engine = create_engine("postgresql+psycopg2:///" + os.environ.get("PGDATABASE", "flowstream"),
                            future=True)
     with Session(engine, future=True) as session:

@@ -12,8 +12,8 @@
 //     cd examples/node && npm ci && node sequelize_story.js
 //
 // Everything runs in one transaction that is rolled back at the end: a rerun
-// starts clean. Prints one TAP line ("ok - ..." / "not ok - ...") per check;
-// exits 1 if any failed. Numbers come back from pg as strings, exactly as
+// starts clean. Prints "# plan N", then one TAP line ("ok - ..." / "not ok - ...")
+// per check; exits 1 if any failed. Numbers come back from pg as strings, exactly as
 // PostgreSQL prints them ('86.400000'): they are compared as strings, never
 // as floats.
 'use strict';
@@ -69,6 +69,7 @@ Event.init({
   at: DataTypes.DATE,
 }, { sequelize, schema: 'flowstream', tableName: 'events', timestamps: false });
 
+const PLAN = 31;               // the checks below, counted: test/clients/run.sh expects exactly this many
 const APP_ROLE = 'orm_js_app'; // the application's role: a member of flowstream_app
 const TOKEN = 'ORMJS';         // a token with 6 decimals
 let failed = 0;
@@ -241,6 +242,7 @@ async function story(t) {
 }
 
 async function main() {
+  console.log(`# plan ${PLAN}`);
   let t = null;
   try {
     t = await sequelize.transaction();
