@@ -3,6 +3,7 @@
 # tell the same story through their ORM and check every number against the
 # test clock —
 #   python     SQLAlchemy 1.4 and psycopg2 (Debian)
+#   django     Django 3.2 and psycopg2 (Debian)
 #   sequelize  Sequelize and pg (npm, installed from the lockfile)
 #
 # Each program prints its plan first ("# plan N", or TAP's "1..N"), then one
@@ -21,6 +22,7 @@ trap 'rm -rf "$out"' EXIT
 
 # name, its checks: change a number here when a program gains or loses a check
 STORIES="python 31
+django 43
 sequelize 31"
 plan_of() { echo "$STORIES" | awk -v n="$1" '$1 == n { print $2 }'; }
 
@@ -71,6 +73,7 @@ not_run() {
 }
 
 run python /usr/bin/python3 "$ROOT/examples/python_sqlalchemy.py"
+run django /usr/bin/python3 "$ROOT/examples/django_story.py"
 
 # npm ci installs exactly the lockfile's versions (quietly: only its failure is shown)
 if (cd "$ROOT/examples/node" && npm ci --no-audit --no-fund --loglevel=error) >"$out/npm.log" 2>&1; then
