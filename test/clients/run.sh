@@ -5,6 +5,7 @@
 #   python     SQLAlchemy 1.4 and psycopg2 (Debian)
 #   django     Django 3.2 and psycopg2 (Debian)
 #   sequelize  Sequelize and pg (npm, installed from the lockfile)
+#   typeorm    TypeORM and pg (npm, installed from the lockfile)
 #
 # Each program prints its plan first ("# plan N", or TAP's "1..N"), then one
 # "ok - ..." / "not ok - ..." line per check. The plans are written down here,
@@ -23,7 +24,8 @@ trap 'rm -rf "$out"' EXIT
 # name, its checks: change a number here when a program gains or loses a check
 STORIES="python 31
 django 43
-sequelize 31"
+sequelize 31
+typeorm 46"
 plan_of() { echo "$STORIES" | awk -v n="$1" '$1 == n { print $2 }'; }
 
 n=0  # the TAP number of the last line printed
@@ -78,9 +80,11 @@ run django /usr/bin/python3 "$ROOT/examples/django_story.py"
 # npm ci installs exactly the lockfile's versions (quietly: only its failure is shown)
 if (cd "$ROOT/examples/node" && npm ci --no-audit --no-fund --loglevel=error) >"$out/npm.log" 2>&1; then
 	run sequelize node "$ROOT/examples/node/sequelize_story.js"
+	run typeorm node "$ROOT/examples/node/typeorm_story.js"
 else
 	grep -v 'Unknown user config' "$out/npm.log" | sed 's/^/# /' | head -n 20
 	not_run sequelize "npm ci failed in examples/node"
+	not_run typeorm "npm ci failed in examples/node"
 fi
 
 ! grep -qE '^not ok ' "$out/all"
