@@ -25,9 +25,9 @@ trap 'rm -rf "$out"' EXIT
 : >"$out/all"
 
 # name, its checks: change a number here when a program gains or loses a check
-STORIES="python 31
+STORIES="python 34
 django 43
-sequelize 31
+sequelize 35
 typeorm 46
 pgbouncer 17"
 plan_of() { echo "$STORIES" | awk -v n="$1" '$1 == n { print $2 }'; }
