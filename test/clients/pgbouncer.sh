@@ -28,7 +28,7 @@ APP=pool_app          # the application's login role, a member of flowstream_app
 BPORT=$((PGPORT + 1)) # pgbouncer's port, on its own socket directory
 BDIR=$(mktemp -d /tmp/flowstream-pgbouncer.XXXXXX)
 
-echo "1..17"
+echo "1..18"
 n=0 bad=0
 is() { # is GOT WANT WHAT
 	n=$((n + 1))
@@ -176,6 +176,9 @@ is "$(direct "$APP" -c "SELECT flowstream.withdraw($S, NULL)")" "ERROR:  22004" 
 #    it, and the assign hook takes that for a SET in that transaction.
 is "$(direct "$APP" -c "SET flowstream.actor = 'user:bob'" -c "$(to_mallory)")" "ERROR:  42501" \
 	"a session-level SET made before flowstream is loaded on the connection does not act in the next transaction (42501)"
+#    The same with the actor in the connection's start-up options.
+is "$(PGOPTIONS="-c flowstream.actor=user:bob" direct "$APP" -c "$(to_mallory)")" "ERROR:  42501" \
+	"an actor in the connection's start-up options (PGOPTIONS=-c flowstream.actor=...) does not act (42501)"
 # 2. ROLLBACK TO SAVEPOINT restores the session-level value, and the assign hook takes the
 #    restore for a SET in the current transaction.
 got=$(direct "$APP" -c "SELECT flowstream.now() IS NOT NULL" -c "SET flowstream.actor = 'user:bob'" -c "BEGIN" \

@@ -29,7 +29,7 @@ STORIES="python 34
 django 43
 sequelize 35
 typeorm 46
-pgbouncer 17"
+pgbouncer 18"
 plan_of() { echo "$STORIES" | awk -v n="$1" '$1 == n { print $2 }'; }
 
 n=0  # the TAP number of the last line printed
