@@ -10,20 +10,21 @@
 #
 # This starts its own pgbouncer (Debian's) as the postgres user, on a Unix
 # socket in a private directory, port PGPORT + 1, in front of the cluster
-# named by PGHOST (a socket directory) / PGPORT / PGDATABASE, with
+# named by PGHOST (a socket directory) / PGPORT, with
 # pool_mode = transaction and default_pool_size = 1, so that two clients
 # share one server connection; it shows
 #   (a) client A's session-level SET does not let client B act for A's user,
 #   (b) SET LOCAL / set_config(..., true) in the transaction do act,
 #   (c) the SQLAlchemy story runs through PgBouncer unchanged,
 # then the same rule on one direct connection, without PgBouncer, and stops
-# pgbouncer. The setup commits (a role, a token, a stream): the cluster is a
-# throwaway one, and a rerun makes a new stream.
+# pgbouncer. What it commits (a stream, its events) goes to a database of its
+# own, fs_pgbouncer, dropped at the end with its login role.
 #   PGHOST=... PGPORT=... PGUSER=postgres prove -v test/clients/pgbouncer.sh
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-export PGDATABASE=${PGDATABASE:-flowstream}
 : "${PGHOST:?the socket directory of the cluster}" "${PGPORT:?}"
+MAINDB=${PGDATABASE:-flowstream}
+DB=fs_pgbouncer       # a database of its own: the other tests expect theirs without our streams
 APP=pool_app          # the application's login role, a member of flowstream_app
 BPORT=$((PGPORT + 1)) # pgbouncer's port, on its own socket directory
 BDIR=$(mktemp -d /tmp/flowstream-pgbouncer.XXXXXX)
@@ -64,7 +65,14 @@ stop_pgbouncer() {
 	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
 	kill -KILL "$pid" 2>/dev/null
 }
-trap 'stop_pgbouncer; rm -rf "$BDIR"' EXIT
+drop_all() {
+	psql -X -q -U postgres -d "$MAINDB" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" \
+		-c "DROP ROLE IF EXISTS $APP" >/dev/null 2>&1
+}
+trap 'stop_pgbouncer; drop_all; rm -rf "$BDIR"' EXIT
+drop_all
+psql -X -q -U postgres -d "$MAINDB" -c "CREATE DATABASE $DB" >/dev/null
+export PGDATABASE=$DB
 
 [ "$(id -u)" -eq 0 ] && chown postgres: "$BDIR"
 cat >"$BDIR/userlist.txt" <<EOF
