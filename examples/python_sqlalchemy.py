@@ -5,7 +5,9 @@ A declarative model of the view flowstream.streams_now: inserting an instance
 creates a stream, changing its rate adjusts, pauses (rate 0) or restarts it,
 and refreshing it reads the debts at flowstream.now(). Money moves with the
 API functions, called through the same session. An application role (a member
-of flowstream_app) acts for its users by setting flowstream.actor.
+of flowstream_app) acts for its users by setting flowstream.actor. The mapper's
+version_id_col is the view's version (the last event's id, given by flowstream):
+flushing an object that another transaction changed meanwhile matches no row.
 
 Run as the superuser postgres (the test clock needs it), with the libpq
 environment: PGHOST, PGPORT, PGUSER=postgres, PGDATABASE (default flowstream):
@@ -14,7 +16,8 @@ environment: PGHOST, PGPORT, PGUSER=postgres, PGDATABASE (default flowstream):
 
 Needs Debian's python3-sqlalchemy (1.4) and python3-psycopg2. Everything runs
 in one transaction that is rolled back at the end: a rerun starts clean.
-Prints one TAP line ("ok - ..." / "not ok - ...") per check; exits 1 if any failed.
+Prints "# plan N", then one TAP line ("ok - ..." / "not ok - ...") per check;
+exits 1 if any failed.
 """
 import os
 import sys
@@ -26,6 +29,7 @@ from sqlalchemy import (BigInteger, Boolean, Column, DateTime, FetchedValue, Int
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, declarative_base
+from sqlalchemy.orm.exc import StaleDataError
 
 Base = declarative_base()
 
@@ -39,7 +43,12 @@ class Stream(Base):
     """One row of flowstream.streams_now: a stream and its debts at flowstream.now()."""
     __tablename__ = "streams_now"
     __table_args__ = {"schema": "flowstream"}
-    __mapper_args__ = {"eager_defaults": True}  # flush() reads the filled columns back (RETURNING)
+    version = filled(BigInteger)               # the id of the stream's last event
+    __mapper_args__ = {
+        "eager_defaults": True,             # flush() reads the filled columns back (RETURNING)
+        "version_id_col": version,          # optimistic locking: UPDATE ... WHERE id = ? AND version = ?
+        "version_id_generator": False,      # ... with the version flowstream gives (RETURNING), never our own
+    }
 
     id = Column(BigInteger, primary_key=True)  # a view has no primary key: tell the mapper
     sender = Column(Text)                      # fixed at creation
@@ -77,6 +86,7 @@ class Event(Base):
     at = Column(DateTime(timezone=True))
 
 
+PLAN = 34  # the checks below, counted: test/clients/run.sh expects exactly this many
 APP_ROLE = "orm_py_app"   # the application's role: a member of flowstream_app
 TOKEN = "ORMPY"           # a token with 6 decimals
 failed = 0
@@ -258,12 +268,41 @@ def story(session):
         ("set_void_after", "user:alice", None, None, utc(2026, 1, 4, 6)),
     ])
 
+    # Optimistic locking, on a second stream that Alice streams to Carol and pauses.
+    other = Stream(sender="user:alice", recipient="user:carol", token=TOKEN,
+                   rate_per_second=Decimal("0.001"), balance=Decimal("10"))
+    session.add(other)
+    session.flush()
+    other.rate_per_second = Decimal("0")
+    session.flush()
+    other_id = other.id
+    last_event = session.execute(select(func.max(Event.id)).where(Event.stream_id == other.id)).scalar_one()
+    check("the version flush() read back is the stream's last event", (other.status, other.version),
+          ("paused_solvent", last_event))
+    # Another transaction sets a grace meanwhile (a savepoint stands for it here: the stream
+    # exists only in this uncommitted transaction); the object in the session is now stale.
+    with session.begin_nested():
+        call(session, "SELECT flowstream.set_void_after(:id, :grace)", id=other.id, grace=timedelta(days=1))
+    try:
+        with session.begin_nested():
+            other.metadata_ = {"plan": "stale"}
+            session.flush()  # UPDATE ... SET metadata WHERE id = ? AND version = <the one read>: no row
+        outcome = None
+    except StaleDataError:
+        outcome = "StaleDataError"
+    check("flushing the stale object is refused (StaleDataError: no row at the version read)", outcome,
+          "StaleDataError")
+    check("... and the other transaction's change survives",
+          tuple(session.execute(select(Stream.void_after, Stream.metadata_).where(Stream.id == other_id)).one()),
+          (timedelta(days=1), {}))
+
     session.execute(text("RESET ROLE"))
     check("verify() finds no broken invariant",
           session.execute(text("SELECT count(*) FROM flowstream.verify()")).scalar_one(), 0)
 
 
 def main():
+    print(f"# plan {PLAN}")
     engine = create_engine("postgresql+psycopg2:///" + os.environ.get("PGDATABASE", "flowstream"),
                            future=True)
     with Session(engine, future=True) as session:

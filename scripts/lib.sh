@@ -23,7 +23,7 @@ PG_CONFIG=$PGBIN/pg_config
 FS_DB=flowstream
 PACKAGES="postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap postgresql-15-cron
 libtap-parser-sourcehandler-pgtap-perl make gcc libipc-run-perl python3
-python3-sqlalchemy python3-psycopg2 clang-14 libclang-rt-14-dev valgrind"
+python3-sqlalchemy python3-psycopg2 python3-django pgbouncer clang-14 libclang-rt-14-dev valgrind"
 
 export PGHOST=$FS_DIR PGPORT=$FS_PORT PGUSER=postgres FS_PGBIN=$PGBIN FS_PORT FS_DIR
 

@@ -4,7 +4,9 @@
 // stream, saving a new rate adjusts, pauses (rate 0) or restarts it, and
 // reloading it reads the debts at flowstream.now(). Money moves with the API
 // functions, called in the same transaction. An application role (a member of
-// flowstream_app) acts for its users by setting flowstream.actor.
+// flowstream_app) acts for its users by setting flowstream.actor. A save that
+// carries the version it read is refused (40001) when the stream changed since;
+// Sequelize's own `version: true` is refused always (it increments version).
 //
 // Run as the superuser postgres (the test clock needs it), with the libpq
 // environment: PGHOST, PGPORT, PGUSER=postgres, PGDATABASE (default flowstream):
@@ -12,8 +14,8 @@
 //     cd examples/node && npm ci && node sequelize_story.js
 //
 // Everything runs in one transaction that is rolled back at the end: a rerun
-// starts clean. Prints one TAP line ("ok - ..." / "not ok - ...") per check;
-// exits 1 if any failed. Numbers come back from pg as strings, exactly as
+// starts clean. Prints "# plan N", then one TAP line ("ok - ..." / "not ok - ...")
+// per check; exits 1 if any failed. Numbers come back from pg as strings, exactly as
 // PostgreSQL prints them ('86.400000'): they are compared as strings, never
 // as floats.
 'use strict';
@@ -31,7 +33,7 @@ const sequelize = new Sequelize({
 
 // One row of flowstream.streams_now: a stream and its debts at flowstream.now().
 class Stream extends Model {}
-Stream.init({
+const streamAttributes = {
   id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true }, // a view has no key: say which
   sender: DataTypes.TEXT,             // fixed at creation
   recipient: DataTypes.TEXT,          // saving a new one transfers the stream
@@ -55,7 +57,16 @@ Stream.init({
   },
   metadata: DataTypes.JSONB,
   created_at: DataTypes.DATE,
-}, { sequelize, schema: 'flowstream', tableName: 'streams_now', timestamps: false });
+  version: DataTypes.BIGINT,          // the id of the stream's last event; saving the one read checks it (40001)
+};
+Stream.init(streamAttributes, { sequelize, schema: 'flowstream', tableName: 'streams_now', timestamps: false });
+
+// The same view with Sequelize's own optimistic locking (version: true), for the trap below:
+// Sequelize then writes version = version + 1 itself, which the view refuses.
+class VersionedStream extends Model {}
+VersionedStream.init(streamAttributes, {
+  sequelize, schema: 'flowstream', tableName: 'streams_now', timestamps: false, version: true,
+});
 
 // flowstream.events: the append-only history, one row per operation (read only).
 class Event extends Model {}
@@ -69,6 +80,7 @@ Event.init({
   at: DataTypes.DATE,
 }, { sequelize, schema: 'flowstream', tableName: 'events', timestamps: false });
 
+const PLAN = 35;               // the checks below, counted: test/clients/run.sh expects exactly this many
 const APP_ROLE = 'orm_js_app'; // the application's role: a member of flowstream_app
 const TOKEN = 'ORMJS';         // a token with 6 decimals
 let failed = 0;
@@ -236,11 +248,43 @@ async function story(t) {
     ['set_void_after', 'user:alice', null, null, '2026-01-04T06:00:00.000Z'],
   ]);
 
+  // Optimistic locking, on a second stream that Alice streams to Carol and pauses.
+  const other = await Stream.create({
+    sender: 'user:alice', recipient: 'user:carol', token: TOKEN, rate_per_second: '0.001', balance: '10',
+  }, { transaction: t });
+  other.rate_per_second = '0';
+  await other.save({ transaction: t, returning: true });
+  const stale = await Stream.findByPk(other.id, { transaction: t });
+  // Another transaction sets a grace meanwhile (a savepoint stands for it here: the stream
+  // exists only in this uncommitted transaction); `stale` is now stale.
+  await sql('SAVEPOINT other');
+  await sql('SELECT flowstream.set_void_after($1, $2)', [other.id, '1 day']);
+  await sql('RELEASE SAVEPOINT other');
+  // save() writes only the changed fields: mark version changed, so the one read is written too.
+  stale.changed('version', true);
+  check('a stale save() that carries its version is refused (40001)',
+    await refused(stale, { metadata: { plan: 'stale' } }), '40001');
+  await other.reload({ transaction: t });
+  check("... and the other transaction's change survives", [other.status, other.void_after, other.metadata],
+    ['paused_solvent', '1 days', {}]); // pg's spelling of 1 day
+  // Sequelize's version: true increments version itself: refused even on a row just read.
+  const versioned = await VersionedStream.findByPk(other.id, { transaction: t });
+  check('trap: with version: true, saving a row just read is refused (40001)',
+    await refused(versioned, { metadata: { plan: 'versioned' } }), '40001');
+  // A fresh row, its version carried: applied; returning gives the new version.
+  const before = other.version;
+  other.metadata = { plan: 'checked' };
+  other.changed('version', true);
+  await other.save({ transaction: t, returning: true });
+  check('a fresh save() that carries its version works; returning gives the new version',
+    [other.metadata, BigInt(other.version) > BigInt(before), other.void_after], [{ plan: 'checked' }, true, '1 days']);
+
   await sql('RESET ROLE');
   check('verify() finds no broken invariant', await call('SELECT count(*) FROM flowstream.verify()'), '0');
 }
 
 async function main() {
+  console.log(`# plan ${PLAN}`);
   let t = null;
   try {
     t = await sequelize.transaction();
