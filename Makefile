@@ -8,10 +8,11 @@ MODULE_big = flowstream
 OBJS = src/wide.o src/flow.o src/flowtext.o src/ops.o src/account.o \
        src/convert.o src/report.o src/stream_type.o src/stream_funcs.o src/aggregates.o \
        src/settings.o src/catalog.o src/events.o src/restore.o src/apply.o src/triggers.o \
-       src/api.o src/view.o src/sweeper.o src/verify.o
+       src/api.o src/view.o src/sweeper.o src/verify.o \
+       src/derive.o src/user_trigger.o src/user_history.o
 DATA = $(wildcard sql/flowstream--*.sql)
 
-REGRESS = type arithmetic transitions examples property managed
+REGRESS = type arithmetic transitions examples property managed user_tables
 ISOLATION = api_concurrency sweep_concurrency token_decimals
 
 PG_CONFIG ?= pg_config
