@@ -12,7 +12,7 @@ OBJS = src/wide.o src/flow.o src/flowtext.o src/ops.o src/account.o \
        src/derive.o src/user_trigger.o src/user_history.o
 DATA = $(wildcard sql/flowstream--*.sql)
 
-REGRESS = type arithmetic transitions examples property managed user_tables
+REGRESS = type arithmetic transitions examples property managed user_tables user_tables_property
 ISOLATION = api_concurrency sweep_concurrency token_decimals
 
 PG_CONFIG ?= pg_config
