@@ -191,6 +191,7 @@ typedef struct Check
 	FlowState	prev;			/* the state after the change before */
 } Check;
 
+/* Reports a problem of the row being checked (of its change, when one is named). */
 static void
 Problem(Check *c, const char *problem)
 {

@@ -527,7 +527,7 @@ Disagrees(const Row *r, AttrNumber att, const char *what)
 			 errhint("Leave it null in an INSERT with a state: the trigger fills it in.")));
 }
 
-/* The decimals the row's stream is in: the trigger's, or its column's (NULL when empty). */
+/* The decimals the row's stream is in: the trigger's, or its column's (false when null). */
 static bool
 Decimals(const Row *r, int *decimals)
 {
