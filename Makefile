@@ -5,15 +5,15 @@ EXTENSION = flowstream
 MODULE_big = flowstream
 # The core (no PostgreSQL), the SQL translation, then the managed layer;
 # each file calls only those before it (src/managed.h says which does what).
-OBJS = src/wide.o src/flow.o src/flowtext.o src/ops.o src/account.o src/accounttext.o \
+OBJS = src/wide.o src/flow.o src/flowtext.o src/ops.o src/derive.o src/account.o src/accounttext.o \
        src/convert.o src/report.o src/stream_type.o src/stream_funcs.o src/aggregates.o \
-       src/account_type.o \
+       src/account_type.o src/user_trigger.o src/user_history.o \
        src/settings.o src/catalog.o src/events.o src/restore.o src/restore_accounts.o src/operators.o src/apply_accounts.o \
        src/apply.o src/triggers.o src/api.o src/api_accounts.o src/api_operators.o src/view.o src/sweeper.o src/verify_accounts.o \
        src/verify.o
 DATA = $(wildcard sql/flowstream--*.sql)
 
-REGRESS = type arithmetic transitions examples property managed
+REGRESS = type arithmetic transitions examples property managed user_tables user_tables_property
 ISOLATION = api_concurrency sweep_concurrency token_decimals
 
 PG_CONFIG ?= pg_config
@@ -28,7 +28,7 @@ include $(PGXS)
 $(OBJS): $(wildcard src/*.h)
 
 # The core (no PostgreSQL) alone: its unit and property tests.
-CORE_SRCS = src/wide.c src/flow.c src/flowtext.c src/ops.c src/account.c src/accounttext.c
+CORE_SRCS = src/wide.c src/flow.c src/flowtext.c src/ops.c src/derive.c src/account.c src/accounttext.c
 CORE_CFLAGS = -O2 -g -std=c11 -Wall -Wextra -Isrc
 
 test/core/flow_property: test/core/flow_property.c $(CORE_SRCS) src/flow.h src/wide.h src/ops.h

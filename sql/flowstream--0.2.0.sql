@@ -1268,3 +1268,33 @@ GRANT EXECUTE ON FUNCTION flowstream.verify() TO flowstream_admin;
 REVOKE EXECUTE ON FUNCTION flowstream.streams_guard(), flowstream.events_guard(),
     flowstream.refuse_truncate(), flowstream.tokens_guard(), flowstream.settings_guard(),
     flowstream.append_only() FROM PUBLIC;
+
+--------------------------------------------------------------------------
+-- streams in users' own tables: the stream trigger and its history
+--------------------------------------------------------------------------
+
+-- A table of the user's with a flowstream.stream column and a plain rate
+-- column: the trigger takes the snapshot of each change of the rate (and
+-- voids when a voided column is set), and may append each change to a
+-- history table of the user's.  See docs/user-tables.md.
+CREATE FUNCTION flowstream.stream_trigger() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'stream_trigger' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.stream_trigger() IS
+    'trigger for users'' tables (BEFORE INSERT OR UPDATE, FOR EACH ROW): keeps a flowstream.stream column '
+    'in step with plain rate and voided columns, taking each change''s snapshot, and appends each change '
+    'to an optional history; arguments ''state=column'', ''rate=column'', ''voided=column'', ''at=column'', '
+    '''decimals=n'' or ''decimals_column=column'', ''history=table'', ''key=column'', ''history_key=column''';
+
+CREATE FUNCTION flowstream.state_in_history(history regclass, key anyelement, at timestamptz)
+    RETURNS flowstream.stream
+    AS 'MODULE_PATHNAME', 'stream_state_in_history' LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION flowstream.state_in_history(regclass, anyelement, timestamptz) IS
+    'the state of the row named key of a user''s table at a past time, from the history its stream trigger '
+    'keeps (NULL before its stream was created)';
+
+CREATE FUNCTION flowstream.verify_history(user_table regclass, history regclass)
+    RETURNS TABLE (key text, problem text)
+    AS 'MODULE_PATHNAME', 'stream_verify_history' LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION flowstream.verify_history(regclass, regclass) IS
+    'checks every stream of a user''s table against the history its stream trigger keeps: each change '
+    'replays, the money and the accrual add up, the plain columns are in step; one row per problem';

@@ -363,4 +363,27 @@ extern void flow_audit_account_event(AccountAudit *a, FlowOp op, const U256 *rec
 									 int decimals);
 extern void flow_audit_accounts_finish(const AccountAudit *a, FlowProblemFn report, void *arg);
 
+/*
+ * A change of a stream's state kept in a user's table (derive.c): the one
+ * operation that makes it, and what moved at its time.  A new value of a
+ * rate column means what flow_rate_column_op() says.
+ */
+typedef struct FlowChange
+{
+	FlowOp		op;				/* OP_COUNT when no one operation makes it */
+	FlowAmount	amount;			/* its argument: base units, or the rate */
+	OpResult	res;			/* what it did */
+	int64_t		at;				/* its time */
+	bool		balance_down;	/* the balance fell by balance_moved (else rose) */
+	U256		balance_moved;	/* base units */
+	bool		debt_down;		/* the total debt at `at` fell by debt_moved (else rose) */
+	U256		debt_moved;		/* base units */
+} FlowChange;
+
+extern FlowOp flow_rate_column_op(const FlowState *s, int64_t t, const FlowAmount *rate);
+extern FlowOp flow_derive_op(const FlowState *before, const FlowState *after, FlowChange *c);
+extern FlowError flow_change_amounts(const FlowState *before, const FlowState *after,
+									 int64_t at, FlowChange *c);
+extern bool flow_change_recorded(const FlowChange *c, const FlowState *after, U256 *recorded);
+
 #endif							/* FLOWSTREAM_OPS_H */

@@ -8,7 +8,9 @@ the debt_sums aggregate), the type's text input (casts, stream_in, arrays) and
 binary input (COPY ... FROM STDIN (FORMAT binary): stream_recv directly, in an
 array and in a record), the managed API (create_stream ... set_metadata,
 state_at, verify, void_insolvent, schedule_sweeper), the streams_now view's
-INSERT/UPDATE/DELETE, and direct writes to the extension's tables, with random
+INSERT/UPDATE/DELETE, direct writes to the extension's tables, and a user's
+table kept by flowstream.stream_trigger() (INSERT, UPDATE of its rate, voided,
+time and state columns, state_in_history, verify_history), with random
 and boundary arguments: NULLs, empty strings, huge, negative, NaN, infinity,
 too many decimals, times out of range, random ids, roles and actors, and a
 test clock moved back and forth.
@@ -27,7 +29,7 @@ Every error's SQLSTATE is checked:
     exactly as a short int4 field does in int4recv;
   * anything else (XX000 internal error, a statement timeout, 08P01 elsewhere,
     ...) fails, and a lost connection (a crashed backend) fails at once.
-After the calls: flowstream.verify() must find nothing, streams_now must keep
+After the calls: flowstream.verify() and verify_history() must find nothing, streams_now must keep
 balance = covered + refundable, every stream value returned must read back
 equal (text, and binary COPY out and in), and every function of the
 extension must have been called (pg_stat_user_functions, plus the I/O,
@@ -785,10 +787,63 @@ class Fuzzer:
                           (self.decimals(), tok), ("smallint", "text"), ["flowstream.tokens_guard()"],
                           category="flowstream-table", allowed=allowed)
 
+    UT_COLUMNS = {"rate": "numeric", "voided": "boolean", "at": "timestamptz", "dec": "int",
+                  "state": "flowstream.stream"}
+
+    def a_user_table(self):
+        """sqlfuzz_ut, a user's table with a stream trigger and a history: plain writes of its columns"""
+        r = self.rng
+        allowed = FLOWSTREAM_CODES | TABLE_CONSTRAINT_CODES
+        uid = str(r.randint(1, 40)) if self.chance(0.9) else self.pick(["0", "-1", None, "x"])
+        k = r.randrange(8)
+        trig = ["flowstream.stream_trigger()"]
+        if k == 0:
+            state = None if self.chance(0.7) else self.stream_value()
+            self.call("INSERT INTO sqlfuzz_ut (id, rate, voided, at, dec, state) VALUES (%s::bigint, %s::numeric, "
+                      "%s::boolean, %s::timestamptz, %s::int, %s::flowstream.stream)",
+                      (uid, self.rate() if self.chance(0.7) else self.pick(["0", None, self.numeric()]),
+                       self.pick([None, "false", "false", "true"]),
+                       ts(self.now) if self.chance(0.7) else self.timestamptz(),
+                       self.pick(["0", "2", "6", "18"]) if self.chance(0.8) else self.decimals(), state),
+                      ("bigint", "numeric", "boolean", "timestamptz", "int", "flowstream.stream"), trig,
+                      category="user-table", allowed=allowed)
+        elif k <= 4:
+            col = self.pick(["rate", "rate", "voided", "at", "dec", "state"])
+            val = {"rate": self.rate() if self.chance(0.6) else self.pick(["0", self.numeric(), None]),
+                   "voided": self.boolean(), "at": self.timestamptz(), "dec": self.decimals(),
+                   "state": self.stream_value()}[col]
+            at = ts(self.now + r.choice([0, 1, 10**6, US_DAY])) if self.chance(0.8) else self.timestamptz()
+            self.call("UPDATE sqlfuzz_ut SET %s = %%s::%s, at = greatest(at, %%s::timestamptz) WHERE id = %%s::bigint"
+                      % (col, self.UT_COLUMNS[col]) if col != "at" else
+                      "UPDATE sqlfuzz_ut SET at = %s::timestamptz, rate = rate * %s::numeric WHERE id = %s::bigint",
+                      (val, at, uid) if col != "at" else (val, self.pick(["1", "2", "0.5", "0"]), uid),
+                      (self.UT_COLUMNS[col], "timestamptz", "bigint") if col != "at" else
+                      ("timestamptz", "numeric", "bigint"), trig, category="user-table", allowed=allowed)
+        elif k == 5:
+            op = self.pick(["deposit(state, %s::numeric, at)", "withdraw(state, %s::numeric, at)",
+                            "refund(state, %s::numeric, at)", "pause(state, at)", "restart(state, %s::numeric, at)",
+                            "adjust_rate(state, %s::numeric, at)", "void(state, at)",
+                            "withdraw(flowstream.deposit(state, %s::numeric, at), 1, at)"])
+            params = ((self.numeric(decimals=6),) if "%s" in op else ()) + (uid,)
+            self.call("UPDATE sqlfuzz_ut SET state = flowstream.%s WHERE id = %%s::bigint" % op, params,
+                      (("numeric",) if "%s" in op else ()) + ("bigint",), trig, category="user-table",
+                      allowed=allowed)
+        elif k == 6:
+            rows = self.call("SELECT flowstream.state_in_history('sqlfuzz_ut_history', %s::bigint, "
+                             "%s::timestamptz)::text", (uid, self.timestamptz()), ("bigint", "timestamptz"),
+                             ["flowstream.state_in_history(regclass,anyelement,timestamp with time zone)"],
+                             category="user-table", allowed=allowed)
+            if rows:
+                self.remember(rows)
+        else:
+            self.call("SELECT count(*) FROM flowstream.verify_history('sqlfuzz_ut', 'sqlfuzz_ut_history')", (),
+                      None, ["flowstream.verify_history(regclass,regclass)"], category="user-table",
+                      allowed=allowed)
+
     ACTIONS = [("a_constructor", 8), ("a_accessor", 8), ("a_view", 10), ("a_transition", 14), ("a_rate", 3),
                ("a_due_time", 3), ("a_text_input", 8), ("a_compare", 3), ("a_send", 2), ("a_internal_probe", 0.2),
                ("a_copy_binary", 5), ("a_binary_roundtrip", 0.5), ("a_role", 3), ("a_clock", 3), ("a_api", 20),
-               ("a_admin", 1.5), ("a_view_write", 3), ("a_table_write", 3)]
+               ("a_admin", 1.5), ("a_view_write", 3), ("a_table_write", 3), ("a_user_table", 4)]
 
     def run(self, n, deadline):
         names = [a for a, _ in self.ACTIONS]
@@ -817,6 +872,18 @@ def setup(conn):
     cur.execute("CREATE TABLE IF NOT EXISTS sqlfuzz_rt (s flowstream.stream)")
     cur.execute("CREATE TABLE IF NOT EXISTS sqlfuzz_rt2 (s flowstream.stream)")
     cur.execute("GRANT ALL ON sqlfuzz_bin, sqlfuzz_rt, sqlfuzz_rt2 TO PUBLIC")
+    # a user's table whose stream the trigger keeps, with a history
+    cur.execute("DROP TABLE IF EXISTS sqlfuzz_ut, sqlfuzz_ut_history")
+    cur.execute("CREATE TABLE sqlfuzz_ut (id bigint PRIMARY KEY, rate numeric NOT NULL, voided boolean, "
+                "at timestamptz NOT NULL, dec int, state flowstream.stream)")
+    cur.execute("CREATE TABLE sqlfuzz_ut_history (id bigint GENERATED ALWAYS AS IDENTITY, ut_id bigint NOT NULL, "
+                "op flowstream.op NOT NULL, at timestamptz NOT NULL, balance_change numeric NOT NULL, "
+                "debt_change numeric NOT NULL, state flowstream.stream NOT NULL)")
+    cur.execute("CREATE TRIGGER stream BEFORE INSERT OR UPDATE ON sqlfuzz_ut FOR EACH ROW EXECUTE FUNCTION "
+                "flowstream.stream_trigger('state', 'rate', 'voided=voided', 'at=at', 'decimals_column=dec', "
+                "'history=sqlfuzz_ut_history', 'history_key=ut_id')")
+    cur.execute("GRANT ALL ON sqlfuzz_ut TO PUBLIC")
+    cur.execute("GRANT SELECT ON sqlfuzz_ut_history TO PUBLIC")
     cur.execute("SET statement_timeout = '20s'")
     cur.execute("SET track_functions = 'all'")
     cur.execute("SELECT set_config('flowstream.clock', %s, false)", (ts(T2026),))
@@ -875,6 +942,12 @@ def main():
                     "OR total_debt <> covered_debt + uncovered_debt OR (voided AND uncovered_debt <> 0)")
         tap(cur.fetchall()[0][0] == 0, "every managed stream: balance = covered + refundable, td = covered + "
             "uncovered, no uncovered debt once voided")
+        cur.execute("SELECT key, problem FROM flowstream.verify_history('sqlfuzz_ut', 'sqlfuzz_ut_history')")
+        problems = cur.fetchall()
+        cur.execute("SELECT count(*), count(state) FROM sqlfuzz_ut")
+        rows, streams = cur.fetchall()[0]
+        tap(not problems, "flowstream.verify_history() finds no discrepancy in the user's table (%d rows, %d "
+            "streams)" % (rows, streams), ["row %s: %s" % p for p in problems[:20]])
     tap(not fz.bad, "every error has an allowed SQLSTATE (flowstream's SPEC 5 codes; PostgreSQL's own for "
         "argument literals)",
         ["%s: %s\n#   %s" % (c, m, s[:500]) for s, c, m in fz.bad[:25]])
