@@ -50,6 +50,9 @@ typedef enum FlowOp
 	OP_CONFIRM_UPDATE,
 	OP_REVOKE_UPDATE,
 	OP_REDEEM,
+	/* automation (SPEC §8) */
+	OP_SET_AUTO_TOP_UP,
+	OP_SET_AUTO_WITHDRAW,
 	OP_COUNT
 } FlowOp;
 
@@ -180,6 +183,8 @@ typedef struct OpRow
 	bool		proposed_has_end;
 	int64_t		proposed_end;
 	const char *proposed_by;	/* the party that proposed it */
+	bool		has_top_up;		/* automatic top-ups keep this runway: */
+	FlowGrace	top_up_keep;
 } OpRow;
 
 /* an account as the rules see it */
@@ -292,6 +297,14 @@ extern FlowError flow_apply_account(FlowOp op, OpAccount *a, OpAccount *b, OpFlo
  */
 extern FlowError flow_apply_bridge(FlowOp op, OpRow *row, OpAccount *a, const OpArgs *args,
 								   const OpActor *actor, int64_t t, OpResult *res);
+
+/* automation (SPEC §8) */
+extern bool flow_after(int64_t t, const FlowGrace *span, int64_t *at);
+extern FlowError flow_top_up_need(const FlowState *s, int64_t until, U256 *need);
+extern bool flow_top_up_at(const FlowState *s, const FlowGrace *keep, int64_t *at);
+extern int64_t flow_top_up_until(int64_t t, const FlowGrace *keep);
+extern FlowError flow_account_top_up_need(const Account *a, int64_t until, U256 *need);
+extern int64_t flow_next_payout(int64_t payout_at, const FlowGrace *every, int64_t t);
 
 /* the sweeper's policy */
 extern __int128 flow_grace_usecs(const FlowGrace *g);
