@@ -419,6 +419,13 @@ Snapshot(FlowState *s, int64_t t)
 
 	if (flow_accrued(s, t, &accrued) != FLOW_OK)
 		return FLOW_ERR_OVERFLOW;
+	/*
+	 * A stream with an end stores its debt in 192 bits (flow_store).  No
+	 * history reaches that (what accrues stays below 2^191), but a state
+	 * read from outside may start close enough to cross it.
+	 */
+	if (s->has_end && accrued.w[3] != 0)
+		return FLOW_ERR_OVERFLOW;
 	s->sd = accrued;
 	if (s->st < t)
 		s->st = t;
@@ -570,6 +577,7 @@ flow_adjust_rate(FlowState *s, const FlowAmount *rate, int64_t t)
 {
 	FlowError	err = CheckTime(s, t);
 	bool		pending = s->st > t;
+	FlowState	next;
 
 	if (err != FLOW_OK)
 		return err;
@@ -651,6 +659,7 @@ flow_set_terms(FlowState *s, const FlowAmount *rate, bool has_end, int64_t end, 
 {
 	FlowError	err = CheckTime(s, t);
 	bool		pending = s->st > t;
+	FlowState	next;
 
 	if (err != FLOW_OK)
 		return err;
@@ -665,15 +674,20 @@ flow_set_terms(FlowState *s, const FlowAmount *rate, bool has_end, int64_t end, 
 		return FLOW_ERR_END;
 	if (rate->units == s->rps && has_end == s->has_end && (!has_end || end == s->end))
 		return FLOW_ERR_SAME_RATE;
+	next = *s;
 	if (!pending)
 	{
-		err = Snapshot(s, t);
+		err = Snapshot(&next, t);
 		if (err != FLOW_OK)
 			return err;
 	}
-	s->rps = rate->units;
-	s->has_end = has_end;
-	s->end = has_end ? end : 0;
-	s->last = t;
+	/* the width an end needs, as in Snapshot() */
+	if (has_end && next.sd.w[3] != 0)
+		return FLOW_ERR_OVERFLOW;
+	next.rps = rate->units;
+	next.has_end = has_end;
+	next.end = has_end ? end : 0;
+	next.last = t;
+	*s = next;
 	return FLOW_OK;
 }

@@ -318,9 +318,9 @@ fz_check_depletion(const FlowState *s)
 					   (int) d, (long long) at, text);
 			return;
 		}
-		/* a stream solvent at its end never depletes */
-		if (s->has_end && (uint64_t) s->st + (uint64_t) bn_low128(&q) > (uint64_t) s->end &&
-			s->end >= s->st)
+		/* a stream solvent at its end (or whose end is behind st) never depletes */
+		if (s->has_end && (s->end < s->st ||
+						   (int64_t) ((uint64_t) s->st + (uint64_t) bn_low128(&q)) > s->end))
 		{
 			FUZZ_CHECK(d == FLOW_DEPLETION_NONE, "solvent at its end, yet a depletion time (%d): %s",
 					   (int) d, text);
