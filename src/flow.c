@@ -577,7 +577,6 @@ flow_adjust_rate(FlowState *s, const FlowAmount *rate, int64_t t)
 {
 	FlowError	err = CheckTime(s, t);
 	bool		pending = s->st > t;
-	FlowState	next;
 
 	if (err != FLOW_OK)
 		return err;
@@ -628,14 +627,17 @@ flow_void(FlowState *s, int64_t t, U256 *written_off)
 			return err;
 		td = u256_divmod_128(&accrued, Unit(s), NULL);
 		if (ExceedsBalance(s, &td))
+			accrued = u256_mul_128(s->balance, Unit(s));
+		/* the width an end needs, as in Snapshot() */
+		if (s->has_end && accrued.w[3] != 0)
+			return FLOW_ERR_OVERFLOW;
+		if (ExceedsBalance(s, &td))
 		{
 			U256		balance = u256_from_u128(s->balance);
 
 			u256_sub(written_off, &td, &balance);
-			s->sd = u256_mul_128(s->balance, Unit(s));
 		}
-		else
-			s->sd = accrued;
+		s->sd = accrued;
 	}
 	/* a pending stream's start moves back to t: it ends before it began */
 	s->st = t;
