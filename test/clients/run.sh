@@ -65,7 +65,7 @@ run() {
 		tail -n 20 "$out/$name.err" | sed 's/^/# /'
 	fi
 	if [ "$made" -lt "${PLAN[$name]}" ]; then
-		not_run "$name" $((made + 1)) "the story stopped after $made (exit status $rc)"
+		not_run "$name" $((made + 1)) "the story stopped after $made checks, exit status $rc"
 	elif [ "$made" -gt "${PLAN[$name]}" ]; then
 		echo "# $name made $made checks, its plan is ${PLAN[$name]}: change PLAN in test/clients/run.sh"
 		failed=$((failed + 1))
