@@ -5,9 +5,10 @@
 # TAP output, for prove: one test per pg_regress file, one for the SQL fuzz
 # and one for what valgrind reported, planned first (a build or a server
 # start is not a test: when one fails, every planned test is "not ok" with
-# the cause; without valgrind, every test is skipped).  It is slow (measured: 710 s in all, of which
-# pg_regress 626 s and the property test alone 555 s; it prints its timings),
-# so it is a separate command, not part of scripts/test:
+# the cause; without valgrind, every test is skipped).  It is slow
+# (measured: 710 s in all, of which pg_regress 626 s and the property test
+# alone 555 s; it prints its timings), so the whole suite is a separate
+# command; scripts/test runs it without the property test:
 #
 #   test/memcheck/run.sh                       the whole suite (~12 min)
 #   MEMCHECK_REGRESS='type arithmetic' test/memcheck/run.sh    some tests only
