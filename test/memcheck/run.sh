@@ -138,11 +138,14 @@ start=$(date +%s)
 	--leak-check=no --track-origins="$TRACK" --num-callers=40 --read-var-info=no \
 	--error-markers=VGERROR-BEGIN,VGERROR-END --gen-suppressions=all \
 	--log-file="$WORK/vg/vg.%p.log" "$PGB/postgres" -D "$WORK/data" >"$WORK/server.log" 2>&1 &)
+# (pg_isready's own time-out is 3 s: a backend under valgrind on a busy machine
+# can take longer to answer, so it gets 60 s, and one answer is enough)
+ready=0
 for _ in $(seq 1 300); do
-	pg_isready -q -h "$WORK" -p "$PORT" && break
+	pg_isready -q -t 60 -h "$WORK" -p "$PORT" && { ready=1; break; }
 	sleep 1
 done
-if pg_isready -q -h "$WORK" -p "$PORT"; then
+if [ "$ready" -eq 1 ]; then
 	echo "# PostgreSQL 15 under valgrind memcheck accepts connections ($(( $(date +%s) - start )) s)"
 else
 	tail -n 20 "$WORK/server.log" | sed 's/^/# /'
