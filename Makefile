@@ -7,7 +7,7 @@ OBJS = src/wide.o src/flow.o src/flowtext.o \
        src/convert.o src/stream_type.o src/stream_funcs.o src/settings.o src/api.o src/operations.o src/history.o src/verify.o src/sweeper.o src/aggregates.o
 DATA = $(wildcard sql/flowstream--*.sql)
 
-REGRESS = type arithmetic transitions examples property
+REGRESS = type arithmetic transitions examples property convert
 ISOLATION = api_concurrency sweep_concurrency
 
 PG_CONFIG ?= pg_config

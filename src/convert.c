@@ -75,6 +75,29 @@ rate_to_numeric(u128 rps)
 }
 
 /*
+ * numeric_to_units() as SQL, for the regression test convert.sql only (the
+ * test creates the function itself; the install script does not): the
+ * units as text, or NULL where numeric_to_units() gives false.
+ */
+PG_FUNCTION_INFO_V1(flowstream_test_numeric_to_units);
+Datum
+flowstream_test_numeric_to_units(PG_FUNCTION_ARGS)
+{
+	int32		scale = PG_GETARG_INT32(1);
+	U256		units;
+	char		buf[FLOW_DECIMAL_MAX];
+
+	if (scale < 0 || scale > FLOW_DEBT_SCALE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("scale must be between 0 and %d", FLOW_DEBT_SCALE)));
+	if (!numeric_to_units(PG_GETARG_DATUM(0), scale, &units))
+		PG_RETURN_NULL();
+	flow_format_decimal(&units, 0, 0, buf);
+	PG_RETURN_TEXT_P(cstring_to_text(buf));
+}
+
+/*
  * An interval in microseconds, with a day of 86400 s and a month of 365/12
  * days (twelve months make a year of 365 days): a fixed length, so that
  * rates and due times never depend on a calendar or a time zone.
