@@ -156,6 +156,25 @@ DigitAt(const NumericView *n, int i)
 	return d >= 0 && d < NBASE ? d : -1;
 }
 
+/* d / 10^k for 0 <= d and 0 <= k <= 4, the divisor a constant. */
+static inline int
+DivPow10(int d, int k)
+{
+	switch (k)
+	{
+		case 0:
+			return d;
+		case 1:
+			return d / 10;
+		case 2:
+			return d / 100;
+		case 3:
+			return d / 1000;
+		default:
+			return d / 10000;
+	}
+}
+
 /* a = a * mul + add, for mul <= 10000 and add < 10000; false on overflow. */
 static inline bool
 Accumulate(Accumulator *a, uint32 mul, uint32 add)
@@ -244,7 +263,7 @@ ScaledValue(const NumericView *n, int scale, U256 *out)
 		if (d < 0)
 			return FLOW_ERR_NOT_A_NUMBER;
 		if (!Accumulate(&acc, (uint32) pow10_u64[part],
-						d / (uint32) pow10_u64[DEC_DIGITS - part]))
+						DivPow10(d, DEC_DIGITS - part)))
 			return FLOW_ERR_OVERFLOW;
 	}
 
@@ -264,9 +283,9 @@ ScaledValue(const NumericView *n, int scale, U256 *out)
 			if (d < 0)
 				return FLOW_ERR_NOT_A_NUMBER;
 			if (shown < DEC_DIGITS)
-				d -= d % (int) pow10_u64[DEC_DIGITS - shown];
+				d = DivPow10(d, DEC_DIGITS - shown) * (int) pow10_u64[DEC_DIGITS - shown];
 			if (p == lowest - 1)
-				d %= (int) pow10_u64[DEC_DIGITS - part];
+				d -= DivPow10(d, DEC_DIGITS - part) * (int) pow10_u64[DEC_DIGITS - part];
 			if (d != 0)
 				return FLOW_ERR_PRECISION;
 		}
@@ -390,24 +409,38 @@ units_to_numeric(const U256 *v, int scale, int min_frac)
 
 	Assert(scale >= 0 && scale <= NUM_LONG_DSCALE);
 
-	/* the last fractional digit takes the lowest 4 - pad decimal digits of v */
-	if (pad > 0)
+	/*
+	 * The last fractional digit takes the lowest 4 - pad decimal digits of v.
+	 * Below 2^64 (every balance of up to 19 digits), with constant divisors.
+	 */
+	if ((v->w[1] | v->w[2] | v->w[3]) == 0)
 	{
-		uint64		split = pow10_u64[DEC_DIGITS - pad];
-		U256		rest;
+		uint64		x = v->w[0];
 
-		if ((v->w[1] | v->w[2] | v->w[3]) == 0)
+		switch (pad)
 		{
-			digits[n++] = (int16) ((v->w[0] % split) * pow10_u64[pad]);
-			rest = u256_from_u128(v->w[0] / split);
+			case 1:
+				digits[n++] = (int16) (x % 1000 * 10);
+				x /= 1000;
+				break;
+			case 2:
+				digits[n++] = (int16) (x % 100 * 100);
+				x /= 100;
+				break;
+			case 3:
+				digits[n++] = (int16) (x % 10 * 1000);
+				x /= 10;
+				break;
 		}
-		else
-		{
-			u128		rem;
+		for (; x != 0; x /= NBASE)
+			digits[n++] = (int16) (x % NBASE);
+	}
+	else if (pad > 0)
+	{
+		u128		rem;
+		U256		rest = u256_divmod_128(v, pow10_u64[DEC_DIGITS - pad], &rem);
 
-			rest = u256_divmod_128(v, split, &rem);
-			digits[n++] = (int16) ((uint64) rem * pow10_u64[pad]);
-		}
+		digits[n++] = (int16) ((uint64) rem * pow10_u64[pad]);
 		SplitDigits(rest, digits, &n);
 	}
 	else
