@@ -3,8 +3,9 @@
 -- events, the payouts row), what the job does with them (short accounts,
 -- partial top-ups, payouts of nothing, late runs), runway() and its exact
 -- top-ups, the runway alerts and their settings, maintain() (order, batch,
--- rows, skipped parts, maintenance_runs, a second run), and a payroll year
--- run by maintain() once a day under the test clock.
+-- rows, skipped parts, maintenance_runs, a second run), a payroll year
+-- run by maintain() once a day under the test clock, and verify()'s checks
+-- of the automation columns.
 --
 -- Token T37 has 6 decimals.  Parties are roles: t37_acme pays t37_ana;
 -- t37_opc is acme's operator with 'create' (and ana's with everything but
@@ -19,7 +20,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS flowstream;
-SELECT plan(179);
+SELECT plan(184);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE ROLE t37_acme;
@@ -847,6 +848,43 @@ SELECT is((SELECT count(*) FROM flowstream.streams WHERE id IN (:y1, :y2, :y3)
           'their debts paid and two weeks ahead funded, they are solvent again');
 SELECT is_empty(format('SELECT * FROM flowstream.runway_alerts WHERE id IN (%s, %s, %s)', :y1, :y2, :y3),
                 'and their alerts are re-armed');
+SELECT pg_temp.t37_retire();
+
+--------------------------------------------------------------------------
+-- 8. verify() checks the automation columns against the state and history
+--------------------------------------------------------------------------
+-- The superuser goes round the guards and moves each stored column of a
+-- stream with a top-up and a payout schedule; verify() names each, and
+-- finds nothing once they are put back.
+SET LOCAL ROLE t37_acme;
+SELECT flowstream.create_stream('t37_acme', 't37_ana', 'T37', 0.001, deposit => 100) AS v1 \gset
+SELECT flowstream.set_auto_top_up(:v1, '1 day') AS x \gset
+SET LOCAL ROLE t37_ana;
+SELECT flowstream.set_auto_withdraw(:v1, '1 day') AS x \gset
+RESET ROLE;
+ALTER TABLE flowstream.streams DISABLE TRIGGER streams_guard;
+UPDATE flowstream.streams SET depletes_at = depletes_at + interval '1 second' WHERE id = :v1;
+SELECT isnt_empty(format($$SELECT * FROM flowstream.verify() WHERE stream_id = %s
+                           AND problem = 'depletes_at is not the depletion time of its state'$$, :v1),
+                  'verify(): a depletes_at moved by hand');
+UPDATE flowstream.streams SET depletes_at = depletes_at - interval '1 second', top_up_at = top_up_at + interval '1 second' WHERE id = :v1;
+SELECT isnt_empty(format($$SELECT * FROM flowstream.verify() WHERE stream_id = %s
+                           AND problem = 'top_up_at is not when its state and runway make the next top-up due'$$, :v1),
+                  'verify(): a top_up_at moved by hand');
+UPDATE flowstream.streams SET top_up_at = top_up_at - interval '1 second', top_up_keep = interval '2 days' WHERE id = :v1;
+SELECT isnt_empty(format($$SELECT * FROM flowstream.verify() WHERE stream_id = %s
+                           AND problem = 'top_up_keep is not the runway its history last set'$$, :v1),
+                  'verify(): a top_up_keep its history never set');
+UPDATE flowstream.streams SET top_up_keep = interval '1 day' WHERE id = :v1;
+ALTER TABLE flowstream.streams ENABLE TRIGGER streams_guard;
+ALTER TABLE flowstream.payouts DISABLE TRIGGER USER;
+UPDATE flowstream.payouts SET every = interval '2 days' WHERE stream_id = :v1;
+SELECT isnt_empty(format($$SELECT * FROM flowstream.verify() WHERE stream_id = %s
+                           AND problem = 'its scheduled payouts are not what its history last set'$$, :v1),
+                  'verify(): a payout schedule its history never set');
+UPDATE flowstream.payouts SET every = interval '1 day' WHERE stream_id = :v1;
+ALTER TABLE flowstream.payouts ENABLE TRIGGER USER;
+SELECT is_empty(format('SELECT * FROM flowstream.verify() WHERE stream_id = %s', :v1), 'verify(): nothing once they are put back');
 SELECT pg_temp.t37_retire();
 
 SELECT is_empty('SELECT * FROM flowstream.verify()', 'verify() finds nothing');
