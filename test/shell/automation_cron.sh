@@ -17,36 +17,15 @@
 # scripts/test.  Needs python3-psycopg2 (scripts/lib.sh installs it).
 set -uo pipefail
 source "$(dirname "$0")/lib/cluster.bash"
-trap own_cluster_stop EXIT
-own_cluster 50 || { echo "1..1"; echo "not ok 1 - a cluster of its own on port $FS_PORT"; exit 1; }
+own_cluster 50
 
-/usr/bin/python3 - flowstream <<'PY'
+PYTHONPATH=$(dirname "$0")/lib /usr/bin/python3 - flowstream <<'PY'
 import json, select, sys, time
 from datetime import timedelta
-import psycopg2
 
-db = sys.argv[1]
-n = 0
-failures = 0
-PLAN = 13
-print("1..%d" % PLAN, flush=True)
+from tap import check, connect, finish, plan
 
-
-def check(ok, what, diag=None):
-    global n, failures
-    n += 1
-    print("%s %d - %s" % ("ok" if ok else "not ok", n, what), flush=True)
-    if not ok:
-        failures += 1
-        if diag is not None:
-            for line in str(diag).splitlines():
-                print("# " + line, flush=True)
-
-
-def connect():
-    c = psycopg2.connect(dbname=db)
-    c.autocommit = True
-    return c
+plan(13)
 
 
 admin = connect()
@@ -201,5 +180,5 @@ problems = one("SELECT count(*) FROM flowstream.verify()")
 check(problems == 0, "verify() finds nothing (%d)" % problems)
 
 listener.close(); admin.close()
-sys.exit(1 if failures or n != PLAN else 0)
+finish()
 PY

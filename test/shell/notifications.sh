@@ -15,38 +15,14 @@
 # (scripts/lib.sh installs it).
 set -uo pipefail
 source "$(dirname "$0")/lib/cluster.bash"
-trap own_cluster_stop EXIT
-own_cluster 40 || { echo "1..1"; echo "not ok 1 - a cluster of its own on port $FS_PORT"; exit 1; }
+own_cluster 40
 
-/usr/bin/python3 - flowstream <<'PY'
+PYTHONPATH=$(dirname "$0")/lib /usr/bin/python3 - flowstream <<'PY'
 import json, re, select, sys, time
-import psycopg2
 
-db = sys.argv[1]
-n = 0
-failures = 0
-PLAN = 24
-print("1..%d" % PLAN, flush=True)
+from tap import check, connect, finish, plan
 
-
-def check(ok, what, diag=None, todo=None):
-    """One test; a failing one marked todo (a known gap, its reason) is not a failure."""
-    global n, failures
-    n += 1
-    print("%s %d - %s%s" % ("ok" if ok else "not ok", n, what, " # TODO " + todo if todo else ""), flush=True)
-    if not ok:
-        failures += 0 if todo else 1
-        if diag is not None:
-            for line in str(diag).splitlines():
-                print("# " + line, flush=True)
-
-
-def connect(role=None):
-    c = psycopg2.connect(dbname=db)
-    c.autocommit = True
-    if role:
-        c.cursor().execute("SET ROLE " + role)
-    return c
+plan(24)
 
 
 def drain(conn, wait=0.3):
@@ -288,5 +264,5 @@ check([p for p in again if p["event"] == "top_up_short"] == [],
       todo="a top-up that cannot be made is retried, and announced, on every run (37_automation's TODO)")
 
 listener.close(); stranger.close(); admin.close()
-sys.exit(1 if failures or n != PLAN else 0)
+finish()
 PY

@@ -5,9 +5,11 @@
 # database flowstream (created), in a mktemp directory with its socket there
 # and no TCP, on port FS_PORT + OFFSET.
 #
-#   own_cluster OFFSET   start it; PGHOST, PGPORT, PGUSER name it, PGBIN is
-#                        FS_PGBIN; returns non-zero when it did not start
-#   own_cluster_stop     stop it and remove its directory (call it at exit)
+#   own_cluster OFFSET   start it, to be stopped and removed at exit (its
+#                        trap); PGHOST, PGPORT, PGUSER name it, PGBIN is
+#                        FS_PGBIN.  When it does not start, the test's TAP
+#                        is one failed test, and the test exits.
+#   own_cluster_stop     stop it and remove its directory (the trap)
 
 own_cluster() {
 	local pgbin=${FS_PGBIN:-/usr/lib/postgresql/15/bin}
@@ -23,9 +25,13 @@ own_cluster() {
 	install -d -o postgres -g postgres -m 700 "$FS_DIR"
 	start_cluster >"$OWN_CLUSTER_WORK/start.log" 2>&1
 	local rc=$?
-	trap - EXIT		# start_cluster's: the test's own cleanup calls own_cluster_stop
-	[ $rc -eq 0 ] || sed 's/^/# /' "$OWN_CLUSTER_WORK/start.log" "$FS_DIR/server.log" 2>/dev/null | tail -n 20
-	return $rc
+	trap own_cluster_stop EXIT		# in place of start_cluster's
+	if [ $rc -ne 0 ]; then
+		echo "1..1"
+		echo "not ok 1 - a cluster of its own on port $FS_PORT"
+		cat "$OWN_CLUSTER_WORK/start.log" "$FS_DIR/server.log" 2>/dev/null | tail -n 20 | sed 's/^/# /'
+		exit 1
+	fi
 }
 
 own_cluster_stop() {
