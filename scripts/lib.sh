@@ -20,6 +20,11 @@ SYS_PG=/usr/lib/postgresql/15
 FS_PORT=${FS_PORT:-54329}
 FS_DIR=${FS_DIR:-/tmp/flowstream-pg-$FS_PORT}
 FS_SRC=${FS_SRC:-$ROOT}
+# The repository's history, for the tests that build an old release: the
+# checkout's, which scripts/test exports before its tests run from a
+# snapshot without one.
+FS_GIT_DIR=${FS_GIT_DIR:-$(git -C "$ROOT" rev-parse --absolute-git-dir 2>/dev/null || true)}
+export FS_GIT_DIR
 FS_TREE=$FS_DIR/pg
 PGBIN=$FS_TREE/usr/lib/postgresql/15/bin
 PG_CONFIG=$PGBIN/pg_config

@@ -833,14 +833,14 @@ COMMENT ON TABLE flowstream.settings IS
 CREATE TABLE flowstream.runway_alerts (
     kind text NOT NULL CHECK (kind IN ('stream', 'account')),
     id bigint NOT NULL,
-    event text NOT NULL CHECK (event IN ('insolvent', 'due', 'critical')),
+    event text NOT NULL CHECK (event IN ('insolvent', 'due', 'critical', 'top_up_short')),
     threshold interval NOT NULL,
     at timestamptz NOT NULL,
     sent_at timestamptz NOT NULL,
     PRIMARY KEY (kind, id, event, threshold)
 );
 COMMENT ON TABLE flowstream.runway_alerts IS
-    'the runway alerts maintain() sent and will not send again until the item moves away';
+    'the runway alerts maintain() sent (top_up_short: a top-up the account could not make in full) and will not send again until the item moves away';
 -- The streams whose recipients asked for scheduled payouts: the schedule
 -- their last set_auto_withdraw event set, and the time of the next payout,
 -- which the job moves on (a payout of nothing is no event).

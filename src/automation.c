@@ -91,6 +91,7 @@ typedef struct TopUp
 	int64		id;
 	const char *sender;
 	Datum		amount;			/* numeric: what keeps it solvent */
+	FlowGrace	keep;			/* the runway it keeps, which the account keeps too */
 	int64		at;
 	u128		paid;			/* what the account could give */
 } TopUp;
@@ -110,6 +111,8 @@ DoTopUp(void *arg)
 	call.at = item->at;
 	call.amount = item->amount;
 	call.args.max = true;		/* as much of it as the account can give */
+	call.args.has_grace = true;
+	call.args.grace = item->keep;
 	flow_apply_call(&call);
 	item->paid = call.res.units;
 }
@@ -117,9 +120,11 @@ DoTopUp(void *arg)
 /*
  * Tops up the streams whose runway fell to what their sender asked to
  * keep, from the sender's account, to twice that (flow_top_up_until), as
- * far as the account's available balance allows; a top-up that falls
- * short (or cannot be made) is also a runway alert.  Returns how many
- * streams it topped up.
+ * far as the account can give while keeping that runway itself (see
+ * flow_apply_bridge).  The streams whose accounts can give nothing are
+ * not taken (they would fill every batch, run after run); they are
+ * announced once instead (Shortfalls).  Returns how many streams it
+ * topped up.
  */
 static int
 TopUps(int batch, int64 t)
@@ -131,9 +136,14 @@ TopUps(int batch, int64 t)
 	int			done = 0;
 
 	if (SPI_execute_plan(flow_plan(PLAN_TOP_UPS,
-								   "SELECT id, sender, top_up_keep, state FROM flowstream.streams "
-								   "WHERE top_up_at OPERATOR(pg_catalog.<=) $1 "
-								   "ORDER BY top_up_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+								   "SELECT s.id, s.sender, s.top_up_keep, s.state "
+								   "FROM flowstream.streams s JOIN flowstream.accounts a "
+								   "ON a.party OPERATOR(pg_catalog.=) s.sender AND a.token OPERATOR(pg_catalog.=) s.token "
+								   "WHERE s.top_up_at OPERATOR(pg_catalog.<=) $1 "
+								   "AND flowstream.available(a.state, $1) OPERATOR(pg_catalog.>) 0 "
+								   "AND flowstream.available(a.state, flowstream.after($1, s.top_up_keep)) "
+								   "OPERATOR(pg_catalog.>) 0 "
+								   "ORDER BY s.top_up_at LIMIT $2 FOR UPDATE OF s SKIP LOCKED",
 								   2, types),
 						 values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not find the streams to top up");
@@ -144,7 +154,6 @@ TopUps(int batch, int64 t)
 		HeapTuple	tuple = due->vals[i];
 		bool		isnull;
 		FlowState	state;
-		FlowGrace	keep;
 		U256		need;
 		TopUp		item;
 
@@ -152,25 +161,53 @@ TopUps(int batch, int64 t)
 		memset(&item, 0, sizeof(item));
 		item.id = DatumGetInt64(SPI_getbinval(tuple, due->tupdesc, 1, &isnull));
 		item.sender = SPI_getvalue(tuple, due->tupdesc, 2);
-		flow_grace_of(SPI_getbinval(tuple, due->tupdesc, 3, &isnull), &keep);
+		flow_grace_of(SPI_getbinval(tuple, due->tupdesc, 3, &isnull), &item.keep);
 		flow_state_arg(SPI_getbinval(tuple, due->tupdesc, 4, &isnull), &state);
 		item.at = flow_operation_time(t, &state, flow_clock_pinned());
-		if (flow_top_up_need(&state, flow_top_up_until(item.at, &keep), &need) != FLOW_OK ||
+		if (flow_top_up_need(&state, flow_top_up_until(item.at, &item.keep), &need) != FLOW_OK ||
 			u256_is_zero(&need))
 			continue;
 		item.amount = units_to_numeric(&need, state.decimals, state.decimals);
 		if (InSubtransaction(DoTopUp, &item, ERRCODE_INVALID_PARAMETER_VALUE))
-		{
-			U256		paid = u256_from_u128(item.paid);
-
 			done++;
-			if (u256_cmp(&need, &paid) > 0)
-				NotifyRunway("stream", item.id, "top_up_short", NULL);
-		}
-		else
-			NotifyRunway("stream", item.id, "top_up_short", NULL);
 	}
 	return done;
+}
+
+/*
+ * Announces, once, each stream due for a top-up that its sender's account
+ * cannot make, or not in full (it is still due after the top-ups): a
+ * top_up_short runway alert, remembered in runway_alerts (threshold 0)
+ * until the stream is no longer due (Alerts re-arms it).  Returns how many
+ * it announced.
+ */
+static int
+Shortfalls(int batch, int64 t)
+{
+	Oid			types[2] = {TIMESTAMPTZOID, INT4OID};
+	Datum		values[2] = {TimestampTzGetDatum(t), Int32GetDatum(batch)};
+	SPITupleTable *fresh;
+
+	if (SPI_execute_plan(flow_plan(PLAN_TOP_UP_SHORTFALLS,
+								   "INSERT INTO flowstream.runway_alerts (kind, id, event, threshold, at, sent_at) "
+								   "SELECT 'stream', s.id, 'top_up_short', '0', s.top_up_at, $1 "
+								   "FROM flowstream.streams s WHERE s.top_up_at OPERATOR(pg_catalog.<=) $1 "
+								   "AND NOT EXISTS (SELECT FROM flowstream.runway_alerts r WHERE r.kind = 'stream' "
+								   "AND r.id OPERATOR(pg_catalog.=) s.id AND r.event = 'top_up_short') "
+								   "ORDER BY s.top_up_at LIMIT $2 "
+								   "ON CONFLICT DO NOTHING RETURNING id",
+								   2, types),
+						 values, NULL, false, 0) != SPI_OK_INSERT_RETURNING)
+		elog(ERROR, "could not announce the top-ups that fall short");
+	fresh = SPI_tuptable;
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		bool		isnull;
+
+		NotifyRunway("stream", DatumGetInt64(SPI_getbinval(fresh->vals[r], fresh->tupdesc, 1, &isnull)),
+					 "top_up_short", NULL);
+	}
+	return (int) SPI_processed;
 }
 
 /* ---- scheduled payouts ---- */
@@ -275,7 +312,8 @@ Alerts(int batch, int64 t, Datum thresholds)
 	if (SPI_execute_plan(flow_plan(PLAN_REARM_ALERTS,
 								   "DELETE FROM flowstream.runway_alerts a WHERE NOT EXISTS ("
 								   "SELECT FROM flowstream.streams s WHERE a.kind = 'stream' AND s.id = a.id "
-								   "AND CASE a.event WHEN 'insolvent' THEN s.depletes_at ELSE s.due_at END "
+								   "AND CASE a.event WHEN 'insolvent' THEN s.depletes_at "
+								   "WHEN 'top_up_short' THEN s.top_up_at ELSE s.due_at END "
 								   "OPERATOR(pg_catalog.<=) flowstream.after($1, a.threshold)) "
 								   "AND NOT EXISTS (SELECT FROM flowstream.accounts c "
 								   "WHERE a.kind = 'account' AND c.id = a.id "
@@ -413,7 +451,10 @@ maintain(PG_FUNCTION_ARGS)
 		flow_enter_owner(&scope);
 		t = flow_time_arg(flow_clock_now());
 		if (!skip[PART_TOP_UP])
+		{
 			done[PART_TOP_UP] = TopUps(batch, t);
+			(void) Shortfalls(batch, t);
+		}
 		if (!skip[PART_PAYOUT])
 			done[PART_PAYOUT] = Payouts(batch, t);
 		if (!skip[PART_ALERT])

@@ -807,20 +807,33 @@ flow_apply_bridge(FlowOp op, OpRow *row, OpAccount *a, const OpArgs *args,
 	}
 	if (op == OP_DEPOSIT_FROM_ACCOUNT && args->max && amount.err == FLOW_OK)
 	{
-		/* an automatic top-up: as much of the amount as the account can give */
-		I256		available;
+		/*
+		 * An automatic top-up: as much of the amount as the account can
+		 * give.  With the runway it keeps for the stream (args->grace), it
+		 * leaves the account that runway too: what it gives is available at
+		 * t and still at t + keep, so that (available being linear in time)
+		 * the account is not critical before t + keep because of it.
+		 */
+		int64_t		horizon[2] = {t, t};
 
-		ea = account_available(&a->state, t, &available);
-		if (ea != FLOW_OK)
-			return ea;
-		if (i256_is_neg(&available))
-			amount.units = 0;
-		else
+		if (args->has_grace)
+			(void) flow_after(t, &args->grace, &horizon[1]);	/* at most the end of time */
+		for (int i = 0; i < 2; i++)
 		{
-			U256		have = i256_abs(&available);
+			I256		available;
 
-			if (u256_fits_u128(&have) && u256_low128(&have) < amount.units)
-				amount.units = u256_low128(&have);
+			ea = account_available(&a->state, horizon[i], &available);
+			if (ea != FLOW_OK)
+				return ea;
+			if (i256_is_neg(&available))
+				amount.units = 0;
+			else
+			{
+				U256		have = i256_abs(&available);
+
+				if (u256_fits_u128(&have) && u256_low128(&have) < amount.units)
+					amount.units = u256_low128(&have);
+			}
 		}
 	}
 	if (op == OP_DEPOSIT_FROM_ACCOUNT)

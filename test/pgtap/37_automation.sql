@@ -313,12 +313,9 @@ SELECT ok((SELECT flowstream.status(state, '2026-03-03 00:00:00.001+00') FROM fl
 -- a top-up never makes its account critical.  t37_tre has 5000 and a flow
 -- of 0.01 T37/s to ana (its buffer 36, available 4964); its stream (0.01/s,
 -- balance 10) keeps 100 days, which would take 0.01 * 200 days = 172800:
--- far more than the account has.
--- (Found here, marked TODO for the lead: the job takes all 4964 available,
--- so the account's available is 0 at the top-up and below 0 a microsecond
--- later, its critical time the next microsecond; the next run liquidates
--- the treasury's flow.  With a flow out, "never makes the account critical"
--- needs the top-up to leave what the flow needs, not just available >= 0 now.)
+-- far more than the account has.  A top-up gives only what the account
+-- has available now and still 100 days from now (its flow takes 86400 in
+-- those days): nothing here, so the stream is announced short instead.
 SET LOCAL flowstream.clock = '2026-03-04 00:00:00+00';
 SELECT flowstream.account_deposit('t37_tre', 'T37', 5000);
 SET LOCAL ROLE t37_tre;
@@ -327,13 +324,12 @@ SELECT flowstream.create_stream('t37_tre', 't37_ana', 'T37', 0.01, deposit => 10
 SELECT flowstream.set_auto_top_up(:p5, '100 days');
 RESET ROLE;
 SELECT max(id) AS e0 FROM flowstream.events \gset
-SELECT is((SELECT done FROM flowstream.maintain() WHERE job = 'top_up'), 1, 'tre''s stream is topped up (as far as it goes)');
-SELECT ok((SELECT amount <= 4964 FROM flowstream.events WHERE id > :e0 AND stream_id = :p5),
-          'by no more than the account''s available 4964');
+SELECT is((SELECT done FROM flowstream.maintain() WHERE job = 'top_up'), 0,
+          'tre''s account cannot give without its own runway falling below 100 days: no top-up');
+SELECT is((SELECT count(*) FROM flowstream.runway_alerts WHERE kind = 'stream' AND id = :p5 AND event = 'top_up_short'),
+          1::bigint, 'the stream is remembered as short, once');
 SELECT ok(flowstream.account_available('t37_tre', 'T37') >= 0, 'the account is not critical at the top-up''s time');
 SET LOCAL flowstream.clock = '2026-03-04 00:01:00+00';
-SELECT todo('a top-up takes all of available(now), so an account with a flow out is critical a microsecond later: '
-            'how much it must leave for its flows is for the lead to decide (SPEC §8)', 3);
 SELECT is((SELECT status FROM flowstream.accounts_now WHERE party = 't37_tre'), 'healthy',
           'a minute later the account is still not critical (the top-up left its flow''s runway alone)');
 SELECT is((SELECT done FROM flowstream.maintain() WHERE job = 'liquidate'), 0,
@@ -690,11 +686,8 @@ SELECT pg_temp.t37_retire();
 -- A top-up that cannot be made must not hold up the others: poor's stream
 -- (no account) has been due longer than acme's (funded), and maintain(1)
 -- runs three times.
--- (Found here, marked TODO for the lead: a top-up that cannot be made
--- leaves top_up_at where it was, so the same unfundable streams come first
--- by top_up_at in every run and fill the batch; with batch or more of them
--- -- 1000 senders with empty accounts, by default -- no other stream is
--- ever topped up.)
+-- (Unfundable streams are not taken by the top-ups, only announced once,
+-- so 1000 senders with empty accounts cannot fill every batch.)
 SET LOCAL flowstream.clock = '2026-06-03 00:00:00+00';
 SET LOCAL ROLE t37_poor;
 SELECT flowstream.create_stream('t37_poor', 't37_ana', 'T37', 0.001, deposit => 10) AS sv1 \gset
@@ -705,8 +698,6 @@ SELECT flowstream.set_auto_top_up(:sv2, '1 day') AS x \gset
 RESET ROLE;
 SELECT ok((SELECT a.top_up_at < b.top_up_at FROM flowstream.streams a, flowstream.streams b WHERE a.id = :sv1 AND b.id = :sv2),
           'the stream that cannot be topped up comes first by top_up_at');
-SELECT todo('a top-up that cannot be made keeps its top_up_at, so unfundable streams fill every batch: '
-            'a retry time needs a rule (and verify() to allow it), for the lead', 2);
 SELECT is((SELECT sum(done) FROM flowstream.maintain(1) WHERE job = 'top_up')
           + (SELECT sum(done) FROM flowstream.maintain(1) WHERE job = 'top_up')
           + (SELECT sum(done) FROM flowstream.maintain(1) WHERE job = 'top_up'), 1::bigint,

@@ -45,14 +45,15 @@ export PGHOST=$work PGPORT=$PORT PGUSER=postgres	# this test's own cluster
 OLDTREE=$work/pg010
 OLDBIN=$OLDTREE/usr/lib/postgresql/15/bin
 mkdir -p "$work/src010"
-if git -C "$ROOT" archive "$RELEASE" | tar -x -C "$work/src010" && make_tree "$OLDTREE" &&
+if [ -n "$FS_GIT_DIR" ] && git --git-dir="$FS_GIT_DIR" archive "$RELEASE" | tar -x -C "$work/src010" && make_tree "$OLDTREE" &&
 	make -C "$work/src010" -s PG_CONFIG="$OLDBIN/pg_config" >"$work/build.log" 2>&1 &&
 	make -C "$work/src010" -s PG_CONFIG="$OLDBIN/pg_config" install >>"$work/build.log" 2>&1 &&
 	grep -q "default_version = '0.1.0'" "$work/src010/flowstream.control"; then
 	check "the 0.1.0 release builds from history (commit $RELEASE)" true
 else
 	check "the 0.1.0 release builds from history (commit $RELEASE)" false
-	tail -n 20 "$work/build.log" | sed 's/^/# /'
+	[ -n "$FS_GIT_DIR" ] || echo "# no git history here (FS_GIT_DIR is empty): the release cannot be built"
+	[ -f "$work/build.log" ] && tail -n 20 "$work/build.log" | sed 's/^/# /'
 	skip_rest "the 0.1.0 release did not build"
 fi
 # (errors are checked, not fatal: every planned test reports)

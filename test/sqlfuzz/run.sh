@@ -34,7 +34,7 @@ for arg in "$@"; do
 done
 PY=/usr/bin/python3
 PSQL=${FS_PGBIN:-/usr/lib/postgresql/15/bin}/psql
-PER_SEED=6
+PER_SEED=8
 export PGUSER=${PGUSER:-postgres}
 export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 LOG=${SQLFUZZ_SERVER_LOG:-${FS_DIR:+$FS_DIR/server.log}}

@@ -1276,6 +1276,30 @@ def main():
         rows, streams = cur.fetchall()[0]
         tap(not problems, "flowstream.verify_history() finds no discrepancy in the user's table (%d rows, %d "
             "streams)" % (rows, streams), ["row %s: %s" % p for p in problems[:20]])
+        # debt_sums in parallel (partial sums in workers: serialize, deserialize,
+        # combine) over the managed streams, against the same sums computed serially
+        sums = {}
+        for mode, settings in (("serial", "max_parallel_workers_per_gather = 0"),
+                               ("parallel", "max_parallel_workers_per_gather = 2, parallel_setup_cost = 0, "
+                                            "parallel_tuple_cost = 0, min_parallel_table_scan_size = 0, "
+                                            "parallel_leader_participation = off")):
+            cur.execute("BEGIN")
+            for setting in settings.split(", "):
+                cur.execute("SET LOCAL " + setting)
+            q = "SELECT flowstream.debt_sums(s.state, '2030-01-01+00')::text FROM flowstream.streams s"
+            cur.execute("EXPLAIN " + q)
+            plan = "\n".join(r[0] for r in cur.fetchall())
+            cur.execute(q)
+            sums[mode] = (cur.fetchall(), "Partial" in plan and "Gather" in plan)
+            cur.execute("COMMIT")
+        if sums["parallel"][1]:
+            fz.called.update(["flowstream.debt_sums_serialize(internal)",
+                              "flowstream.debt_sums_deserialize(bytea,internal)",
+                              "flowstream.debt_sums_combine(internal,internal)"])
+        tap(sums["parallel"][1] and sums["parallel"][0] == sums["serial"][0],
+            "debt_sums in parallel (partial sums in 2 workers, combined) equals debt_sums serially",
+            ["parallel plan: %s" % sums["parallel"][1], "serial %s" % (sums["serial"][0],),
+             "parallel %s" % (sums["parallel"][0],)])
     tap(not fz.bad, "every error has an allowed SQLSTATE (flowstream's SPEC 5 codes; PostgreSQL's own for "
         "argument literals)",
         ["%s: %s\n#   %s" % (c, m, s[:500]) for s, c, m in fz.bad[:25]])
