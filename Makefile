@@ -8,8 +8,8 @@ MODULE_big = flowstream
 OBJS = src/wide.o src/flow.o src/flowtext.o src/ops.o src/account.o src/accounttext.o \
        src/convert.o src/report.o src/stream_type.o src/stream_funcs.o src/aggregates.o \
        src/account_type.o \
-       src/settings.o src/catalog.o src/events.o src/restore.o src/restore_accounts.o src/apply_accounts.o \
-       src/apply.o src/triggers.o src/api.o src/api_accounts.o src/view.o src/sweeper.o src/verify_accounts.o \
+       src/settings.o src/catalog.o src/events.o src/restore.o src/restore_accounts.o src/operators.o src/apply_accounts.o \
+       src/apply.o src/triggers.o src/api.o src/api_accounts.o src/api_operators.o src/view.o src/sweeper.o src/verify_accounts.o \
        src/verify.o
 DATA = $(wildcard sql/flowstream--*.sql)
 

@@ -563,3 +563,230 @@ END
 $$;
 COMMENT ON FUNCTION flowstream.schedule_sweeper(text) IS
     'schedules void_insolvent() and liquidate_critical() with pg_cron as the job "flowstream-sweeper" (idempotent); returns the job id';
+
+--------------------------------------------------------------------------
+-- fixed-term streams and agreed terms (SPEC §7): the type's functions
+--------------------------------------------------------------------------
+
+CREATE FUNCTION flowstream.stream(rate_per_second numeric, decimals int,
+                                  start timestamptz, at timestamptz, end_time timestamptz)
+    RETURNS flowstream.stream
+    AS 'MODULE_PATHNAME', 'stream_make' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.stream(numeric, int, timestamptz, timestamptz, timestamptz) IS
+    'a new stream created at "at" that accrues from "start" until "end_time" (after the start)';
+CREATE FUNCTION flowstream.end_time(flowstream.stream) RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'stream_end_time' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.end_time(flowstream.stream) IS
+    'when the stream stops accruing; NULL when it has no end';
+CREATE FUNCTION flowstream.set_terms(s flowstream.stream, rate_per_second numeric,
+                                     end_time timestamptz, at timestamptz)
+    RETURNS flowstream.stream
+    AS 'MODULE_PATHNAME', 'stream_set_terms' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.set_terms(flowstream.stream, numeric, timestamptz, timestamptz) IS
+    'new terms at "at", as an agreed update applies them: a rate and an end (NULL: none), with a snapshot; a paused stream restarts';
+CREATE FUNCTION flowstream.fixed_rate(total numeric, decimals int, start timestamptz, end_time timestamptz)
+    RETURNS numeric
+    AS 'MODULE_PATHNAME', 'stream_fixed_rate' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.fixed_rate(numeric, int, timestamptz, timestamptz) IS
+    'the rate that pays total from start to end: total / (end - start), floored to 18 decimals';
+
+ALTER TYPE flowstream.op ADD VALUE 'propose_update';
+ALTER TYPE flowstream.op ADD VALUE 'confirm_update';
+ALTER TYPE flowstream.op ADD VALUE 'revoke_update';
+ALTER TYPE flowstream.op ADD VALUE 'redeem';
+
+ALTER TABLE flowstream.events ADD COLUMN end_at timestamptz,
+    ADD COLUMN on_behalf_of text, ADD COLUMN consent_required boolean;
+COMMENT ON COLUMN flowstream.events.end_at IS 'the end proposed or confirmed by propose_update and confirm_update';
+COMMENT ON COLUMN flowstream.events.on_behalf_of IS 'the party an operator (the actor) acted for';
+COMMENT ON COLUMN flowstream.events.consent_required IS
+    'create: whether the stream''s rate and end change only by agreement';
+ALTER TABLE flowstream.streams ADD COLUMN consent_required boolean NOT NULL DEFAULT false,
+    ADD COLUMN proposed_rate numeric, ADD COLUMN proposed_end timestamptz, ADD COLUMN proposed_by text;
+COMMENT ON COLUMN flowstream.streams.consent_required IS
+    'its rate and end change only when both parties agree (propose_update, confirm_update)';
+COMMENT ON COLUMN flowstream.streams.proposed_rate IS 'the rate of the update proposed, if any';
+COMMENT ON COLUMN flowstream.streams.proposed_end IS 'the end of the update proposed (NULL: none)';
+COMMENT ON COLUMN flowstream.streams.proposed_by IS 'the party that proposed the update; NULL: none is proposed';
+
+-- create_stream takes consent_required and end_time
+DROP FUNCTION flowstream.create_stream(text, text, text, numeric, timestamptz, numeric, boolean, jsonb);
+CREATE FUNCTION flowstream.create_stream(sender text, recipient text, token text,
+        rate_per_second numeric, start_time timestamptz DEFAULT flowstream.now(),
+        deposit numeric DEFAULT 0, transferable boolean DEFAULT true,
+        metadata jsonb DEFAULT '{}', consent_required boolean DEFAULT false,
+        end_time timestamptz DEFAULT NULL)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'api_create_stream' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.create_stream(text, text, text, numeric, timestamptz, numeric, boolean, jsonb, boolean, timestamptz) IS
+    'creates a stream from the acting sender, until end_time if one is given; returns its id';
+
+CREATE OR REPLACE VIEW flowstream.streams_now WITH (security_invoker = true) AS
+SELECT s.id, s.sender, s.recipient, s.token,
+       flowstream.rate_per_second(s.state) AS rate_per_second,
+       flowstream.balance(s.state) AS balance,
+       flowstream.snapshot_debt(s.state) AS snapshot_debt,
+       flowstream.snapshot_time(s.state) AS snapshot_time,
+       flowstream.total_debt(s.state, t.now) AS total_debt,
+       flowstream.covered_debt(s.state, t.now) AS covered_debt,
+       flowstream.uncovered_debt(s.state, t.now) AS uncovered_debt,
+       flowstream.withdrawable(s.state, t.now) AS withdrawable,
+       flowstream.refundable(s.state, t.now) AS refundable,
+       flowstream.status(s.state, t.now)::text AS status,
+       flowstream.depletion_time(s.state) AS depletion_time,
+       flowstream.is_voided(s.state) AS voided,
+       s.transferable, s.void_after, s.metadata, s.created_at,
+       s.last_event AS version,
+       flowstream.end_time(s.state) AS end_time, s.consent_required
+FROM flowstream.streams s CROSS JOIN (SELECT flowstream.now() AS now) t;
+COMMENT ON VIEW flowstream.streams_now IS
+    'every stream at flowstream.now(), in plain columns; INSERT creates (end_time and consent_required '
+    'are set then), UPDATE of rate_per_second, recipient, voided, void_after or metadata calls the API';
+
+--------------------------------------------------------------------------
+-- operators (SPEC §8): who a party lets act for it
+--------------------------------------------------------------------------
+
+-- One approval per party, operator and token (NULL: every token).  The
+-- rate allowance, Superfluid's flowRateAllowance, is what is left of
+-- max_rate: the flows an operator opens or raises for the party use it up.
+CREATE TABLE flowstream.operators (
+    id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    party text NOT NULL,
+    operator text NOT NULL,
+    token text REFERENCES flowstream.tokens,
+    permissions text[] NOT NULL,
+    max_rate numeric,
+    rate_allowance numeric,
+    approved_at timestamptz NOT NULL,
+    approved_by text NOT NULL,
+    approval bigint NOT NULL
+);
+CREATE UNIQUE INDEX operators_key ON flowstream.operators (operator, party, (coalesce(token, '')));
+CREATE INDEX operators_party_idx ON flowstream.operators (party);
+COMMENT ON TABLE flowstream.operators IS
+    'the operators parties approved to act for them, with what they may do; written by approve_operator() and revoke_operator()';
+COMMENT ON COLUMN flowstream.operators.token IS 'the token it applies to; NULL: every token';
+COMMENT ON COLUMN flowstream.operators.permissions IS
+    'what it may do: create, rate, pause, void, withdraw, refund, transfer';
+COMMENT ON COLUMN flowstream.operators.max_rate IS
+    'the total rate, in tokens per second, of the flows it may open or raise for the party; NULL: no cap';
+COMMENT ON COLUMN flowstream.operators.rate_allowance IS 'what is left of max_rate';
+CREATE TABLE flowstream.operators_history (
+    id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    op text NOT NULL CHECK (op IN ('approve', 'revoke')),
+    party text NOT NULL,
+    operator text NOT NULL,
+    token text,
+    permissions text[],
+    max_rate numeric,
+    actor text NOT NULL,
+    at timestamptz NOT NULL
+);
+COMMENT ON TABLE flowstream.operators_history IS 'append-only history of flowstream.operators';
+-- the approval's entry in the history: its key makes pg_dump restore the
+-- history first, so that a restored approval can be checked against it
+ALTER TABLE flowstream.operators ADD FOREIGN KEY (approval) REFERENCES flowstream.operators_history;
+COMMENT ON COLUMN flowstream.operators.approval IS 'its approve entry in flowstream.operators_history';
+ALTER TABLE flowstream.operators OWNER TO flowstream_owner;
+ALTER TABLE flowstream.operators_history OWNER TO flowstream_owner;
+SELECT pg_catalog.pg_extension_config_dump('flowstream.operators', '');
+SELECT pg_catalog.pg_extension_config_dump('flowstream.operators_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('flowstream.operators_history', '');
+SELECT pg_catalog.pg_extension_config_dump('flowstream.operators_history_id_seq', '');
+CREATE FUNCTION flowstream.operators_guard() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'operators_guard' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.operators_guard() IS
+    'trigger: operators are written by approve_operator() and revoke_operator(), or by a restore';
+CREATE TRIGGER operators_guard BEFORE INSERT OR UPDATE OR DELETE ON flowstream.operators
+    FOR EACH ROW EXECUTE FUNCTION flowstream.operators_guard();
+CREATE TRIGGER operators_no_truncate BEFORE TRUNCATE ON flowstream.operators
+    FOR EACH STATEMENT EXECUTE FUNCTION flowstream.refuse_truncate();
+CREATE TRIGGER operators_history_append_only BEFORE UPDATE OR DELETE OR TRUNCATE
+    ON flowstream.operators_history FOR EACH STATEMENT EXECUTE FUNCTION flowstream.append_only();
+
+--------------------------------------------------------------------------
+-- fixed-term streams, redeem, agreed updates, operators (SPEC §7, §8): the API
+--------------------------------------------------------------------------
+
+CREATE FUNCTION flowstream.create_fixed_stream(sender text, recipient text, token text,
+        total numeric, start_time timestamptz, end_time timestamptz,
+        transferable boolean DEFAULT true, metadata jsonb DEFAULT '{}',
+        consent_required boolean DEFAULT false)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'api_create_fixed_stream' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.create_fixed_stream(text, text, text, numeric, timestamptz, timestamptz, boolean, jsonb, boolean) IS
+    'creates a stream that pays total from start to end (EIP-1620): deposits total, rate total / (end - start) floored; returns its id';
+CREATE FUNCTION flowstream.redeem(id bigint, OUT paid numeric, OUT refunded numeric)
+    AS 'MODULE_PATHNAME', 'api_redeem' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.redeem(bigint) IS
+    'ends a stream at once (the sender or the recipient): voids it, pays the recipient its covered debt, refunds the sender the rest';
+CREATE FUNCTION flowstream.propose_update(id bigint, rate_per_second numeric, end_time timestamptz)
+    RETURNS void AS 'MODULE_PATHNAME', 'api_propose_update' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.propose_update(bigint, numeric, timestamptz) IS
+    'proposes new terms, a rate and an end (NULL: none), for the other party to confirm (the sender or the recipient)';
+CREATE FUNCTION flowstream.confirm_update(id bigint, rate_per_second numeric, end_time timestamptz)
+    RETURNS void AS 'MODULE_PATHNAME', 'api_confirm_update' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.confirm_update(bigint, numeric, timestamptz) IS
+    'applies the proposed terms, restated (the party that did not propose them)';
+CREATE FUNCTION flowstream.revoke_update(id bigint) RETURNS void
+    AS 'MODULE_PATHNAME', 'api_revoke_update' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.revoke_update(bigint) IS
+    'withdraws the proposed update (the sender or the recipient)';
+
+-- EIP-1620's balanceOf: the recipient's withdrawable, the sender's
+-- refundable, 0 for anyone else; NULL for a stream that did not exist then
+CREATE FUNCTION flowstream.balance_of(id bigint, party text, at timestamptz) RETURNS numeric
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN r.recipient = $2 THEN flowstream.withdrawable(h.state, $3) ELSE 0 END
+         + CASE WHEN s.sender = $2 THEN flowstream.refundable(h.state, $3) ELSE 0 END
+    FROM flowstream.streams s
+    CROSS JOIN LATERAL (SELECT flowstream.state_at(s.id, $3) AS state) h
+    CROSS JOIN LATERAL (SELECT e.destination AS recipient FROM flowstream.events e
+                        WHERE e.stream_id = s.id AND e.op IN ('create', 'transfer') AND e.at <= $3
+                        ORDER BY e.id DESC LIMIT 1) r
+    WHERE s.id = $1 AND h.state IS NOT NULL
+$$;
+CREATE FUNCTION flowstream.balance_of(id bigint, party text) RETURNS numeric
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN s.recipient = $2 THEN flowstream.withdrawable(s.state) ELSE 0 END
+         + CASE WHEN s.sender = $2 THEN flowstream.refundable(s.state) ELSE 0 END
+    FROM flowstream.streams s WHERE s.id = $1
+$$;
+COMMENT ON FUNCTION flowstream.balance_of(bigint, text, timestamptz) IS
+    'what a party could take from a stream at a time (EIP-1620 balanceOf): the recipient''s withdrawable, the sender''s refundable, else 0';
+COMMENT ON FUNCTION flowstream.balance_of(bigint, text) IS
+    'what a party could take from a stream at flowstream.now() (EIP-1620 balanceOf)';
+
+CREATE FUNCTION flowstream.approve_operator(party text, operator text, permissions text[],
+        token text DEFAULT NULL, max_rate numeric DEFAULT NULL)
+    RETURNS void AS 'MODULE_PATHNAME', 'api_approve_operator' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.approve_operator(text, text, text[], text, numeric) IS
+    'lets an operator act for the party (the party only): permissions among create, rate, pause, void, withdraw, refund, transfer; for one token or all; max_rate caps the flows it opens';
+CREATE FUNCTION flowstream.revoke_operator(party text, operator text, token text DEFAULT NULL)
+    RETURNS boolean AS 'MODULE_PATHNAME', 'api_revoke_operator' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.revoke_operator(text, text, text) IS
+    'withdraws an approval (the party only); returns whether there was one';
+
+ALTER POLICY streams_own ON flowstream.streams
+    USING (sender = current_user::text OR recipient = current_user::text
+           OR (SELECT flowstream.sees_all_streams())
+           OR EXISTS (SELECT FROM flowstream.operators o
+                      WHERE o.operator = current_user::text AND o.party IN (sender, recipient)));
+ALTER POLICY accounts_own ON flowstream.accounts
+    USING (party = current_user::text OR (SELECT flowstream.sees_all_streams())
+           OR EXISTS (SELECT FROM flowstream.operators o
+                      WHERE o.operator = current_user::text AND o.party = accounts.party));
+ALTER POLICY flows_own ON flowstream.flows
+    USING (sender = current_user::text OR receiver = current_user::text
+           OR (SELECT flowstream.sees_all_streams())
+           OR EXISTS (SELECT FROM flowstream.operators o
+                      WHERE o.operator = current_user::text AND o.party IN (sender, receiver)));
+ALTER TABLE flowstream.operators ENABLE ROW LEVEL SECURITY;
+CREATE POLICY operators_own ON flowstream.operators FOR SELECT
+    USING (party = current_user::text OR operator = current_user::text
+           OR (SELECT flowstream.sees_all_streams()));
+ALTER TABLE flowstream.operators_history ENABLE ROW LEVEL SECURITY;
+CREATE POLICY operators_history_own ON flowstream.operators_history FOR SELECT
+    USING (party = current_user::text OR operator = current_user::text
+           OR (SELECT flowstream.sees_all_streams()));
+GRANT SELECT ON flowstream.operators, flowstream.operators_history TO PUBLIC;
+REVOKE EXECUTE ON FUNCTION flowstream.operators_guard() FROM PUBLIC;

@@ -11,6 +11,7 @@
 #include "managed.h"
 
 #include "catalog/pg_type.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -52,51 +53,67 @@ flow_resolve_actor(FlowCall *call)
 
 /*
  * Operation op on stream id with its argument (an amount, a rate, a name,
- * a grace or metadata, per the operation table), by whoever calls.
- * Returns what the operation returns: the amount paid by a withdrawal or
- * refund, the debt a void wrote off, or nothing.
+ * a grace or metadata, per the operation table), by whoever calls, into
+ * call (whose args the caller may have filled in part: a terms' end).
+ */
+static void
+Apply(FlowCall *call, FlowOp op, int64 id, Datum arg, bool arg_null, bool max, const char *name,
+	  bool rate_by_rule)
+{
+	OwnerScope	scope;
+	OpArgs		args = call->args;
+
+	memset(call, 0, sizeof(*call));
+	call->args.has_end = args.has_end;
+	call->args.end = args.end;
+	call->rate_by_rule = rate_by_rule;
+	call->stream_id = id;
+	call->op = op;
+	call->args.max = max;
+	call->args.name = name;
+	call->amount_null = true;
+	switch (flow_ops[op].arg)
+	{
+		case ARG_AMOUNT:
+		case ARG_RATE:
+		case ARG_TERMS:
+			call->amount = arg;
+			call->amount_null = arg_null;
+			break;
+		case ARG_GRACE:
+			call->args.has_grace = !arg_null;
+			if (!arg_null)
+				flow_grace_of(arg, &call->args.grace);
+			break;
+		case ARG_METADATA:
+			if (arg_null)
+				NullArgument("metadata");
+			call->metadata = arg;
+			break;
+		case ARG_NAME:
+		case ARG_NONE:
+			break;
+	}
+	flow_resolve_actor(call);
+	flow_enter_owner(&scope);
+	call->at = flow_time_arg(flow_clock_now());
+	flow_apply_call(call);
+	flow_leave_owner(&scope);
+}
+
+/*
+ * Operation op on stream id, as Apply(); returns what the operation
+ * returns: the amount paid by a withdrawal or refund, the debt a void
+ * wrote off, or nothing.
  */
 static Datum
 Call(FlowOp op, int64 id, Datum arg, bool arg_null, bool max, const char *name,
 	 bool rate_by_rule)
 {
 	FlowCall	call;
-	OwnerScope	scope;
 
 	memset(&call, 0, sizeof(call));
-	call.rate_by_rule = rate_by_rule;
-	call.stream_id = id;
-	call.op = op;
-	call.args.max = max;
-	call.args.name = name;
-	call.amount_null = true;
-	switch (flow_ops[op].arg)
-	{
-		case ARG_AMOUNT:
-		case ARG_RATE:
-			call.amount = arg;
-			call.amount_null = arg_null;
-			break;
-		case ARG_GRACE:
-			call.args.has_grace = !arg_null;
-			if (!arg_null)
-				flow_grace_of(arg, &call.args.grace);
-			break;
-		case ARG_METADATA:
-			if (arg_null)
-				NullArgument("metadata");
-			call.metadata = arg;
-			break;
-		case ARG_NAME:
-		case ARG_NONE:
-			break;
-	}
-	flow_resolve_actor(&call);
-	flow_enter_owner(&scope);
-	call.at = flow_time_arg(flow_clock_now());
-	flow_apply_call(&call);
-	flow_leave_owner(&scope);
-
+	Apply(&call, op, id, arg, arg_null, max, name, rate_by_rule);
 	if (op == OP_WITHDRAW || op == OP_REFUND || op == OP_WITHDRAW_TO_ACCOUNT)
 		return u128_to_numeric(call.res.units, call.decimals);
 	if (op == OP_VOID)
@@ -318,15 +335,16 @@ DefaultGrace(bool *isnull)
 }
 
 /*
- * Creates a stream from sender to recipient, with the default grace and a
- * first deposit (its own event) when deposit is positive.  Returns its id.  No stream exists yet, so there is no
- * status error: first who may act (the sender), then the arguments, of
- * which null_arg names one that is NULL.
+ * Creates a stream from c's sender to its recipient, with the default
+ * grace, an end when c has one, and a first deposit (its own event) when
+ * c's deposit is positive; a fixed stream's rate is what pays its total
+ * from start to end (the core's flow_fixed_rate), and its total is its
+ * deposit.  Returns its id.  No stream exists yet, so there is no status
+ * error: first who may act (the sender), then the arguments, of which
+ * c->null_arg names one that is NULL.
  */
 int64
-flow_call_create(Datum sender, const char *null_arg, Datum recipient, Datum token,
-				 Datum rate, TimestampTz start, Datum deposit, bool transferable,
-				 Datum metadata)
+flow_call_create(const FlowCreate *c)
 {
 	FlowCall	call;
 	OwnerScope	scope;
@@ -336,42 +354,68 @@ flow_call_create(Datum sender, const char *null_arg, Datum recipient, Datum toke
 	FlowError	err;
 	int			decimals;
 	int64		id;
+	int64		start;
 	Datum		void_after;
 	bool		void_after_null;
 
 	memset(&call, 0, sizeof(call));
 	call.op = OP_CREATE;
-	call.metadata = metadata;
+	call.metadata = c->metadata;
+	call.consent_required = c->consent_required;
 	flow_resolve_actor(&call);
 	flow_enter_owner(&scope);
 	call.at = flow_time_arg(flow_clock_now());
 
 	memset(&row, 0, sizeof(row));
-	row.sender = TextDatumGetCString(sender);
+	row.sender = TextDatumGetCString(c->sender);
 	memset(&actor, 0, sizeof(actor));
 	actor.name = call.actor;
 	actor.refused = call.actor_problem != ACTOR_OK;
 	actor.as_sender = strcmp(call.actor, row.sender) == 0;
+	if (!actor.refused && !actor.as_sender)
+		flow_operator_grants(&actor, row.sender, NULL, TextDatumGetCString(c->token));
 	if (!flow_may_act(OP_CREATE, &actor, true))
 		flow_report_call(FLOW_ERR_NOT_ALLOWED, &call, NULL, call.at);
-	if (null_arg != NULL)
-		NullArgument(null_arg);
+	if (c->null_arg != NULL)
+		NullArgument(c->null_arg);
 
-	row.recipient = TextDatumGetCString(recipient);
-	decimals = TokenDecimals(token);
-	call.args.amount = numeric_to_amount(rate, FLOW_RATE_SCALE);
-	first = numeric_to_amount(deposit, decimals);
-	err = flow_apply_create(&row, &call.args, decimals, flow_time_arg(start), call.at);
+	row.recipient = TextDatumGetCString(c->recipient);
+	decimals = TokenDecimals(c->token);
+	start = flow_time_arg(c->start);
+	first = numeric_to_amount(c->deposit, decimals);
+	if (c->fixed)
+	{
+		/* the deposit is the total; the rate pays it by the end */
+		err = first.err != FLOW_OK ? first.err :
+			flow_fixed_rate(first.units, decimals, start, flow_time_arg(c->end), &call.args.amount);
+		if (err != FLOW_OK)
+			call.args.amount = first;	/* the messages speak of the total */
+	}
+	else
+	{
+		call.args.amount = numeric_to_amount(c->rate, FLOW_RATE_SCALE);
+		err = FLOW_OK;
+	}
+	if (err == FLOW_OK)
+		err = flow_apply_create(&row, &call.args, decimals, start, call.at);
+	if (err == FLOW_OK && c->has_end)
+		err = flow_set_end(&row.state, flow_time_arg(c->end));
 	if (err == FLOW_OK && first.err != FLOW_OK)
 	{
 		err = first.err;
 		call.args.amount = first;	/* for the message */
 	}
 	if (err != FLOW_OK)
-		flow_report_call(err, &call, &row.state, call.at);
+	{
+		FlowState	token;
+
+		memset(&token, 0, sizeof(token));
+		token.decimals = (int16) decimals;
+		flow_report_call(err, &call, &token, call.at);
+	}
 
 	void_after = DefaultGrace(&void_after_null);
-	id = flow_create_call(&call, sender, recipient, token, &row.state, transferable,
+	id = flow_create_call(&call, c->sender, c->recipient, c->token, &row.state, c->transferable,
 						  void_after, void_after_null);
 
 	/* a first balance is a deposit of its own, with its event */
@@ -385,34 +429,135 @@ flow_call_create(Datum sender, const char *null_arg, Datum recipient, Datum toke
 		dep.actor = call.actor;
 		dep.actor_problem = call.actor_problem;
 		dep.at = call.at;
-		dep.amount = deposit;
+		dep.amount = c->deposit;
 		flow_apply_call(&dep);
 	}
 	flow_leave_owner(&scope);
 	return id;
 }
 
-/* create_stream(sender, recipient, token, rate, start, deposit, transferable, metadata) → id */
+/*
+ * create_stream(sender, recipient, token, rate, start, deposit,
+ * transferable, metadata, consent_required, end_time) → id
+ */
 PG_FUNCTION_INFO_V1(api_create_stream);
 Datum
 api_create_stream(PG_FUNCTION_ARGS)
 {
-	static const char *const names[8] = {"sender", "recipient", "token", "rate_per_second",
-	"start_time", "deposit", "transferable", "metadata"};
-	const char *null_arg = NULL;
+	static const char *const names[9] = {"sender", "recipient", "token", "rate_per_second",
+	"start_time", "deposit", "transferable", "metadata", "consent_required"};
+	FlowCreate	c;
 
+	memset(&c, 0, sizeof(c));
 	if (PG_ARGISNULL(0))
 		NullArgument("sender");
-	for (int i = 7; i > 0; i--)
+	for (int i = 8; i > 0; i--)
 	{
 		if (PG_ARGISNULL(i))
-			null_arg = names[i];
+			c.null_arg = names[i];
 	}
 	/* with null_arg set, it fails before reading the arguments after the sender */
-	PG_RETURN_INT64(flow_call_create(PG_GETARG_DATUM(0), null_arg, PG_GETARG_DATUM(1),
-									 PG_GETARG_DATUM(2), PG_GETARG_DATUM(3),
-									 PG_GETARG_TIMESTAMPTZ(4), PG_GETARG_DATUM(5),
-									 PG_GETARG_BOOL(6), PG_GETARG_DATUM(7)));
+	c.sender = PG_GETARG_DATUM(0);
+	c.recipient = PG_GETARG_DATUM(1);
+	c.token = PG_GETARG_DATUM(2);
+	c.rate = PG_GETARG_DATUM(3);
+	c.start = PG_GETARG_TIMESTAMPTZ(4);
+	c.deposit = PG_GETARG_DATUM(5);
+	c.transferable = c.null_arg == NULL && PG_GETARG_BOOL(6);
+	c.metadata = PG_GETARG_DATUM(7);
+	c.consent_required = c.null_arg == NULL && PG_GETARG_BOOL(8);
+	c.has_end = !PG_ARGISNULL(9);
+	c.end = c.has_end ? PG_GETARG_TIMESTAMPTZ(9) : 0;
+	PG_RETURN_INT64(flow_call_create(&c));
+}
+
+/*
+ * create_fixed_stream(sender, recipient, token, total, start, end,
+ * transferable, metadata, consent_required) → id: EIP-1620's stream
+ */
+PG_FUNCTION_INFO_V1(api_create_fixed_stream);
+Datum
+api_create_fixed_stream(PG_FUNCTION_ARGS)
+{
+	static const char *const names[9] = {"sender", "recipient", "token", "total",
+	"start_time", "end_time", "transferable", "metadata", "consent_required"};
+	FlowCreate	c;
+
+	memset(&c, 0, sizeof(c));
+	if (PG_ARGISNULL(0))
+		NullArgument("sender");
+	for (int i = 8; i > 0; i--)
+	{
+		if (PG_ARGISNULL(i))
+			c.null_arg = names[i];
+	}
+	c.fixed = true;
+	c.sender = PG_GETARG_DATUM(0);
+	c.recipient = PG_GETARG_DATUM(1);
+	c.token = PG_GETARG_DATUM(2);
+	c.deposit = PG_GETARG_DATUM(3);
+	c.start = PG_GETARG_TIMESTAMPTZ(4);
+	c.has_end = true;
+	c.end = PG_GETARG_TIMESTAMPTZ(5);
+	c.transferable = c.null_arg == NULL && PG_GETARG_BOOL(6);
+	c.metadata = PG_GETARG_DATUM(7);
+	c.consent_required = c.null_arg == NULL && PG_GETARG_BOOL(8);
+	PG_RETURN_INT64(flow_call_create(&c));
+}
+
+/* redeem(id) → (paid, refunded): void, pay the recipient, refund the sender */
+PG_FUNCTION_INFO_V1(api_redeem);
+Datum
+api_redeem(PG_FUNCTION_ARGS)
+{
+	FlowCall	call;
+	TupleDesc	desc;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "redeem must return a record");
+	Apply(&call, OP_REDEEM, StreamId(fcinfo), (Datum) 0, true, false, NULL, false);
+	values[0] = u128_to_numeric(call.res.paid, call.decimals);
+	values[1] = u128_to_numeric(call.res.refunded, call.decimals);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
+}
+
+/* propose_update(id, rate, end), confirm_update(id, rate, end): terms, a NULL end for none */
+static void
+Terms(FunctionCallInfo fcinfo, FlowOp op)
+{
+	FlowCall	call;
+
+	memset(&call, 0, sizeof(call));
+	call.args.has_end = !PG_ARGISNULL(2);
+	call.args.end = call.args.has_end ? flow_time_arg(PG_GETARG_TIMESTAMPTZ(2)) : 0;
+	Apply(&call, op, StreamId(fcinfo), PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1),
+		  PG_ARGISNULL(1), false, NULL, false);
+}
+
+PG_FUNCTION_INFO_V1(api_propose_update);
+Datum
+api_propose_update(PG_FUNCTION_ARGS)
+{
+	Terms(fcinfo, OP_PROPOSE_UPDATE);
+	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(api_confirm_update);
+Datum
+api_confirm_update(PG_FUNCTION_ARGS)
+{
+	Terms(fcinfo, OP_CONFIRM_UPDATE);
+	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(api_revoke_update);
+Datum
+api_revoke_update(PG_FUNCTION_ARGS)
+{
+	(void) flow_call(OP_REVOKE_UPDATE, StreamId(fcinfo), (Datum) 0, true, false, NULL);
+	PG_RETURN_VOID();
 }
 
 /*

@@ -142,16 +142,18 @@ flow_create_call(FlowCall *call, Datum sender, Datum recipient, Datum token,
 				 Datum void_after, bool void_after_null)
 {
 	const FlowCatalog *c = flow_catalog();
-	Oid			types[7] = {TEXTOID, TEXTOID, TEXTOID, c->stream_type, BOOLOID, JSONBOID,
-	INTERVALOID};
-	Datum		values[7] = {sender, recipient, token, flow_state_datum(state),
-	BoolGetDatum(transferable), call->metadata, void_after};
-	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', void_after_null ? 'n' : ' '};
+	Oid			types[8] = {TEXTOID, TEXTOID, TEXTOID, c->stream_type, BOOLOID, JSONBOID,
+	INTERVALOID, BOOLOID};
+	Datum		values[8] = {sender, recipient, token, flow_state_datum(state),
+		BoolGetDatum(transferable), call->metadata, void_after,
+	BoolGetDatum(call->consent_required)};
+	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', void_after_null ? 'n' : ' ', ' '};
 	SPIPlanPtr	plan = flow_plan(PLAN_CREATE,
 								 "INSERT INTO flowstream.streams "
-								 "(sender, recipient, token, state, transferable, metadata, void_after) "
-								 "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-								 7, types);
+								 "(sender, recipient, token, state, transferable, metadata, void_after, "
+								 "consent_required) "
+								 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+								 8, types);
 	bool		isnull;
 	int			rc;
 
@@ -248,6 +250,7 @@ flow_create_row(FlowCall *call, Relation rel, HeapTuple new)
 	ev.decimals = state.decimals;
 	ev.void_after = heap_getattr(new, c->s_void_after, desc, &ev.void_after_null);
 	ev.metadata = heap_getattr(new, c->s_metadata, desc, &ev.metadata_null);
+	ev.consent_required = DatumGetBool(heap_getattr(new, c->s_consent_required, desc, &isnull));
 	call->event_id = flow_write_event(&ev);
 	return flow_finish_row(rel, new, call->event_id, true);
 }
@@ -260,7 +263,7 @@ AmountArgument(const FlowCall *call, int decimals)
 
 	if (!call->amount_null)
 		a = numeric_to_amount(call->amount,
-							  flow_ops[call->op].arg == ARG_RATE ? FLOW_RATE_SCALE : decimals);
+							  flow_op_takes_rate(call->op) ? FLOW_RATE_SCALE : decimals);
 	return a;
 }
 
@@ -313,9 +316,108 @@ ApplyBridge(FlowCall *call, OpRow *row, const OpActor *actor, HeapTuple old, Tup
 	return err;
 }
 
+/* The row of a stream as the rules see it (the strings are copies). */
+static void
+ReadRow(HeapTuple old, TupleDesc desc, OpRow *row)
+{
+	const FlowCatalog *c = flow_catalog();
+	bool		isnull;
+	Datum		d;
+
+	memset(row, 0, sizeof(*row));
+	flow_state_arg(heap_getattr(old, c->s_state, desc, &isnull), &row->state);
+	row->sender = TextDatumGetCString(heap_getattr(old, c->s_sender, desc, &isnull));
+	row->recipient = TextDatumGetCString(heap_getattr(old, c->s_recipient, desc, &isnull));
+	row->transferable = DatumGetBool(heap_getattr(old, c->s_transferable, desc, &isnull));
+	d = heap_getattr(old, c->s_void_after, desc, &isnull);
+	row->has_grace = !isnull;
+	if (!isnull)
+		flow_grace_of(d, &row->grace);
+	row->consent_required = DatumGetBool(heap_getattr(old, c->s_consent_required, desc, &isnull));
+	d = heap_getattr(old, c->s_proposed_by, desc, &isnull);
+	if (!isnull)
+	{
+		U256		rate;
+
+		row->has_proposal = true;
+		row->proposed_by = TextDatumGetCString(d);
+		d = heap_getattr(old, c->s_proposed_rate, desc, &isnull);
+		if (isnull || !numeric_to_units(d, FLOW_RATE_SCALE, &rate) || !u256_fits_u128(&rate))
+			elog(ERROR, "the proposed rate of a stream is not a rate");
+		row->proposed_rate = u256_low128(&rate);
+		d = heap_getattr(old, c->s_proposed_end, desc, &isnull);
+		row->proposed_has_end = !isnull;
+		row->proposed_end = isnull ? 0 : DatumGetTimestampTz(d);
+	}
+}
+
+/*
+ * Writes the events of call on the stream, the state after each in
+ * states: one, but three for a redeem (its void, the payment to the
+ * recipient, the refund to the sender; the last two when they move
+ * money).  Returns the id of the last.
+ */
+static int64
+WriteEvents(FlowCall *call, FlowEvent *ev, const OpRow *row, const OpRow *before)
+{
+	const OpResult *res = &call->res;
+
+	if (call->op != OP_REDEEM)
+		return flow_write_event(ev);
+
+	ev->state = &res->after_void;
+	ev->amount = res->written_off;
+	call->event_id = flow_write_event(ev);
+	ev->op = OP_WITHDRAW;
+	if (res->paid > 0)
+	{
+		ev->state = &res->after_paid;
+		ev->amount = u256_from_u128(res->paid);
+		ev->destination = before->recipient;
+		call->event_id = flow_write_event(ev);
+	}
+	if (res->refunded > 0)
+	{
+		ev->op = OP_REFUND;
+		ev->state = &row->state;
+		ev->amount = u256_from_u128(res->refunded);
+		ev->destination = before->sender;
+		call->event_id = flow_write_event(ev);
+	}
+	return call->event_id;
+}
+
+/* The columns of a stream's row that keep its proposed update. */
+static int
+ProposalColumns(const OpRow *row, int *cols, Datum *values, bool *nulls)
+{
+	const FlowCatalog *c = flow_catalog();
+
+	cols[0] = c->s_proposed_rate;
+	cols[1] = c->s_proposed_end;
+	cols[2] = c->s_proposed_by;
+	nulls[0] = nulls[1] = nulls[2] = true;
+	if (row->has_proposal)
+	{
+		values[0] = rate_to_numeric(row->proposed_rate);
+		nulls[0] = false;
+		if (row->proposed_has_end)
+		{
+			values[1] = TimestampTzGetDatum(row->proposed_end);
+			nulls[1] = false;
+		}
+		values[2] = CStringGetTextDatum(row->proposed_by);
+		nulls[2] = false;
+	}
+	return 3;
+}
+
 /*
  * Applies call to the locked row old and returns the row to write instead
- * of new: the stream after the operation, pointing at the event it wrote.
+ * of new: the stream after the operation, pointing at the (last) event it
+ * wrote.  An actor that may not act as a party may act as an operator:
+ * then the operation is tried again with the grants of the stream's
+ * parties (read only then, so the common case reads no approvals).
  */
 HeapTuple
 flow_apply_row(FlowCall *call, Relation rel, HeapTuple old, HeapTuple new)
@@ -325,29 +427,22 @@ flow_apply_row(FlowCall *call, Relation rel, HeapTuple old, HeapTuple new)
 	const OpInfo *info = &flow_ops[call->op];
 	bool		isnull,
 				grace_null;
-	OpRow		row;
+	OpRow		row,
+				before;
 	OpActor		actor;
-	FlowState	before;
 	FlowEvent	ev;
 	Bridge		bridge;
-	Datum		grace = heap_getattr(old, c->s_void_after, desc, &grace_null);
 	int64		t;
 	FlowError	err;
-	int			cols[6];
-	Datum		values[6];
-	bool		nulls[6] = {false, false, false, false, false, false};
+	Datum		grace;
+	int			cols[10];
+	Datum		values[10];
+	bool		nulls[10];
 	int			n = 0;
+	bool		bridged;
 
-	memset(&row, 0, sizeof(row));
-	flow_state_arg(heap_getattr(old, c->s_state, desc, &isnull), &before);
-	row.state = before;
-	row.sender = TextDatumGetCString(heap_getattr(old, c->s_sender, desc, &isnull));
-	row.recipient = TextDatumGetCString(heap_getattr(old, c->s_recipient, desc, &isnull));
-	row.transferable = DatumGetBool(heap_getattr(old, c->s_transferable, desc, &isnull));
-	row.has_grace = !grace_null;
-	if (!grace_null)
-		flow_grace_of(grace, &row.grace);
-
+	ReadRow(old, desc, &row);
+	before = row;
 	memset(&actor, 0, sizeof(actor));
 	actor.name = call->actor;
 	actor.system = call->system;
@@ -356,31 +451,45 @@ flow_apply_row(FlowCall *call, Relation rel, HeapTuple old, HeapTuple new)
 	actor.as_recipient = strcmp(call->actor, row.recipient) == 0;
 
 	call->applied = true;
-	call->decimals = before.decimals;
-	if (info->arg == ARG_AMOUNT || info->arg == ARG_RATE)
-		call->args.amount = AmountArgument(call, before.decimals);
-	t = flow_operation_time(call->at, &before, flow_clock_pinned());
+	call->decimals = row.state.decimals;
+	if (flow_op_takes_number(call->op))
+		call->args.amount = AmountArgument(call, row.state.decimals);
+	t = flow_operation_time(call->at, &row.state, flow_clock_pinned());
 	if (call->rate_by_rule && call->args.amount.err == FLOW_OK)
 	{
-		call->op = flow_rate_change_op(&before, t, call->args.amount.units);
+		call->op = flow_rate_change_op(&row.state, t, call->args.amount.units);
 		info = &flow_ops[call->op];
 	}
-	/* a bridge's account is read and written through SPI, from this trigger */
-	if (info->kind == KIND_BRIDGE && SPI_connect() != SPI_OK_CONNECT)
+	bridged = info->kind == KIND_BRIDGE;
+
+	/* a bridge's account and an operator's grants are read through SPI, from this trigger */
+	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (info->kind == KIND_BRIDGE)
-		err = ApplyBridge(call, &row, &actor, old, desc, &t, &bridge);
-	else
-		err = flow_apply(call->op, &row, &call->args, &actor, t, &call->res);
+	for (int pass = 0; pass < 2; pass++)
+	{
+		int64		at = t;
+
+		if (bridged)
+			err = ApplyBridge(call, &row, &actor, old, desc, &at, &bridge);
+		else
+			err = flow_apply(call->op, &row, &call->args, &actor, at, &call->res);
+		if (err != FLOW_ERR_NOT_ALLOWED || pass == 1 || actor.refused || actor.system)
+		{
+			t = at;
+			break;
+		}
+		flow_operator_grants(&actor, row.sender, row.recipient,
+							 TextDatumGetCString(heap_getattr(old, c->s_token, desc, &isnull)));
+		if (actor.sender_grant == 0 && actor.recipient_grant == 0)
+			break;
+	}
+	call->had_proposal = before.has_proposal;
 	if (err != FLOW_OK)
-		flow_report_call(err, call, &before, t);
+		flow_report_call(err, call, &before.state, t);
 
 	/* the grace after the operation */
-	if (call->op == OP_SET_VOID_AFTER)
-	{
-		grace_null = !row.has_grace;
-		grace = grace_null ? (Datum) 0 : flow_grace_datum(&row.grace);
-	}
+	grace_null = !row.has_grace;
+	grace = grace_null ? (Datum) 0 : flow_grace_datum(&row.grace);
 
 	memset(&ev, 0, sizeof(ev));
 	ev.stream_id = call->stream_id;
@@ -389,7 +498,7 @@ flow_apply_row(FlowCall *call, Relation rel, HeapTuple old, HeapTuple new)
 	ev.has_amount = info->records != REC_NOTHING;
 	ev.amount = info->records == REC_WRITTEN_OFF ? call->res.written_off :
 		u256_from_u128(call->res.units);
-	ev.decimals = before.decimals;
+	ev.decimals = row.state.decimals;
 	ev.destination = call->res.destination;
 	ev.at = t;
 	ev.state = &row.state;
@@ -397,19 +506,29 @@ flow_apply_row(FlowCall *call, Relation rel, HeapTuple old, HeapTuple new)
 	ev.void_after_null = grace_null;
 	ev.metadata = call->metadata;
 	ev.metadata_null = call->op != OP_SET_METADATA;
-	if (info->kind == KIND_BRIDGE)
+	if (call->op == OP_PROPOSE_UPDATE || call->op == OP_CONFIRM_UPDATE)
+	{
+		ev.has_end_at = call->args.has_end;
+		ev.end_at = call->args.end;
+	}
+	if (call->res.acted_for == ACTED_FOR_SENDER)
+		ev.on_behalf_of = before.sender;
+	else if (call->res.acted_for == ACTED_FOR_RECIPIENT)
+		ev.on_behalf_of = before.recipient;
+	if (bridged)
 	{
 		ev.account_id = bridge.id;
 		ev.account = &bridge.account.state;
 	}
-	call->event_id = flow_write_event(&ev);
-	if (info->kind == KIND_BRIDGE)
-	{
+	call->event_id = WriteEvents(call, &ev, &row, &before);
+	if (bridged)
 		flow_write_stream_account(bridge.id, bridge.created, bridge.account.party, bridge.token,
 								  &bridge.account.state, bridge.outflows, call->event_id);
-		SPI_finish();
-	}
+	SPI_finish();
 
+	/* the row, built in the trigger's memory (SPI's is gone) */
+	memset(nulls, 0, sizeof(nulls));
+	grace = grace_null ? (Datum) 0 : flow_grace_datum(&row.grace);
 	cols[n] = c->s_state;
 	values[n++] = flow_state_datum(&row.state);
 	cols[n] = c->s_last_event;
@@ -417,21 +536,28 @@ flow_apply_row(FlowCall *call, Relation rel, HeapTuple old, HeapTuple new)
 	cols[n] = c->s_due_at;
 	values[n] = DueAt(&row.state, grace, grace_null, &nulls[n]);
 	n++;
-	if (call->op == OP_TRANSFER)
+	switch (call->op)
 	{
-		cols[n] = c->s_recipient;
-		values[n++] = CStringGetTextDatum(row.recipient);
-	}
-	else if (call->op == OP_SET_VOID_AFTER)
-	{
-		cols[n] = c->s_void_after;
-		values[n] = grace;
-		nulls[n++] = grace_null;
-	}
-	else if (call->op == OP_SET_METADATA)
-	{
-		cols[n] = c->s_metadata;
-		values[n++] = call->metadata;
+		case OP_TRANSFER:
+			cols[n] = c->s_recipient;
+			values[n++] = CStringGetTextDatum(row.recipient);
+			break;
+		case OP_SET_VOID_AFTER:
+			cols[n] = c->s_void_after;
+			values[n] = grace;
+			nulls[n++] = grace_null;
+			break;
+		case OP_SET_METADATA:
+			cols[n] = c->s_metadata;
+			values[n++] = call->metadata;
+			break;
+		case OP_PROPOSE_UPDATE:
+		case OP_CONFIRM_UPDATE:
+		case OP_REVOKE_UPDATE:
+			n += ProposalColumns(&row, &cols[n], &values[n], &nulls[n]);
+			break;
+		default:
+			break;
 	}
 	return heap_modify_tuple_by_cols(new, desc, n, cols, values, nulls);
 }

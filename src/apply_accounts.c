@@ -464,6 +464,9 @@ flow_apply_account_call(AccountCall *call)
 	actor.refused = call->actor_problem != ACTOR_OK;
 	actor.as_sender = strcmp(call->actor, call->party) == 0;
 	actor.as_recipient = has_peer && strcmp(call->actor, call->peer_party) == 0;
+	/* an actor that may not act as a party may be an operator of one */
+	if (!actor.refused && !actor.system && !flow_may_act(call->op, &actor, true))
+		flow_operator_grants(&actor, call->party, has_peer ? call->peer_party : NULL, call->token);
 
 	/* one open flow per sender, receiver and token: told only to who may open it */
 	if (call->op == OP_OPEN_FLOW && flow_may_act(call->op, &actor, true) &&
@@ -475,13 +478,13 @@ flow_apply_account_call(AccountCall *call)
 				 errhint("Change its rate with update_flow(), or close it first.")));
 
 	call->args.policy = policy;
-	if ((info->arg == ARG_AMOUNT || info->arg == ARG_RATE) && call->args.units == NULL)
+	if (flow_op_takes_number(call->op) && call->args.units == NULL)
 	{
 		call->args.amount.err = FLOW_ERR_NULL;
 		call->args.amount.units = 0;
 		if (!call->amount_null)
 			call->args.amount = numeric_to_amount(call->amount,
-												  info->arg == ARG_RATE ? FLOW_RATE_SCALE : call->decimals);
+												  flow_op_takes_rate(call->op) ? FLOW_RATE_SCALE : call->decimals);
 	}
 	t = flow_account_operation_time(call->at, &a.state, has_peer ? &b.state : NULL,
 									flow_clock_pinned());
@@ -490,6 +493,8 @@ flow_apply_account_call(AccountCall *call)
 	if (err != FLOW_OK)
 		flow_report_account(err, call, Latest(&a, has_peer ? &b : NULL), t);
 	call->at = t;
+	if (call->res.allowance_used > 0)
+		flow_use_allowance(call->actor, call->party, call->token, call->res.allowance_used);
 
 	/* an account nobody used is written only when an operation succeeds on it */
 	if (ids[0] == 0)
@@ -515,6 +520,10 @@ flow_apply_account_call(AccountCall *call)
 	ev.metadata_null = true;
 	ev.account_id = ids[0];
 	ev.account = &a.state;
+	if (call->res.acted_for == ACTED_FOR_SENDER)
+		ev.on_behalf_of = call->party;
+	else if (call->res.acted_for == ACTED_FOR_RECIPIENT)
+		ev.on_behalf_of = call->peer_party;
 	if (has_peer)
 	{
 		ev.peer_id = ids[1];

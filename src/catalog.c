@@ -45,7 +45,7 @@ ForgetRelation(Datum arg, Oid relid)
 		return;
 	if (relid == InvalidOid || relid == catalog.streams || relid == catalog.events ||
 		relid == catalog.tokens || relid == catalog.settings || relid == catalog.accounts ||
-		relid == catalog.flows)
+		relid == catalog.flows || relid == catalog.operators)
 		catalog.valid = false;
 }
 
@@ -162,6 +162,7 @@ flow_catalog(void)
 	c.settings = LookupTable(c.schema, "settings");
 	c.accounts = LookupTable(c.schema, "accounts");
 	c.flows = LookupTable(c.schema, "flows");
+	c.operators = LookupTable(c.schema, "operators");
 	c.accounts_seq = LookupTable(c.schema, "accounts_id_seq");
 	c.flows_seq = LookupTable(c.schema, "flows_id_seq");
 
@@ -177,6 +178,10 @@ flow_catalog(void)
 	c.s_void_after = Column(c.streams, "streams", "void_after");
 	c.s_due_at = Column(c.streams, "streams", "due_at");
 	c.s_metadata = Column(c.streams, "streams", "metadata");
+	c.s_consent_required = Column(c.streams, "streams", "consent_required");
+	c.s_proposed_rate = Column(c.streams, "streams", "proposed_rate");
+	c.s_proposed_end = Column(c.streams, "streams", "proposed_end");
+	c.s_proposed_by = Column(c.streams, "streams", "proposed_by");
 
 	c.e_id = Column(c.events, "events", "id");
 	c.e_stream_id = Column(c.events, "events", "stream_id");
@@ -194,6 +199,9 @@ flow_catalog(void)
 	c.e_peer = Column(c.events, "events", "peer");
 	c.e_flow_id = Column(c.events, "events", "flow_id");
 	c.e_flow_buffer = Column(c.events, "events", "flow_buffer");
+	c.e_end_at = Column(c.events, "events", "end_at");
+	c.e_on_behalf_of = Column(c.events, "events", "on_behalf_of");
+	c.e_consent_required = Column(c.events, "events", "consent_required");
 
 	c.a_id = Column(c.accounts, "accounts", "id");
 	c.a_state = Column(c.accounts, "accounts", "state");

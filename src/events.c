@@ -56,11 +56,12 @@ int64
 flow_write_event(const FlowEvent *e)
 {
 	const FlowCatalog *c = flow_catalog();
-	Oid			types[15] = {INT8OID, c->op_type, TEXTOID, NUMERICOID, TEXTOID,
+	Oid			types[18] = {INT8OID, c->op_type, TEXTOID, NUMERICOID, TEXTOID,
 		TIMESTAMPTZOID, c->stream_type, INTERVALOID, JSONBOID,
-	INT8OID, c->account_type, INT8OID, c->account_type, INT8OID, NUMERICOID};
-	Datum		values[15];
-	char		nulls[15];
+		INT8OID, c->account_type, INT8OID, c->account_type, INT8OID, NUMERICOID,
+	TIMESTAMPTZOID, TEXTOID, BOOLOID};
+	Datum		values[18];
+	char		nulls[18];
 	int			scale = flow_event_scale(e->op, e->decimals);
 	bool		isnull;
 	int64		id;
@@ -74,10 +75,11 @@ flow_write_event(const FlowEvent *e)
 	plan = flow_plan(PLAN_EVENT,
 					 "INSERT INTO flowstream.events "
 					 "(stream_id, op, actor, amount, destination, at, state, void_after, metadata, "
-					 "account_id, account, peer_id, peer, flow_id, flow_buffer) "
-					 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) "
-					 "RETURNING id",
-					 15, types);
+					 "account_id, account, peer_id, peer, flow_id, flow_buffer, "
+					 "end_at, on_behalf_of, consent_required) "
+					 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
+					 "$16, $17, $18) RETURNING id",
+					 18, types);
 #define SET(i, v) do { values[i] = (v); nulls[i] = ' '; } while (0)
 	if (e->stream_id != 0)
 		SET(0, Int64GetDatum(e->stream_id));
@@ -109,6 +111,12 @@ flow_write_event(const FlowEvent *e)
 		SET(13, Int64GetDatum(e->flow_id));
 		SET(14, units_to_numeric(e->flow_buffer, e->decimals, e->decimals));
 	}
+	if (e->has_end_at)
+		SET(15, TimestampTzGetDatum(e->end_at));
+	if (e->on_behalf_of != NULL)
+		SET(16, CStringGetTextDatum(e->on_behalf_of));
+	if (e->op == OP_CREATE)
+		SET(17, BoolGetDatum(e->consent_required));
 #undef SET
 
 	writing_events++;

@@ -641,7 +641,10 @@ flow_void(FlowState *s, int64_t t, U256 *written_off)
  * New terms for a stream, as both its parties agreed (SPEC §7): a rate and
  * an end (none when !has_end), applied as adjust_rate applies a rate, with
  * its snapshot.  The end must be after t (an end in the past would take
- * back debt already owed) and, while pending, after the start.
+ * back debt already owed) and, while pending, after the start.  A paused
+ * stream restarts with the new terms: on a stream that needs both parties
+ * to change its rate, that is how it restarts, since a restart at a rate
+ * of the sender's choosing would be a cut the recipient never agreed to.
  */
 FlowError
 flow_set_terms(FlowState *s, const FlowAmount *rate, bool has_end, int64_t end, int64_t t)
@@ -655,8 +658,6 @@ flow_set_terms(FlowState *s, const FlowAmount *rate, bool has_end, int64_t end, 
 		return FLOW_ERR_PAUSED;
 	if (flow_has_ended(s, t))
 		return FLOW_ERR_ENDED;
-	if (!pending && s->rps == 0)
-		return FLOW_ERR_PAUSED;
 	err = CheckPositive(rate);
 	if (err != FLOW_OK)
 		return err;

@@ -83,7 +83,12 @@ typedef enum FlowError
 	FLOW_ERR_EMPTY_NAME,		/* 22023: a party or destination that is empty */
 	FLOW_ERR_SAME_RECIPIENT,	/* 22023: a transfer to the current recipient */
 	FLOW_ERR_NOTHING,			/* 22023: withdraw_max or refund_max of nothing */
-	FLOW_ERR_NEGATIVE_GRACE		/* 22023: a negative void_after */
+	FLOW_ERR_NEGATIVE_GRACE,	/* 22023: a negative void_after */
+	/* agreed updates and operators (SPEC §7, §8) */
+	FLOW_ERR_CONSENT,			/* 42501: one party alone changing a consent stream's rate */
+	FLOW_ERR_NO_PROPOSAL,		/* SF017: no proposed update, or other terms than proposed */
+	FLOW_ERR_PROPOSED,			/* SF018: an update is proposed already */
+	FLOW_ERR_ALLOWANCE			/* 42501: beyond an operator's rate allowance */
 } FlowError;
 
 /* the labels of the SQL enum flowstream.status, in its order */

@@ -7,11 +7,13 @@
  *   catalog.c   OIDs, column numbers, the owner, prepared statements
  *   events.c    writing the history, and knowing who writes it
  *   restore.c   what a restore (pg_restore, COPY) may insert
+ *   operators.c the operators parties approve, and what they may do
  *   apply_accounts.c  one operation on locked accounts and a flow
  *   apply.c     one operation on one locked stream row, handed to the trigger
  *   triggers.c  the guards on the tables (they call apply.c and restore.c)
  *   api.c       the API functions of streams: arguments, who acts, then apply.c
  *   api_accounts.c  the API of accounts and flows, through apply_accounts.c
+ *   api_operators.c approve_operator() and revoke_operator()
  *   view.c      the writable views' writes, through api*.c
  *   sweeper.c   void_insolvent() and liquidate_critical(), through apply*.c
  *   verify_accounts.c  verify()'s checks of accounts and flows
@@ -46,6 +48,7 @@ typedef struct FlowCatalog
 	Oid			settings;
 	Oid			accounts;
 	Oid			flows;
+	Oid			operators;
 	Oid			accounts_seq;	/* ids are taken before the rows are written */
 	Oid			flows_seq;
 	Oid			owner;			/* of flowstream.streams: the role the layer writes as */
@@ -64,7 +67,11 @@ typedef struct FlowCatalog
 				s_token,
 				s_void_after,
 				s_due_at,
-				s_metadata;
+				s_metadata,
+				s_consent_required,
+				s_proposed_rate,
+				s_proposed_end,
+				s_proposed_by;
 	/* columns of flowstream.events */
 	AttrNumber	e_id,
 				e_stream_id,
@@ -81,7 +88,10 @@ typedef struct FlowCatalog
 				e_peer_id,
 				e_peer,
 				e_flow_id,
-				e_flow_buffer;
+				e_flow_buffer,
+				e_end_at,
+				e_on_behalf_of,
+				e_consent_required;
 	/* columns of flowstream.accounts and flowstream.flows */
 	AttrNumber	a_id,
 				a_state,
@@ -102,7 +112,8 @@ enum
 	PLAN_TOKEN_POLICY, PLAN_ACCOUNT_IDS, PLAN_LOCK_ACCOUNTS, PLAN_LOCK_FLOW, PLAN_OPEN_FLOW_OF,
 	PLAN_INSERT_ACCOUNT, PLAN_UPDATE_ACCOUNT, PLAN_INSERT_FLOW, PLAN_UPDATE_FLOW, PLAN_STREAM_ACCOUNT,
 	PLAN_CRITICAL, PLAN_OUTFLOWS, PLAN_LOCK_ACCOUNT_SKIP, PLAN_FLOW_ACCOUNTS,
-	PLAN_CRITICAL_FLOWS,
+	PLAN_CRITICAL_FLOWS, PLAN_OPERATOR_GRANT, PLAN_USE_ALLOWANCE, PLAN_OPERATOR_HISTORY,
+	PLAN_APPROVE_OPERATOR, PLAN_REVOKE_OPERATOR,
 	PLAN_COUNT
 };
 
@@ -149,6 +160,10 @@ typedef struct FlowEvent
 	const Account *peer;
 	int64		flow_id;		/* 0: none */
 	const U256 *flow_buffer;
+	bool		has_end_at;		/* propose_update, confirm_update: the end, if any */
+	int64		end_at;
+	const char *on_behalf_of;	/* the party an operator acted for, or NULL */
+	bool		consent_required;	/* create */
 } FlowEvent;
 
 extern int64 flow_write_event(const FlowEvent *e);
@@ -194,12 +209,14 @@ typedef struct FlowCall
 	bool		amount_null;
 	OpArgs		args;
 	bool		rate_by_rule;	/* op is what flow_rate_change_op() makes of the rate */
+	bool		consent_required;	/* create: the stream's terms change only by agreement */
 	Datum		metadata;		/* set_metadata, create */
 	/* results */
 	bool		applied;
 	OpResult	res;
 	int			decimals;
 	int64		event_id;
+	bool		had_proposal;	/* the stream had a proposed update (for messages) */
 	/* the stack */
 	SubTransactionId subxid;
 	struct FlowCall *outer;
@@ -214,6 +231,17 @@ extern HeapTuple flow_apply_row(FlowCall *call, Relation rel, HeapTuple old, Hea
 extern HeapTuple flow_create_row(FlowCall *call, Relation rel, HeapTuple new);
 extern HeapTuple flow_finish_row(Relation rel, HeapTuple tuple, int64 event_id, bool creating);
 extern void flow_apply_init(void);
+
+/* ---- operators.c ---- */
+
+extern bool flow_writing_operators(void);
+extern int	flow_write_operators(SPIPlanPtr plan, Datum *values, const char *nulls);
+extern uint32 flow_permissions(Datum array);
+extern void flow_operator_grants(OpActor *actor, const char *sender, const char *recipient,
+								 const char *token);
+extern void flow_use_allowance(const char *operator, const char *party, const char *token,
+							   u128 used);
+extern void flow_restore_operator(Relation rel, HeapTuple tuple);
 
 /* ---- apply_accounts.c ---- */
 
@@ -259,13 +287,29 @@ extern void flow_write_stream_account(int64 id, bool created, const char *party,
 
 /* ---- api.c ---- */
 
+/* what a stream is created with (create_stream, create_fixed_stream, the view) */
+typedef struct FlowCreate
+{
+	Datum		sender,
+				recipient,
+				token;
+	const char *null_arg;		/* the first NULL argument after the sender, or NULL */
+	bool		fixed;			/* the rate pays deposit (the total) by end */
+	Datum		rate;			/* numeric, unless fixed */
+	TimestampTz start;
+	bool		has_end;
+	TimestampTz end;
+	Datum		deposit;		/* numeric */
+	bool		transferable;
+	Datum		metadata;		/* jsonb */
+	bool		consent_required;
+} FlowCreate;
+
 extern const char *flow_who_acts(ActorProblem *problem);
 extern void flow_resolve_actor(FlowCall *call);
 extern Datum flow_call(FlowOp op, int64 id, Datum arg, bool arg_null, bool max, const char *name);
 extern void flow_call_rate(int64 id, Datum rate, bool rate_null);
-extern int64 flow_call_create(Datum sender, const char *null_arg, Datum recipient,
-							  Datum token, Datum rate, TimestampTz start, Datum deposit,
-							  bool transferable, Datum metadata);
+extern int64 flow_call_create(const FlowCreate *c);
 
 /* ---- api_accounts.c ---- */
 

@@ -14,46 +14,69 @@
 
 const OpInfo flow_ops[OP_COUNT] = {
 	[OP_CREATE] = {"create", KIND_STREAM, ARG_RATE, false, WHO_SENDER, "the sender",
-	"create a stream for another sender", REC_NOTHING, DEST_CREATED_FOR},
+	"create a stream for another sender", REC_NOTHING, DEST_CREATED_FOR, PERM_CREATE},
 	[OP_DEPOSIT] = {"deposit", KIND_STREAM, ARG_AMOUNT, false, WHO_ANYONE, "anyone",
-	"deposit into", REC_AMOUNT, DEST_NONE},
+	"deposit into", REC_AMOUNT, DEST_NONE, PERM_NONE},
 	[OP_WITHDRAW] = {"withdraw", KIND_STREAM, ARG_AMOUNT, true, WHO_PAYEE, "the recipient",
-	"withdraw to another destination from", REC_AMOUNT, DEST_PAYEE},
+	"withdraw to another destination from", REC_AMOUNT, DEST_PAYEE, PERM_WITHDRAW},
 	[OP_REFUND] = {"refund", KIND_STREAM, ARG_AMOUNT, true, WHO_SENDER, "the sender",
-	"refund from", REC_AMOUNT, DEST_SENDER},
+	"refund from", REC_AMOUNT, DEST_SENDER, PERM_REFUND},
 	[OP_PAUSE] = {"pause", KIND_STREAM, ARG_NONE, false, WHO_SENDER, "the sender",
-	"pause", REC_NOTHING, DEST_NONE},
+	"pause", REC_NOTHING, DEST_NONE, PERM_PAUSE},
 	[OP_RESTART] = {"restart", KIND_STREAM, ARG_RATE, false, WHO_SENDER, "the sender",
-	"restart", REC_RATE, DEST_NONE},
+	"restart", REC_RATE, DEST_NONE, PERM_PAUSE},
 	[OP_ADJUST_RATE] = {"adjust_rate", KIND_STREAM, ARG_RATE, false, WHO_SENDER, "the sender",
-	"change the rate of", REC_RATE, DEST_NONE},
+	"change the rate of", REC_RATE, DEST_NONE, PERM_RATE},
 	[OP_VOID] = {"void", KIND_STREAM, ARG_NONE, false, WHO_PARTIES, "the sender or the recipient",
-	"void", REC_WRITTEN_OFF, DEST_NONE},
+	"void", REC_WRITTEN_OFF, DEST_NONE, PERM_VOID},
 	[OP_TRANSFER] = {"transfer", KIND_STREAM, ARG_NAME, false, WHO_RECIPIENT, "the recipient",
-	"transfer", REC_NOTHING, DEST_NEW_RECIPIENT},
+	"transfer", REC_NOTHING, DEST_NEW_RECIPIENT, PERM_TRANSFER},
 	[OP_SET_VOID_AFTER] = {"set_void_after", KIND_STREAM, ARG_GRACE, false, WHO_SENDER, "the sender",
-	"set the grace of", REC_NOTHING, DEST_NONE},
+	"set the grace of", REC_NOTHING, DEST_NONE, PERM_CREATE},
 	[OP_SET_METADATA] = {"set_metadata", KIND_STREAM, ARG_METADATA, false, WHO_SENDER, "the sender",
-	"change the metadata of", REC_NOTHING, DEST_NONE},
+	"change the metadata of", REC_NOTHING, DEST_NONE, PERM_CREATE},
 	[OP_ACCOUNT_DEPOSIT] = {"account_deposit", KIND_ACCOUNT, ARG_AMOUNT, false, WHO_ANYONE, "anyone",
-	"deposit into", REC_AMOUNT, DEST_NONE},
+	"deposit into", REC_AMOUNT, DEST_NONE, PERM_NONE},
 	[OP_ACCOUNT_WITHDRAW] = {"account_withdraw", KIND_ACCOUNT, ARG_AMOUNT, false, WHO_SENDER, "the party",
-	"withdraw from", REC_AMOUNT, DEST_PAYEE},
+	"withdraw from", REC_AMOUNT, DEST_PAYEE, PERM_WITHDRAW},
 	[OP_ACCOUNT_TRANSFER] = {"account_transfer", KIND_ACCOUNT, ARG_AMOUNT, false, WHO_SENDER, "the paying party",
-	"transfer from", REC_AMOUNT, DEST_PEER},
+	"transfer from", REC_AMOUNT, DEST_PEER, PERM_WITHDRAW},
 	[OP_OPEN_FLOW] = {"open_flow", KIND_FLOW, ARG_RATE, false, WHO_SENDER, "the sender",
-	"open a flow from", REC_RATE, DEST_PEER},
+	"open a flow from", REC_RATE, DEST_PEER, PERM_CREATE},
 	[OP_UPDATE_FLOW] = {"update_flow", KIND_FLOW, ARG_RATE, false, WHO_SENDER, "the sender",
-	"change the rate of", REC_RATE, DEST_PEER},
+	"change the rate of", REC_RATE, DEST_PEER, PERM_RATE},
 	[OP_CLOSE_FLOW] = {"close_flow", KIND_FLOW, ARG_NONE, false, WHO_PARTIES, "the sender or the receiver",
-	"close", REC_NOTHING, DEST_PEER},
+	"close", REC_NOTHING, DEST_PEER, PERM_VOID},
 	[OP_LIQUIDATE] = {"liquidate", KIND_FLOW, ARG_NONE, false, WHO_SYSTEM, "the sweeper",
-	"liquidate", REC_NOTHING, DEST_PEER},
+	"liquidate", REC_NOTHING, DEST_PEER, PERM_NONE},
 	[OP_DEPOSIT_FROM_ACCOUNT] = {"deposit_from_account", KIND_BRIDGE, ARG_AMOUNT, false, WHO_SENDER, "the sender",
-	"deposit from the sender's account into", REC_AMOUNT, DEST_NONE},
+	"deposit from the sender's account into", REC_AMOUNT, DEST_NONE, PERM_CREATE},
 	[OP_WITHDRAW_TO_ACCOUNT] = {"withdraw_to_account", KIND_BRIDGE, ARG_AMOUNT, true, WHO_RECIPIENT, "the recipient",
-	"withdraw into the recipient's account from", REC_AMOUNT, DEST_NONE},
+	"withdraw into the recipient's account from", REC_AMOUNT, DEST_NONE, PERM_WITHDRAW},
+	[OP_PROPOSE_UPDATE] = {"propose_update", KIND_STREAM, ARG_TERMS, false, WHO_PARTIES, "the sender or the recipient",
+	"propose an update of", REC_RATE, DEST_NONE, PERM_RATE},
+	[OP_CONFIRM_UPDATE] = {"confirm_update", KIND_STREAM, ARG_TERMS, false, WHO_PARTIES, "the party that did not propose it",
+	"confirm the update of", REC_RATE, DEST_NONE, PERM_RATE},
+	[OP_REVOKE_UPDATE] = {"revoke_update", KIND_STREAM, ARG_NONE, false, WHO_PARTIES, "the sender or the recipient",
+	"revoke the proposed update of", REC_NOTHING, DEST_NONE, PERM_RATE},
+	[OP_REDEEM] = {"redeem", KIND_STREAM, ARG_NONE, false, WHO_PARTIES, "the sender or the recipient",
+	"redeem", REC_WRITTEN_OFF, DEST_NONE, PERM_VOID},
 };
+
+const char *const flow_permission_names[7] = {
+	"create", "rate", "pause", "void", "withdraw", "refund", "transfer"
+};
+
+uint32_t
+flow_permission_of(const char *name)
+{
+	for (int i = 0; i < 7; i++)
+	{
+		if (strcmp(name, flow_permission_names[i]) == 0)
+			return (uint32_t) 1 << i;
+	}
+	return 0;
+}
 
 /*
  * Whether err ranks before "who may act" (SPEC §5): the time, then the
@@ -79,30 +102,49 @@ flow_error_before_actor(FlowError err)
 	}
 }
 
+/*
+ * For whom actor may do op on a stream whose recipient is paid (or not):
+ * as a party itself, or as the operator of one whose approval includes
+ * the op's permission (SPEC §8), or not at all.  A party acting for itself
+ * comes first.
+ */
+OpActedFor
+flow_acts_for(FlowOp op, const OpActor *actor, bool pays_recipient)
+{
+	uint32_t	perm = flow_ops[op].perm;
+	bool		for_sender = (actor->sender_grant & perm) != 0;
+	bool		for_recipient = (actor->recipient_grant & perm) != 0;
+
+	if (actor->refused)
+		return ACTED_NONE;
+	if (actor->system)
+		return ACTED_SELF;
+	switch (flow_ops[op].who)
+	{
+		case WHO_ANYONE:
+			return ACTED_SELF;
+		case WHO_SENDER:
+			return actor->as_sender ? ACTED_SELF : for_sender ? ACTED_FOR_SENDER : ACTED_NONE;
+		case WHO_RECIPIENT:
+			return actor->as_recipient ? ACTED_SELF :
+				for_recipient ? ACTED_FOR_RECIPIENT : ACTED_NONE;
+		case WHO_PARTIES:
+			return actor->as_sender || actor->as_recipient ? ACTED_SELF :
+				for_sender ? ACTED_FOR_SENDER : for_recipient ? ACTED_FOR_RECIPIENT : ACTED_NONE;
+		case WHO_PAYEE:
+			return pays_recipient || actor->as_recipient ? ACTED_SELF :
+				for_recipient ? ACTED_FOR_RECIPIENT : ACTED_NONE;
+		case WHO_SYSTEM:
+			return ACTED_NONE;	/* the sweeper's alone (actor->system, above) */
+	}
+	return ACTED_NONE;
+}
+
 /* Whether actor may do op on a stream whose recipient is paid (or not). */
 bool
 flow_may_act(FlowOp op, const OpActor *actor, bool pays_recipient)
 {
-	if (actor->refused)
-		return false;
-	if (actor->system)
-		return true;
-	switch (flow_ops[op].who)
-	{
-		case WHO_ANYONE:
-			return true;
-		case WHO_SENDER:
-			return actor->as_sender;
-		case WHO_RECIPIENT:
-			return actor->as_recipient;
-		case WHO_PARTIES:
-			return actor->as_sender || actor->as_recipient;
-		case WHO_PAYEE:
-			return pays_recipient || actor->as_recipient;
-		case WHO_SYSTEM:
-			return false;		/* the sweeper's alone (actor->system, above) */
-	}
-	return false;
+	return flow_acts_for(op, actor, pays_recipient) != ACTED_NONE;
 }
 
 /* The scale of what the event of op records, at a token's decimals; -1 for nothing. */
@@ -158,18 +200,84 @@ flow_apply_state(FlowOp op, FlowState *s, const FlowAmount *amount, int64_t t,
 			err = flow_adjust_rate(s, amount, t);
 			break;
 		case OP_VOID:
+		case OP_REDEEM:			/* its first step; a withdraw and a refund follow */
 			err = flow_void(s, t, &res->written_off);
 			break;
 		case OP_TRANSFER:
 		case OP_SET_VOID_AFTER:
 		case OP_SET_METADATA:
+		case OP_PROPOSE_UPDATE:
+		case OP_REVOKE_UPDATE:
 			err = flow_touch(s, t);
 			break;
 		default:
-			err = FLOW_ERR_NOT_A_NUMBER;	/* not an operation on a stream's state */
+			/* not an operation on a stream's state alone (confirm_update: flow_replay) */
+			err = FLOW_ERR_NOT_A_NUMBER;
 			break;
 	}
 	return err;
+}
+
+/*
+ * Redeem (SPEC §7, EIP-1620's cancel): void s at t, pay the recipient its
+ * covered debt, refund the sender the rest, recording the state after each
+ * step in res.
+ */
+static FlowError
+Redeem(FlowState *s, int64_t t, OpResult *res)
+{
+	FlowAmount	step = {FLOW_OK, 0};
+	FlowError	err = flow_void(s, t, &res->written_off);
+
+	if (err != FLOW_OK)
+		return err;
+	res->after_void = *s;
+	if ((err = flow_covered_debt(s, t, &step.units)) != FLOW_OK ||
+		(step.units > 0 && (err = flow_withdraw(s, &step, t)) != FLOW_OK))
+		return err;
+	res->paid = step.units;
+	res->after_paid = *s;
+	if ((err = flow_refundable(s, t, &step.units)) != FLOW_OK ||
+		(step.units > 0 && (err = flow_refund(s, &step, t)) != FLOW_OK))
+		return err;
+	res->refunded = step.units;
+	return FLOW_OK;
+}
+
+/* The party a proposal's confirmation is for: the other one than its proposer. */
+static OpActedFor
+ConfirmsFor(const OpRow *row, const OpActor *actor)
+{
+	bool		by_sender = strcmp(row->proposed_by, row->sender) == 0;
+	bool		by_recipient = strcmp(row->proposed_by, row->recipient) == 0;
+
+	if (actor->refused)
+		return ACTED_NONE;
+	/* a stream to oneself agrees with itself */
+	if (!by_sender || by_recipient)
+	{
+		if (actor->as_sender)
+			return ACTED_SELF;
+		if (actor->sender_grant & PERM_RATE)
+			return ACTED_FOR_SENDER;
+	}
+	if (!by_recipient || by_sender)
+	{
+		if (actor->as_recipient)
+			return ACTED_SELF;
+		if (actor->recipient_grant & PERM_RATE)
+			return ACTED_FOR_RECIPIENT;
+	}
+	return ACTED_NONE;
+}
+
+/* Whether args proposes the terms row's proposal names. */
+static bool
+SameTerms(const OpRow *row, const OpArgs *args)
+{
+	return args->amount.err == FLOW_OK && args->amount.units == row->proposed_rate &&
+		args->has_end == row->proposed_has_end &&
+		(!args->has_end || args->end == row->proposed_end);
 }
 
 /*
@@ -182,6 +290,7 @@ flow_apply(FlowOp op, OpRow *row, const OpArgs *args, const OpActor *actor,
 		   int64_t t, OpResult *res)
 {
 	FlowState	next = row->state;
+	FlowState	probe = row->state;
 	FlowAmount	a = args->amount;
 	FlowError	err = FLOW_OK;
 	bool		pays_recipient = true;
@@ -213,6 +322,18 @@ flow_apply(FlowOp op, OpRow *row, const OpArgs *args, const OpActor *actor,
 			if (err == FLOW_OK && row->state.voided)
 				err = FLOW_ERR_VOIDED;
 			break;
+		case OP_PROPOSE_UPDATE:
+			/* the terms must be ones that could be confirmed now */
+			err = flow_set_terms(&probe, &a, args->has_end, args->end, t);
+			if (err == FLOW_OK)
+				err = flow_touch(&next, t);
+			break;
+		case OP_CONFIRM_UPDATE:
+			err = flow_set_terms(&next, &a, args->has_end, args->end, t);
+			break;
+		case OP_REDEEM:
+			err = Redeem(&next, t, res);
+			break;
 		case OP_CREATE:
 			return FLOW_ERR_NOT_A_NUMBER;	/* see flow_apply_create() */
 		default:
@@ -230,8 +351,14 @@ flow_apply(FlowOp op, OpRow *row, const OpArgs *args, const OpActor *actor,
 		res->destination = args->name ? args->name : row->recipient;
 		pays_recipient = strcmp(res->destination, row->recipient) == 0;
 	}
-	if (!flow_may_act(op, actor, pays_recipient))
+	res->acted_for = op == OP_CONFIRM_UPDATE && row->has_proposal ?
+		ConfirmsFor(row, actor) : flow_acts_for(op, actor, pays_recipient);
+	if (res->acted_for == ACTED_NONE)
 		return FLOW_ERR_NOT_ALLOWED;
+	/* a rate of a stream that needs consent changes only by agreement */
+	if (row->consent_required && !actor->system &&
+		(op == OP_ADJUST_RATE || op == OP_RESTART))
+		return FLOW_ERR_CONSENT;
 
 	/* the arguments */
 	switch (op)
@@ -256,6 +383,18 @@ flow_apply(FlowOp op, OpRow *row, const OpArgs *args, const OpActor *actor,
 			if (args->has_grace && flow_grace_is_negative(&args->grace))
 				return FLOW_ERR_NEGATIVE_GRACE;
 			break;
+		case OP_PROPOSE_UPDATE:
+			if (row->has_proposal)
+				return FLOW_ERR_PROPOSED;
+			break;
+		case OP_CONFIRM_UPDATE:
+			if (!row->has_proposal || (a.err == FLOW_OK && !SameTerms(row, args)))
+				return FLOW_ERR_NO_PROPOSAL;
+			break;
+		case OP_REVOKE_UPDATE:
+			if (!row->has_proposal)
+				return FLOW_ERR_NO_PROPOSAL;
+			break;
 		default:
 			break;
 	}
@@ -265,12 +404,30 @@ flow_apply(FlowOp op, OpRow *row, const OpArgs *args, const OpActor *actor,
 	/* done: the row after the operation */
 	res->units = a.units;
 	row->state = next;
-	if (op == OP_TRANSFER)
-		row->recipient = args->name;
-	if (op == OP_SET_VOID_AFTER)
+	switch (op)
 	{
-		row->has_grace = args->has_grace;
-		row->grace = args->grace;
+		case OP_TRANSFER:
+			row->recipient = args->name;
+			break;
+		case OP_SET_VOID_AFTER:
+			row->has_grace = args->has_grace;
+			row->grace = args->grace;
+			break;
+		case OP_PROPOSE_UPDATE:
+			row->has_proposal = true;
+			row->proposed_rate = a.units;
+			row->proposed_has_end = args->has_end;
+			row->proposed_end = args->has_end ? args->end : 0;
+			row->proposed_by = res->acted_for == ACTED_FOR_RECIPIENT ||
+				(res->acted_for == ACTED_SELF && !actor->as_sender) ? row->recipient : row->sender;
+			break;
+		case OP_CONFIRM_UPDATE:
+		case OP_REVOKE_UPDATE:
+			row->has_proposal = false;
+			row->proposed_by = NULL;
+			break;
+		default:
+			break;
 	}
 	return FLOW_OK;
 }
@@ -472,8 +629,18 @@ flow_apply_account(FlowOp op, OpAccount *a, OpAccount *b, OpFlow *f, const OpArg
 	err = AccountMoney(op, &na, &nb, &nf, &args->amount, args->units, &args->policy, same, t);
 	if (flow_error_before_actor(err))
 		return err;
-	if (!flow_may_act(op, actor, true))
+	res->acted_for = flow_acts_for(op, actor, true);
+	if (res->acted_for == ACTED_NONE)
 		return FLOW_ERR_NOT_ALLOWED;
+	/* an operator's flows use up the rate allowance the sender gave it */
+	if (res->acted_for == ACTED_FOR_SENDER && actor->has_allowance && f != NULL &&
+		(op == OP_OPEN_FLOW || op == OP_UPDATE_FLOW) && args->amount.err == FLOW_OK &&
+		args->amount.units > f->state.rate)
+	{
+		res->allowance_used = args->amount.units - f->state.rate;
+		if (res->allowance_used > actor->allowance)
+			return FLOW_ERR_ALLOWANCE;
+	}
 	if (a->party[0] == '\0' || (b != NULL && b->party[0] == '\0'))
 		return FLOW_ERR_EMPTY_NAME;
 	if (op == OP_ACCOUNT_WITHDRAW)
@@ -533,7 +700,8 @@ flow_apply_bridge(FlowOp op, OpRow *row, OpAccount *a, const OpArgs *args,
 		return es;
 	if (flow_error_before_actor(ea))
 		return ea;
-	if (!flow_may_act(op, actor, true))
+	res->acted_for = flow_acts_for(op, actor, true);
+	if (res->acted_for == ACTED_NONE)
 		return FLOW_ERR_NOT_ALLOWED;
 	if (args->max && amount.units == 0 && es == FLOW_ERR_NOT_POSITIVE)
 		return FLOW_ERR_NOTHING;
@@ -663,8 +831,13 @@ flow_replay(const FlowState *prev, FlowOp op, const U256 *recorded, int64_t at,
 	}
 
 	s = *prev;
-	err = flow_apply_state(op, &s, &a, at, &res);
-	if (err == FLOW_OK && op == OP_VOID && recorded != NULL &&
+	memset(&res, 0, sizeof(res));
+	/* confirmed terms: the rate is recorded, the end is the state's */
+	if (op == OP_CONFIRM_UPDATE)
+		err = flow_set_terms(&s, &a, after->has_end, after->end, at);
+	else
+		err = flow_apply_state(op, &s, &a, at, &res);
+	if (err == FLOW_OK && (op == OP_VOID || op == OP_REDEEM) && recorded != NULL &&
 		u256_cmp(recorded, &res.written_off) != 0)
 		return Problem(problem, "the written-off amount of a void event is not the uncovered debt",
 					   NULL, NULL);

@@ -45,6 +45,11 @@ typedef enum FlowOp
 	/* where streams meet accounts */
 	OP_DEPOSIT_FROM_ACCOUNT,
 	OP_WITHDRAW_TO_ACCOUNT,
+	/* fixed terms, agreed updates (SPEC §7) */
+	OP_PROPOSE_UPDATE,
+	OP_CONFIRM_UPDATE,
+	OP_REVOKE_UPDATE,
+	OP_REDEEM,
 	OP_COUNT
 } FlowOp;
 
@@ -65,8 +70,31 @@ typedef enum OpArg
 	ARG_RATE,					/* tokens per second, 18 decimals */
 	ARG_NAME,					/* a party: the new recipient */
 	ARG_GRACE,					/* an interval, or none */
-	ARG_METADATA				/* free-form, not money: the managed layer keeps it */
+	ARG_METADATA,				/* free-form, not money: the managed layer keeps it */
+	ARG_TERMS					/* a rate and an end (or none) */
 } OpArg;
+
+/*
+ * What a party may approve an operator to do for it (SPEC §8): each
+ * operation needs one of these, or none when anyone may do it.
+ */
+typedef enum OpPermission
+{
+	PERM_NONE = 0,
+	PERM_CREATE = 1 << 0,		/* create streams, open flows, fund and configure them */
+	PERM_RATE = 1 << 1,			/* change rates and terms */
+	PERM_PAUSE = 1 << 2,		/* pause and restart */
+	PERM_VOID = 1 << 3,			/* void, redeem, close flows */
+	PERM_WITHDRAW = 1 << 4,		/* take money out: withdraw, account withdrawals and transfers */
+	PERM_REFUND = 1 << 5,
+	PERM_TRANSFER = 1 << 6		/* hand a stream to another recipient */
+} OpPermission;
+
+#define PERM_ALL	0x7F
+
+/* a permission's name ("create", ...), and the permission of a name (0 when none) */
+extern const char *const flow_permission_names[7];
+extern uint32_t flow_permission_of(const char *name);
 
 /* who may do it (SPEC §4) */
 typedef enum OpWho
@@ -110,9 +138,24 @@ typedef struct OpInfo
 	const char *verb;			/* "pause", for "permission denied to pause stream 7" */
 	OpRecords	records;
 	OpDestination destination;
+	uint32_t	perm;			/* what an operator needs to do it for a party */
 } OpInfo;
 
 extern const OpInfo flow_ops[OP_COUNT];
+
+/* Whether op's argument is a rate (10^-18 tokens per second), not an amount. */
+static inline bool
+flow_op_takes_rate(FlowOp op)
+{
+	return flow_ops[op].arg == ARG_RATE || flow_ops[op].arg == ARG_TERMS;
+}
+
+/* Whether op's argument is a number: an amount or a rate. */
+static inline bool
+flow_op_takes_number(FlowOp op)
+{
+	return flow_ops[op].arg == ARG_AMOUNT || flow_op_takes_rate(op);
+}
 
 /* an interval as PostgreSQL keeps it: months, days and microseconds */
 typedef struct FlowGrace
@@ -131,6 +174,12 @@ typedef struct OpRow
 	bool		transferable;
 	bool		has_grace;		/* void_after is not NULL */
 	FlowGrace	grace;
+	bool		consent_required;	/* its rate and end change only by agreement */
+	bool		has_proposal;	/* an update is proposed: */
+	u128_a8		proposed_rate;
+	bool		proposed_has_end;
+	int64_t		proposed_end;
+	const char *proposed_by;	/* the party that proposed it */
 } OpRow;
 
 /* an account as the rules see it */
@@ -161,6 +210,8 @@ typedef struct OpArgs
 								 * transfer: the new recipient (NULL: missing) */
 	bool		has_grace;		/* set_void_after: NULL means never */
 	FlowGrace	grace;
+	bool		has_end;		/* terms: amount is the rate; the end, if any */
+	int64_t		end;
 } OpArgs;
 
 /*
@@ -172,9 +223,22 @@ typedef struct OpActor
 	const char *name;
 	bool		system;			/* the sweeper, which acts as itself */
 	bool		refused;		/* refused whatever it does (a forged or stale actor) */
-	bool		as_sender;		/* it is the sender */
-	bool		as_recipient;	/* it is the recipient */
+	bool		as_sender;		/* it is the sender (a flow's, the paying party) */
+	bool		as_recipient;	/* it is the recipient (a flow's receiver, the peer) */
+	uint32_t	sender_grant;	/* what the sender approved it to do as its operator */
+	uint32_t	recipient_grant;	/* what the recipient approved */
+	bool		has_allowance;	/* the sender capped the rate it may grant in flows: */
+	u128_a8		allowance;		/* what is left of it, 10^-18 tokens per second */
 } OpActor;
+
+/* for whom an actor acts */
+typedef enum OpActedFor
+{
+	ACTED_NONE,					/* it may not */
+	ACTED_SELF,					/* as a party, or as the sweeper, or anyone where anyone may */
+	ACTED_FOR_SENDER,			/* as the sender's operator */
+	ACTED_FOR_RECIPIENT			/* as the recipient's operator */
+} OpActedFor;
 
 /* what an operation did */
 typedef struct OpResult
@@ -184,6 +248,13 @@ typedef struct OpResult
 	const char *destination;	/* for the event's destination column, or NULL */
 	U256		shortfall_need;	/* FLOW_ERR_UNAVAILABLE: what was asked, base units */
 	I256		shortfall_have;	/* and the available balance */
+	OpActedFor	acted_for;		/* for whom the actor acted */
+	u128_a8		allowance_used;	/* of the operator's rate allowance */
+	/* redeem: void, pay the recipient, refund the sender; the states after each */
+	FlowState	after_void;
+	u128_a8		paid;
+	FlowState	after_paid;
+	u128_a8		refunded;
 } OpResult;
 
 /* errors that rank before "who may act" (SPEC §5) */
@@ -193,6 +264,7 @@ extern bool flow_error_before_actor(FlowError err);
 extern FlowError flow_apply(FlowOp op, OpRow *row, const OpArgs *args,
 							const OpActor *actor, int64_t t, OpResult *res);
 extern bool flow_may_act(FlowOp op, const OpActor *actor, bool pays_recipient);
+extern OpActedFor flow_acts_for(FlowOp op, const OpActor *actor, bool pays_recipient);
 extern FlowError flow_apply_create(OpRow *row, const OpArgs *args, int decimals,
 								   int64_t start, int64_t t);
 extern FlowError flow_apply_state(FlowOp op, FlowState *s, const FlowAmount *amount,

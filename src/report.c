@@ -176,7 +176,11 @@ flow_report(FlowError err, const FlowState *before, int64 t,
 		case FLOW_ERR_BUFFER_POLICY:
 		case FLOW_ERR_FLOW_CLOSED:
 		case FLOW_ERR_NOT_CRITICAL:
+		case FLOW_ERR_ALLOWANCE:
 			/* accounts' errors: reported with their accounts' amounts (flow_report_account) */
+		case FLOW_ERR_CONSENT:
+		case FLOW_ERR_NO_PROPOSAL:
+		case FLOW_ERR_PROPOSED:
 		case FLOW_ERR_NOT_TRANSFERABLE:
 		case FLOW_ERR_NOT_ALLOWED:
 		case FLOW_ERR_NULL:
@@ -235,7 +239,7 @@ flow_report_call(FlowError err, const FlowCall *call, const FlowState *before, i
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("%s must not be null",
 							info->arg == ARG_NAME ? "new recipient" :
-							info->arg == ARG_RATE ? "rate" : "amount")));
+							flow_op_takes_rate(call->op) ? "rate" : "amount")));
 			break;
 		case FLOW_ERR_EMPTY_NAME:
 			ereport(ERROR,
@@ -255,11 +259,37 @@ flow_report_call(FlowError err, const FlowCall *call, const FlowState *before, i
 					 errmsg("nothing to %s stream " INT64_FORMAT,
 							call->op == OP_WITHDRAW ? "withdraw from" : "refund from", id)));
 			break;
+		case FLOW_ERR_CONSENT:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("stream " INT64_FORMAT " changes its rate only when both parties agree", id),
+					 errdetail("It was created with consent_required; pausing and voiding it stay one-sided."),
+					 errhint("Propose the new terms with flowstream.propose_update(id, rate, end_time); "
+							 "the other party confirms them with flowstream.confirm_update().")));
+			break;
+		case FLOW_ERR_NO_PROPOSAL:
+			if (call->op == OP_CONFIRM_UPDATE && call->had_proposal)
+				ereport(ERROR,
+						(errcode(ERRCODE_FLOW_NO_PROPOSAL),
+						 errmsg("the terms differ from the update proposed for stream " INT64_FORMAT, id),
+						 errdetail("Confirm restates the proposed rate and end exactly: see proposed_rate and "
+								   "proposed_end in flowstream.streams.")));
+			ereport(ERROR,
+					(errcode(ERRCODE_FLOW_NO_PROPOSAL),
+					 errmsg("no update of stream " INT64_FORMAT " is proposed", id),
+					 errhint("Propose one with flowstream.propose_update(id, rate, end_time).")));
+			break;
+		case FLOW_ERR_PROPOSED:
+			ereport(ERROR,
+					(errcode(ERRCODE_FLOW_PROPOSED),
+					 errmsg("an update of stream " INT64_FORMAT " is proposed already", id),
+					 errhint("Confirm it, or revoke it with flowstream.revoke_update(id) first.")));
+			break;
 		default:
 			break;
 	}
 	flow_report(err, before, t, &call->args.amount,
-				info->arg == ARG_RATE ? FLOW_ARG_RATE : FLOW_ARG_AMOUNT);
+				flow_op_takes_rate(call->op) ? FLOW_ARG_RATE : FLOW_ARG_AMOUNT);
 }
 
 /* A signed number of base units, in tokens, for a message. */
@@ -357,12 +387,21 @@ flow_report_account(FlowError err, const AccountCall *call, const Account *befor
 		case FLOW_ERR_NULL:
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s must not be null", info->arg == ARG_RATE ? "rate" : "amount")));
+					 errmsg("%s must not be null", flow_op_takes_rate(call->op) ? "rate" : "amount")));
 			break;
 		case FLOW_ERR_EMPTY_NAME:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("parties and destinations must not be empty")));
+			break;
+		case FLOW_ERR_ALLOWANCE:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("the rate exceeds what \"%s\" may still grant for \"%s\" in %s",
+							call->actor, call->party, call->token ? call->token : "this token"),
+					 errdetail("Its approval caps the rate of the flows it opens or raises (max_rate); "
+							   "its rate_allowance is what is left."),
+					 errhint("The party may approve it again with a higher max_rate.")));
 			break;
 		default:
 			break;
@@ -370,5 +409,5 @@ flow_report_account(FlowError err, const AccountCall *call, const Account *befor
 	memset(&stream, 0, sizeof(stream));
 	stream.decimals = call->decimals;
 	flow_report(err, &stream, t, &call->args.amount,
-				info->arg == ARG_RATE ? FLOW_ARG_RATE : FLOW_ARG_AMOUNT);
+				flow_op_takes_rate(call->op) ? FLOW_ARG_RATE : FLOW_ARG_AMOUNT);
 }

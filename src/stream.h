@@ -29,6 +29,8 @@
 #define ERRCODE_FLOW_CLOSED			MAKE_SQLSTATE('S','F','0','1','4')
 #define ERRCODE_FLOW_EXISTS			MAKE_SQLSTATE('S','F','0','1','5')
 #define ERRCODE_FLOW_CRITICAL		MAKE_SQLSTATE('S','F','0','1','6')
+#define ERRCODE_FLOW_NO_PROPOSAL	MAKE_SQLSTATE('S','F','0','1','7')
+#define ERRCODE_FLOW_PROPOSED		MAKE_SQLSTATE('S','F','0','1','8')
 
 /*
  * A flowstream.stream value is stored in the core's stored form

@@ -32,7 +32,10 @@ Arg(FunctionCallInfo fcinfo, int n)
 	return s;
 }
 
-/* stream(rate_per_second, decimals, start, at): a new stream created at `at`. */
+/*
+ * stream(rate_per_second, decimals, start, at [, end_time]): a new stream
+ * created at `at`, accruing until end_time when it is given.
+ */
 PG_FUNCTION_INFO_V1(stream_make);
 Datum
 stream_make(PG_FUNCTION_ARGS)
@@ -45,7 +48,70 @@ stream_make(PG_FUNCTION_ARGS)
 
 	memset(&s, 0, sizeof(s));
 	flow_check(flow_create(&s, &rate, decimals, start, at), NULL, at, &rate, FLOW_ARG_RATE);
+	if (PG_NARGS() > 4)
+		flow_check(flow_set_end(&s, flow_time_arg(PG_GETARG_TIMESTAMPTZ(4))), &s, at, NULL,
+				   FLOW_ARG_AMOUNT);
 	return flow_state_datum(&s);
+}
+
+/* end_time(stream): when it stops accruing; NULL without an end. */
+PG_FUNCTION_INFO_V1(stream_end_time);
+Datum
+stream_end_time(PG_FUNCTION_ARGS)
+{
+	FlowState	s = Arg(fcinfo, 0);
+
+	if (!s.has_end)
+		PG_RETURN_NULL();
+	PG_RETURN_TIMESTAMPTZ(s.end);
+}
+
+/*
+ * set_terms(stream, rate, end_time, at): the terms both parties agreed on,
+ * applied at `at` (flow_set_terms); a NULL end_time means none, any other
+ * NULL argument gives NULL, as a strict function would.
+ */
+PG_FUNCTION_INFO_V1(stream_set_terms);
+Datum
+stream_set_terms(PG_FUNCTION_ARGS)
+{
+	FlowState	s,
+				before;
+	FlowAmount	rate;
+	int64		t;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(3))
+		PG_RETURN_NULL();
+	s = before = Arg(fcinfo, 0);
+	rate = numeric_to_amount(PG_GETARG_DATUM(1), FLOW_RATE_SCALE);
+	t = flow_time_arg(PG_GETARG_TIMESTAMPTZ(3));
+	flow_check(flow_set_terms(&s, &rate, !PG_ARGISNULL(2),
+							  PG_ARGISNULL(2) ? 0 : flow_time_arg(PG_GETARG_TIMESTAMPTZ(2)), t),
+			   &before, t, &rate, FLOW_ARG_RATE);
+	return flow_state_datum(&s);
+}
+
+/* fixed_rate(total, decimals, start, end_time): total / (end - start), floored (flow_fixed_rate). */
+PG_FUNCTION_INFO_V1(stream_fixed_rate);
+Datum
+stream_fixed_rate(PG_FUNCTION_ARGS)
+{
+	int32		decimals = PG_GETARG_INT32(1);
+	FlowState	token;			/* for the messages: its decimals */
+	FlowAmount	total;
+	FlowAmount	rate;
+
+	if (!flow_check_decimals(decimals))
+		flow_report(FLOW_ERR_DECIMALS, NULL, 0, NULL, FLOW_ARG_AMOUNT);
+	memset(&token, 0, sizeof(token));
+	token.decimals = (int16) decimals;
+	total = numeric_to_amount(PG_GETARG_DATUM(0), decimals);
+	if (total.err != FLOW_OK)
+		flow_report(total.err, &token, 0, &total, FLOW_ARG_AMOUNT);
+	flow_check(flow_fixed_rate(total.units, decimals, flow_time_arg(PG_GETARG_TIMESTAMPTZ(2)),
+							   flow_time_arg(PG_GETARG_TIMESTAMPTZ(3)), &rate),
+			   &token, 0, &total, FLOW_ARG_AMOUNT);
+	return rate_to_numeric(rate.units);
 }
 
 PG_FUNCTION_INFO_V1(stream_total_debt);
@@ -198,7 +264,7 @@ Transition(FunctionCallInfo fcinfo, FlowOp op)
 	int			nargs = PG_NARGS();
 	int64		t = flow_time_arg(PG_GETARG_TIMESTAMPTZ(nargs - 1));
 	FlowAmount	a = {FLOW_OK, 0};
-	FlowArgKind kind = flow_ops[op].arg == ARG_RATE ? FLOW_ARG_RATE : FLOW_ARG_AMOUNT;
+	FlowArgKind kind = flow_op_takes_rate(op) ? FLOW_ARG_RATE : FLOW_ARG_AMOUNT;
 	OpResult	res;
 
 	if (nargs == 3)

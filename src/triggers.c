@@ -194,3 +194,30 @@ accounts_guard(PG_FUNCTION_ARGS)
 			 errhint("Use the API: account_deposit(), open_flow(), update_flow(), close_flow(), ...")));
 	PG_RETURN_NULL();
 }
+
+/*
+ * BEFORE INSERT OR UPDATE OR DELETE on flowstream.operators: written by
+ * approve_operator(), revoke_operator() and the flows that use up an
+ * allowance, or inserted by a restore of the approval its history ends
+ * with (operators.c).
+ */
+PG_FUNCTION_INFO_V1(operators_guard);
+Datum
+operators_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = RowTrigger(fcinfo, "operators_guard");
+	HeapTuple	tuple = TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple : trig->tg_trigtuple;
+
+	if (flow_writing_operators())
+		return PointerGetDatum(tuple);
+	if (TRIGGER_FIRED_BY_INSERT(trig->tg_event))
+	{
+		flow_restore_operator(trig->tg_relation, tuple);
+		return PointerGetDatum(tuple);
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("flowstream.operators is changed only by flowstream's API"),
+			 errhint("Use flowstream.approve_operator() and flowstream.revoke_operator().")));
+	PG_RETURN_NULL();
+}

@@ -19,7 +19,9 @@
 #include "utils/typcache.h"
 
 /* the view's columns, by role */
-static const char *const fixed_columns[] = {"id", "sender", "token", "transferable", "created_at"};
+static const char *const fixed_columns[] = {
+	"id", "sender", "token", "transferable", "created_at", "consent_required"
+};
 static const char *const derived_columns[] = {
 	"snapshot_debt", "snapshot_time", "total_debt", "covered_debt", "uncovered_debt",
 	"withdrawable", "refundable", "status", "depletion_time"
@@ -119,61 +121,68 @@ Insert(const ViewRow *v)
 		"id", "snapshot_debt", "total_debt", "covered_debt", "uncovered_debt", "withdrawable",
 		"refundable", "status", "depletion_time", "created_at", "version"
 	};
+	static const char *const insertable =
+		"only sender, recipient, token, rate_per_second, snapshot_time (the start), "
+		"balance (a first deposit), transferable, void_after, metadata, end_time and "
+		"consent_required can be inserted";
 	bool		isnull,
-				null_sender,
 				null_rate,
 				null_start,
 				null_balance,
 				null_transferable,
 				null_metadata,
-				null_grace;
-	Datum		sender,
-				rate,
+				null_grace,
+				null_consent;
+	Datum		rate,
 				start,
 				balance,
 				transferable,
 				metadata,
-				grace;
-	const char *null_arg = NULL;
+				grace,
+				consent,
+				end;
+	FlowCreate	c;
 	int64		id;
 
 	for (int i = 0; i < (int) lengthof(not_insertable); i++)
 	{
 		(void) New(v, not_insertable[i], &isnull);
 		if (!isnull)
-			Refuse("only sender, recipient, token, rate_per_second, snapshot_time (the start), "
-				   "balance (a first deposit), transferable, void_after and metadata can be inserted",
+			Refuse(insertable,
 				   "The other columns are derived; flowstream.create_stream() is the function behind INSERT.");
 	}
 	if (DatumGetBool(New(v, "voided", &isnull)) && !isnull)
-		Refuse("only sender, recipient, token, rate_per_second, snapshot_time (the start), "
-			   "balance (a first deposit), transferable, void_after and metadata can be inserted",
-			   "A stream is created live; void it afterwards.");
+		Refuse(insertable, "A stream is created live; void it afterwards.");
 
-	sender = New(v, "sender", &null_sender);
-	if (null_sender)
+	memset(&c, 0, sizeof(c));
+	c.sender = New(v, "sender", &isnull);
+	if (isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("sender must not be null")));
-	(void) New(v, "recipient", &isnull);
+	c.recipient = New(v, "recipient", &isnull);
 	if (isnull)
-		null_arg = "recipient";
-	(void) New(v, "token", &isnull);
-	if (isnull && null_arg == NULL)
-		null_arg = "token";
+		c.null_arg = "recipient";
+	c.token = New(v, "token", &isnull);
+	if (isnull && c.null_arg == NULL)
+		c.null_arg = "token";
 	rate = New(v, "rate_per_second", &null_rate);
 	start = New(v, "snapshot_time", &null_start);
 	balance = New(v, "balance", &null_balance);
 	transferable = New(v, "transferable", &null_transferable);
 	metadata = New(v, "metadata", &null_metadata);
 	grace = New(v, "void_after", &null_grace);
-
-	id = flow_call_create(sender, null_arg, New(v, "recipient", &isnull), New(v, "token", &isnull),
-						  null_rate ? DirectFunctionCall1(int4_numeric, Int32GetDatum(0)) : rate,
-						  null_start ? flow_clock_now() : DatumGetTimestampTz(start),
-						  null_balance ? DirectFunctionCall1(int4_numeric, Int32GetDatum(0)) : balance,
-						  null_transferable ? true : DatumGetBool(transferable),
-						  null_metadata ? DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")) : metadata);
+	consent = New(v, "consent_required", &null_consent);
+	end = New(v, "end_time", &isnull);
+	c.has_end = !isnull;
+	c.end = isnull ? 0 : DatumGetTimestampTz(end);
+	c.rate = null_rate ? DirectFunctionCall1(int4_numeric, Int32GetDatum(0)) : rate;
+	c.start = null_start ? flow_clock_now() : DatumGetTimestampTz(start);
+	c.deposit = null_balance ? DirectFunctionCall1(int4_numeric, Int32GetDatum(0)) : balance;
+	c.transferable = null_transferable ? true : DatumGetBool(transferable);
+	c.metadata = null_metadata ? DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")) : metadata;
+	c.consent_required = !null_consent && DatumGetBool(consent);
+	id = flow_call_create(&c);
 	/* as with the API: the stream is created with the default grace, then given its own */
 	if (!null_grace)
 		(void) flow_call(OP_SET_VOID_AFTER, id, grace, false, false, NULL);
@@ -207,8 +216,13 @@ Update(const ViewRow *v)
 	for (int i = 0; i < (int) lengthof(fixed_columns); i++)
 	{
 		if (Changed(v, fixed_columns[i]))
-			Refuse("id, sender, token, transferable and created_at of a stream never change", NULL);
+			Refuse("id, sender, token, transferable, created_at and consent_required of a stream never change",
+				   NULL);
 	}
+	if (Changed(v, "end_time"))
+		Refuse("end_time is not updated directly",
+			   "Its parties agree on new terms with flowstream.propose_update(id, rate, end_time) "
+			   "and flowstream.confirm_update(id, rate, end_time).");
 	if (Changed(v, "balance"))
 		Refuse("balance is not updated directly",
 			   "Call flowstream.deposit(id, amount), flowstream.withdraw(id, amount) or flowstream.refund(id, amount).");

@@ -270,7 +270,8 @@ m_expect(const Model *m, int op, const FlowAmount *a, int64_t t, bool has_end, i
 				return FLOW_ERR_PAUSED;
 			if (ended)
 				return FLOW_ERR_ENDED;
-			if (!pending && m->rate == 0)
+			/* new terms restart a paused stream; a new rate does not */
+			if (op == OP_ADJUST && !pending && m->rate == 0)
 				return FLOW_ERR_PAUSED;
 			if (a->err)
 				return a->err;
