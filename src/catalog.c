@@ -58,16 +58,27 @@ ForgetAll(Datum arg, int cacheid, uint32 hashvalue)
 	catalog.valid = false;
 }
 
+/*
+ * An object the layer needs is missing: the SQL objects are older than
+ * this library (a new library before ALTER EXTENSION ... UPDATE).
+ */
+static void
+OlderThanLibrary(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("flowstream's tables are older than its library"),
+			 errdetail("%s is missing.", what),
+			 errhint("Run ALTER EXTENSION flowstream UPDATE.")));
+}
+
 static Oid
 LookupTable(Oid schema, const char *name)
 {
 	Oid			relid = get_relname_relid(name, schema);
 
 	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("table flowstream.%s is missing", name),
-				 errhint("Is the extension flowstream installed in this database?")));
+		OlderThanLibrary(psprintf("Table flowstream.%s", name));
 	return relid;
 }
 
@@ -78,25 +89,18 @@ LookupType(Oid schema, const char *name)
 										 CStringGetDatum(name), ObjectIdGetDatum(schema));
 
 	if (!OidIsValid(typoid))
-		elog(ERROR, "type flowstream.%s is missing", name);
+		OlderThanLibrary(psprintf("Type flowstream.%s", name));
 	return typoid;
 }
 
-/*
- * A column the layer needs.  One missing means the SQL objects are older
- * than this library: 55000, with what to do about it.
- */
+/* A column the layer needs. */
 static AttrNumber
 Column(Oid relid, const char *table, const char *name)
 {
 	AttrNumber	attnum = get_attnum(relid, name);
 
 	if (attnum == InvalidAttrNumber)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("flowstream's tables are older than its library"),
-				 errdetail("Column %s of flowstream.%s is missing.", name, table),
-				 errhint("Run ALTER EXTENSION flowstream UPDATE.")));
+		OlderThanLibrary(psprintf("Column %s of flowstream.%s", name, table));
 	return attnum;
 }
 
@@ -149,11 +153,7 @@ flow_catalog(void)
 										 ObjectIdGetDatum(c.op_type),
 										 CStringGetDatum(flow_ops[op].label));
 		if (!OidIsValid(c.op_label[op]))
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("flowstream's tables are older than its library"),
-					 errdetail("Label %s of flowstream.op is missing.", flow_ops[op].label),
-					 errhint("Run ALTER EXTENSION flowstream UPDATE.")));
+			OlderThanLibrary(psprintf("Label %s of flowstream.op", flow_ops[op].label));
 	}
 
 	c.streams = LookupTable(c.schema, "streams");

@@ -69,7 +69,7 @@ for t in "${TARGETS[@]}"; do
 	fi
 	if "$CC" -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-Wall -Wextra -Wno-unused-function -Wno-unused-variable -I"$ROOT/src" \
-		-o "$bin" "$HERE/fuzz_$t.c" "$ROOT/src/wide.c" "$ROOT/src/flow.c" "$ROOT/src/flowtext.c" "$ROOT/src/ops.c" \
+		-o "$bin" "$HERE/fuzz_$t.c" "$ROOT/src/wide.c" "$ROOT/src/flow.c" "$ROOT/src/flowtext.c" "$ROOT/src/ops.c" "$ROOT/src/account.c" "$ROOT/src/accounttext.c" \
 		>"$log.build" 2>&1; then
 		echo "ok $n - build fuzz_$t with $CC -fsanitize=fuzzer,address,undefined"
 	else
@@ -113,7 +113,7 @@ for t in "${TARGETS[@]}"; do
 	if ! command -v valgrind >/dev/null 2>&1 || ! command -v gcc >/dev/null 2>&1; then
 		echo "ok $n - # SKIP corpus replay under valgrind: no valgrind or gcc"
 	elif ! gcc -O1 -g -std=gnu11 -Wno-unused-function -Wno-unused-variable -I"$ROOT/src" -o "$bin.replay" \
-		"$HERE/replay.c" "$HERE/fuzz_$t.c" "$ROOT/src/wide.c" "$ROOT/src/flow.c" "$ROOT/src/flowtext.c" "$ROOT/src/ops.c" \
+		"$HERE/replay.c" "$HERE/fuzz_$t.c" "$ROOT/src/wide.c" "$ROOT/src/flow.c" "$ROOT/src/flowtext.c" "$ROOT/src/ops.c" "$ROOT/src/account.c" "$ROOT/src/accounttext.c" \
 		>"$log.replay" 2>&1; then
 		echo "not ok $n - fuzz_$t corpus replay: gcc build failed"
 		sed 's/^/# /' "$log.replay" | head -n 20

@@ -159,7 +159,7 @@ fi
 q -d fresh -c "CREATE EXTENSION flowstream"
 objects() {
 	"$PGBIN/pg_dump" --binary-upgrade --schema-only -d "$1" |
-		grep -vE '^(--|\\restrict|\\unrestrict|SELECT pg_catalog\.(binary_upgrade_set_next|setval))' |
+		grep -vE '^(--|\\restrict|\\unrestrict|SELECT pg_catalog\.(binary_upgrade_set_next|binary_upgrade_set_missing_value|setval))' |
 		sed -E '/^UPDATE pg_catalog.pg_class$/,/^WHERE oid = /d' |
 		sed -E "s/binary_upgrade_create_empty_extension\('flowstream', 'pg_catalog', false, '0.2.0', '\{[0-9,]*\}'/binary_upgrade_create_empty_extension('flowstream', 'pg_catalog', false, '0.2.0', '{...}'/" |
 		grep -v '^$'
