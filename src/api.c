@@ -374,8 +374,17 @@ flow_call_create(const FlowCreate *c)
 	actor.as_sender = strcmp(call.actor, row.sender) == 0;
 	if (!actor.refused && !actor.as_sender)
 		flow_operator_grants(&actor, row.sender, NULL, TextDatumGetCString(c->token));
-	if (!flow_may_act(OP_CREATE, &actor, true))
-		flow_report_call(FLOW_ERR_NOT_ALLOWED, &call, NULL, call.at);
+	switch (flow_acts_for(OP_CREATE, &actor, true))
+	{
+		case ACTED_NONE:
+			flow_report_call(FLOW_ERR_NOT_ALLOWED, &call, NULL, call.at);
+			break;
+		case ACTED_FOR_SENDER:
+			call.on_behalf_of = row.sender;
+			break;
+		default:
+			break;
+	}
 	if (c->null_arg != NULL)
 		NullArgument(c->null_arg);
 
@@ -429,6 +438,7 @@ flow_call_create(const FlowCreate *c)
 		dep.actor = call.actor;
 		dep.actor_problem = call.actor_problem;
 		dep.at = call.at;
+		dep.amount_null = false;
 		dep.amount = c->deposit;
 		flow_apply_call(&dep);
 	}

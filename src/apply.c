@@ -251,6 +251,7 @@ flow_create_row(FlowCall *call, Relation rel, HeapTuple new)
 	ev.void_after = heap_getattr(new, c->s_void_after, desc, &ev.void_after_null);
 	ev.metadata = heap_getattr(new, c->s_metadata, desc, &ev.metadata_null);
 	ev.consent_required = DatumGetBool(heap_getattr(new, c->s_consent_required, desc, &isnull));
+	ev.on_behalf_of = call->on_behalf_of;
 	call->event_id = flow_write_event(&ev);
 	return flow_finish_row(rel, new, call->event_id, true);
 }

@@ -113,7 +113,7 @@ enum
 	PLAN_INSERT_ACCOUNT, PLAN_UPDATE_ACCOUNT, PLAN_INSERT_FLOW, PLAN_UPDATE_FLOW, PLAN_STREAM_ACCOUNT,
 	PLAN_CRITICAL, PLAN_OUTFLOWS, PLAN_LOCK_ACCOUNT_SKIP, PLAN_FLOW_ACCOUNTS,
 	PLAN_CRITICAL_FLOWS, PLAN_OPERATOR_GRANT, PLAN_USE_ALLOWANCE, PLAN_OPERATOR_HISTORY,
-	PLAN_APPROVE_OPERATOR, PLAN_REVOKE_OPERATOR,
+	PLAN_APPROVE_OPERATOR, PLAN_REVOKE_OPERATOR, PLAN_RESTORE_TERMS,
 	PLAN_COUNT
 };
 
@@ -210,6 +210,7 @@ typedef struct FlowCall
 	OpArgs		args;
 	bool		rate_by_rule;	/* op is what flow_rate_change_op() makes of the rate */
 	bool		consent_required;	/* create: the stream's terms change only by agreement */
+	const char *on_behalf_of;	/* create: the sender an operator creates it for */
 	Datum		metadata;		/* set_metadata, create */
 	/* results */
 	bool		applied;

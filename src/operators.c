@@ -103,12 +103,13 @@ Grant(const char *actor, const char *party, const char *token, bool *has_allowan
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[r];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		Datum		left = SPI_getbinval(tuple, desc, 2, &isnull);
+		bool		isnull,
+					no_cap;
+		Datum		left = SPI_getbinval(tuple, desc, 2, &no_cap);
 		U256		units;
 
 		bits |= flow_permissions(SPI_getbinval(tuple, desc, 1, &isnull));
-		if (!isnull)
+		if (!no_cap)
 		{
 			/* only a token's approval has a cap (approve_operator) */
 			*has_allowance = true;

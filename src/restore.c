@@ -241,6 +241,63 @@ flow_restore_event(Relation rel, HeapTuple tuple)
 }
 
 /*
+ * Whether the columns a stream's history fixes besides its state are the
+ * row's: its sender and consent_required (its create event's) and its
+ * proposed update (the last propose_update, unless a confirm or a revoke
+ * came after it).
+ */
+static bool
+SameTerms(int64 stream_id, HeapTuple tuple, TupleDesc desc)
+{
+	const FlowCatalog *c = flow_catalog();
+	Oid			types[5] = {INT8OID, TEXTOID, BOOLOID, NUMERICOID, TIMESTAMPTZOID};
+	Datum		values[5];
+	char		nulls[5] = "     ";
+	bool		isnull,
+				same;
+
+	values[0] = Int64GetDatum(stream_id);
+	values[1] = heap_getattr(tuple, c->s_sender, desc, &isnull);
+	values[2] = heap_getattr(tuple, c->s_consent_required, desc, &isnull);
+	values[3] = heap_getattr(tuple, c->s_proposed_rate, desc, &isnull);
+	nulls[3] = isnull ? 'n' : ' ';
+	values[4] = heap_getattr(tuple, c->s_proposed_end, desc, &isnull);
+	nulls[4] = isnull ? 'n' : ' ';
+	(void) heap_getattr(tuple, c->s_proposed_by, desc, &isnull);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_plan(flow_plan(PLAN_RESTORE_TERMS,
+								   "SELECT coalesce(cr.on_behalf_of, cr.actor) = $2 "
+								   "AND coalesce(cr.consent_required, false) = $3 "
+								   "AND CASE WHEN p.op = 'propose_update' "
+								   "THEN p.amount = $4 AND p.end_at IS NOT DISTINCT FROM $5 "
+								   "ELSE $4 IS NULL AND $5 IS NULL END, "
+								   "CASE WHEN p.op = 'propose_update' THEN coalesce(p.on_behalf_of, p.actor) END "
+								   "FROM (SELECT * FROM flowstream.events WHERE stream_id OPERATOR(pg_catalog.=) $1 "
+								   "ORDER BY id LIMIT 1) cr "
+								   "LEFT JOIN LATERAL (SELECT * FROM flowstream.events "
+								   "WHERE stream_id OPERATOR(pg_catalog.=) $1 "
+								   "AND op IN ('propose_update', 'confirm_update', 'revoke_update') "
+								   "ORDER BY id DESC LIMIT 1) p ON true",
+								   5, types),
+						 values, nulls, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the history of stream " INT64_FORMAT, stream_id);
+	same = SPI_processed == 1 &&
+		DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) && !isnull;
+	if (same)
+	{
+		char	   *by = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+		bool		row_by_null;
+		Datum		row_by = heap_getattr(tuple, c->s_proposed_by, desc, &row_by_null);
+
+		same = (by == NULL) == row_by_null &&
+			(by == NULL || strcmp(by, TextDatumGetCString(row_by)) == 0);
+	}
+	SPI_finish();
+	return same;
+}
+
+/*
  * A direct insert into flowstream.streams: allowed only to restore a
  * stream whose history, ending in its state, grace and last_event, is
  * already in flowstream.events.
@@ -266,10 +323,11 @@ flow_restore_stream(Relation rel, HeapTuple tuple)
 	event_id = LastEvent(id, PG_INT64_MAX, &last_state, &last_at, &last_grace, &last_grace_null);
 	if (event_id == 0 || flow_state_cmp(&last_state, &row) != 0 ||
 		!flow_same_grace(grace, grace_null, last_grace, last_grace_null) ||
-		isnull || DatumGetInt64(last_event) != event_id)
+		isnull || DatumGetInt64(last_event) != event_id || !SameTerms(id, tuple, desc))
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
 				 errmsg("streams are created with flowstream.create_stream()"),
 				 errdetail("A row may be inserted directly only to restore a stream whose history, "
-						   "ending in its state, void_after and last_event, is already in flowstream.events.")));
+						   "ending in its state, void_after, last_event and proposed update, and beginning "
+						   "with its sender and consent_required, is already in flowstream.events.")));
 }

@@ -188,10 +188,69 @@ typedef struct StreamHistory
 	int64		last_event;
 	Datum		grace;			/* after the last event */
 	bool		grace_null;
+	char	   *sender;			/* the party the create event acted for */
 	char	   *recipient;		/* from the create event and the transfers */
 	Datum		metadata;		/* the last one recorded */
 	bool		metadata_null;
+	bool		consent_required;	/* from the create event */
+	bool		has_proposal;	/* an update proposed and not yet confirmed or revoked: */
+	Datum		proposed_rate;
+	Datum		proposed_end;
+	bool		proposed_has_end;
+	char	   *proposed_by;	/* the party it was proposed for */
 } StreamHistory;
+
+/*
+ * The proposed update an event opens or closes: a confirm restates the
+ * terms of the open proposal, a revoke needs one, a propose needs none.
+ */
+static void
+ReadTerms(Report *r, StreamHistory *h, FlowOp op, int64 event_id, HeapTuple tuple, TupleDesc desc)
+{
+	bool		amount_null,
+				end_null;
+	Datum		rate = SPI_getbinval(tuple, desc, 4, &amount_null);
+	Datum		end = SPI_getbinval(tuple, desc, 10, &end_null);
+
+	r->event_id = event_id;
+	switch (op)
+	{
+		case OP_PROPOSE_UPDATE:
+			if (h->has_proposal)
+				Emit(r, "it proposes an update while another is proposed");
+			h->has_proposal = !amount_null;
+			h->proposed_rate = amount_null ? (Datum) 0 : datumCopy(rate, false, -1);
+			h->proposed_has_end = !end_null;
+			h->proposed_end = end;
+			h->proposed_by = SPI_getvalue(tuple, desc, 11);
+			break;
+		case OP_CONFIRM_UPDATE:
+			if (!h->has_proposal || amount_null ||
+				DatumGetInt32(DirectFunctionCall2(numeric_cmp, rate, h->proposed_rate)) != 0 ||
+				end_null != !h->proposed_has_end ||
+				(!end_null && DatumGetTimestampTz(end) != DatumGetTimestampTz(h->proposed_end)))
+				Emit(r, "it confirms other terms than the update proposed");
+			else
+			{
+				/* a stream to oneself agrees with itself */
+				bool		to_itself = h->sender != NULL && h->recipient != NULL &&
+					strcmp(h->sender, h->recipient) == 0;
+
+				if (!to_itself && strcmp(SPI_getvalue(tuple, desc, 11), h->proposed_by) == 0)
+					Emit(r, "the party that proposed the update confirmed it");
+			}
+			h->has_proposal = false;
+			break;
+		case OP_REVOKE_UPDATE:
+			if (!h->has_proposal)
+				Emit(r, "it revokes an update nobody proposed");
+			h->has_proposal = false;
+			break;
+		default:
+			break;
+	}
+	r->event_id = 0;
+}
 
 /* One event of a stream's history, in order. */
 static void
@@ -235,6 +294,39 @@ ReadEvent(Report *r, StreamHistory *h, HeapTuple tuple, TupleDesc desc)
 		h->metadata = datumCopy(meta, false, -1);
 		h->metadata_null = false;
 	}
+	if (op == OP_CREATE)
+	{
+		Datum		consent = SPI_getbinval(tuple, desc, 12, &isnull);
+
+		h->consent_required = !isnull && DatumGetBool(consent);
+		h->sender = SPI_getvalue(tuple, desc, 11);
+	}
+	ReadTerms(r, h, op, event_id, tuple, desc);
+}
+
+/* The row's proposed update is the one its history left open, if any. */
+static void
+CheckProposal(Report *r, const StreamHistory *h, HeapTuple row, TupleDesc desc)
+{
+	bool		rate_null,
+				end_null,
+				by_null;
+	Datum		rate = SPI_getbinval(row, desc, 11, &rate_null);
+	Datum		end = SPI_getbinval(row, desc, 12, &end_null);
+	char	   *by = SPI_getvalue(row, desc, 13);
+	bool		same;
+
+	by_null = by == NULL;
+	if (!h->has_proposal)
+		same = rate_null && end_null && by_null;
+	else
+		same = !rate_null && !by_null &&
+			DatumGetInt32(DirectFunctionCall2(numeric_cmp, rate, h->proposed_rate)) == 0 &&
+			end_null == !h->proposed_has_end &&
+			(end_null || DatumGetTimestampTz(end) == DatumGetTimestampTz(h->proposed_end)) &&
+			strcmp(by, h->proposed_by) == 0;
+	if (!same)
+		Emit(r, "its proposed update is not the one its history left open");
 }
 
 /* The checks of a stream's row against its history, and its token's sums. */
@@ -285,6 +377,11 @@ CheckRow(Report *r, const StreamHistory *h, HeapTuple row, TupleDesc desc, const
 	if (!h->metadata_null &&
 		(meta_null || !DatumGetBool(DirectFunctionCall2(jsonb_eq, meta, h->metadata))))
 		Emit(r, "metadata is not the metadata its history last recorded");
+	if (h->sender == NULL || strcmp(SPI_getvalue(row, desc, 14), h->sender) != 0)
+		Emit(r, "the sender is not the one its create event acted for");
+	if (DatumGetBool(SPI_getbinval(row, desc, 10, &isnull)) != h->consent_required)
+		Emit(r, "consent_required is not what its create event recorded");
+	CheckProposal(r, h, row, desc);
 
 	if (t == NULL)
 		Emit(r, "its token is not registered");
@@ -351,10 +448,12 @@ flowstream_verify(PG_FUNCTION_ARGS)
 
 	memset(&events, 0, sizeof(events));
 	memset(&streams, 0, sizeof(streams));
-	events.portal = Open("SELECT stream_id, id, op, amount, at, state, void_after, destination, metadata "
+	events.portal = Open("SELECT stream_id, id, op, amount, at, state, void_after, destination, metadata, "
+						 "end_at, coalesce(on_behalf_of, actor), consent_required "
 						 "FROM flowstream.events WHERE stream_id IS NOT NULL ORDER BY stream_id, id");
 	streams.portal = Open("SELECT id, token, state, last_event, first_event, void_after, recipient, "
-						  "due_at, metadata FROM flowstream.streams ORDER BY id");
+						  "due_at, metadata, consent_required, proposed_rate, proposed_end, proposed_by, "
+						  "sender FROM flowstream.streams ORDER BY id");
 	each = AllocSetContextCreate(CurrentMemoryContext, "flowstream verify", ALLOCSET_DEFAULT_SIZES);
 
 	ev = Next(&events);
