@@ -13,7 +13,7 @@ OBJS = src/wide.o src/flow.o src/flowtext.o src/ops.o src/account.o src/accountt
        src/verify.o
 DATA = $(wildcard sql/flowstream--*.sql)
 
-REGRESS = type arithmetic transitions examples property managed
+REGRESS = type arithmetic transitions fixed_terms examples property managed
 ISOLATION = api_concurrency sweep_concurrency token_decimals
 
 PG_CONFIG ?= pg_config
