@@ -14,7 +14,7 @@ OBJS = src/wide.o src/flow.o src/flowtext.o src/ops.o src/account.o src/accountt
 DATA = $(wildcard sql/flowstream--*.sql)
 
 REGRESS = type arithmetic transitions fixed_terms examples property managed
-ISOLATION = api_concurrency sweep_concurrency token_decimals
+ISOLATION = api_concurrency sweep_concurrency token_decimals terms_concurrency
 
 PG_CONFIG ?= pg_config
 # PostgreSQL's own headers are included as system headers, so that
