@@ -36,7 +36,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS flowstream;
-SELECT plan(181);
+SELECT plan(200);
 
 CREATE FUNCTION pg_temp.st(bigint) RETURNS flowstream.stream
     LANGUAGE sql STABLE SECURITY DEFINER
@@ -555,6 +555,53 @@ SELECT lives_ok(format($$UPDATE flowstream.streams_now SET rate_per_second = 0 W
     'streams_now: pausing it alone is allowed');
 RESET ROLE;
 SELECT is(flowstream.end_time(pg_temp.st(:v)), '2026-08-05 00:00:00+00'::timestamptz, 'streams_now: the end is in the state');
+
+----------------------------------------------------------------------------
+-- G: the other error paths of SPEC 7's API, each with its SQLSTATE
+----------------------------------------------------------------------------
+SET LOCAL flowstream.clock = '2026-09-01 00:00:00+00';
+SET LOCAL ROLE t35_payer;
+SELECT flowstream.create_stream('t35_payer', 't35_payee', 'T35USD', 0.001, deposit => 100) AS g \gset
+SELECT throws_ok($$SELECT flowstream.create_fixed_stream('t35_payer', 't35_payee', 'T35USD', 1e40,
+        '2026-09-02 00:00:00+00', '2026-09-03 00:00:00+00')$$, '22003', NULL, 'a total beyond 2^127 - 1 base units: 22003');
+SELECT throws_ok($$SELECT flowstream.create_fixed_stream('t35_payer', 't35_payee', 'T35D0', 1e20,
+        '2026-09-02 00:00:00+00', '2026-09-02 00:00:00.000001+00')$$, '22003', NULL,
+    'a total whose rate exceeds 2^127 - 1 (1e20 in 1 us): 22003');
+SELECT throws_ok($$SELECT flowstream.create_stream('t35_payer', 't35_payee', 'T35USD', 1,
+        end_time => 'infinity')$$, '22023', NULL, 'create_stream with an infinite end: 22023');
+SELECT throws_ok('SELECT flowstream.redeem(NULL)', '22004', NULL, 'redeem(NULL): 22004');
+SELECT throws_ok('SELECT flowstream.propose_update(NULL, 1, NULL)', '22004', NULL, 'propose_update(NULL, ...): 22004');
+SELECT throws_ok('SELECT flowstream.confirm_update(999999, 1, NULL)', 'SF001', NULL, 'confirm_update of no stream: SF001');
+SELECT throws_ok('SELECT flowstream.revoke_update(999999)', 'SF001', NULL, 'revoke_update of no stream: SF001');
+-- agreed updates work on a stream without consent_required too
+SELECT lives_ok(format($$SELECT flowstream.propose_update(%s, 0.002, '2026-09-05 00:00:00+00')$$, :g),
+    'a proposal on a stream that needs no consent');
+SELECT lives_ok(format('SELECT flowstream.adjust_rate(%s, 0.002)', :g), 'whose sender may still change the rate alone');
+RESET ROLE;
+SET LOCAL flowstream.clock = '2026-09-06 00:00:00+00';
+SET LOCAL ROLE t35_payee;
+SELECT throws_ok(format($$SELECT flowstream.confirm_update(%s, 0.002, '2026-09-05 00:00:00+00')$$, :g), '22023', NULL,
+    'confirming an end that has passed since it was proposed: 22023');
+SET LOCAL ROLE t35_payer;
+SELECT lives_ok(format('SELECT flowstream.revoke_update(%s)', :g), 'the payer revokes it');
+SELECT lives_ok(format($$SELECT flowstream.propose_update(%s, 0.003, NULL)$$, :g), 'the payer proposes 0.003 without an end');
+SELECT lives_ok(format('SELECT flowstream.adjust_rate(%s, 0.003)', :g), 'then sets 0.003 alone');
+SET LOCAL ROLE t35_payee;
+SELECT throws_ok(format($$SELECT flowstream.confirm_update(%s, 0.003, NULL)$$, :g), 'SF008', NULL,
+    'confirming terms that are the current ones: SF008');
+RESET ROLE;
+SET LOCAL flowstream.clock = '2026-09-05 00:00:00+00';
+SET LOCAL ROLE t35_payee;
+SELECT throws_ok(format($$SELECT flowstream.confirm_update(%s, 0.003, NULL)$$, :g), 'SF010', NULL,
+    'confirm_update before the stream''s last operation: SF010');
+SELECT throws_ok(format('SELECT flowstream.revoke_update(%s)', :g), 'SF010', NULL, 'revoke_update before it: SF010');
+SELECT throws_ok(format($$SELECT flowstream.propose_update(%s, 0.004, NULL)$$, :g), 'SF010', NULL, 'propose_update before it: SF010');
+SELECT throws_ok(format('SELECT flowstream.redeem(%s)', :g), 'SF010', NULL, 'redeem before it: SF010');
+RESET ROLE;
+SET LOCAL flowstream.clock = '2026-09-07 00:00:00+00';
+SET LOCAL ROLE t35_payee;
+SELECT lives_ok(format('SELECT flowstream.revoke_update(%s)', :g), 'the payee revokes the stale proposal');
+RESET ROLE;
 
 SELECT is_empty('SELECT * FROM flowstream.verify()', 'verify() finds nothing');
 
