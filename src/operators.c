@@ -79,7 +79,8 @@ flow_permissions(Datum array)
 
 /*
  * What party approved actor to do in token (its approval for the token
- * and its approval for every token, together); *allowance receives what
+ * and its approval for every token, together; token NULL: only the
+ * latter); *allowance receives what
  * is left of a rate cap, and *has_allowance whether there is one.
  */
 static uint32
@@ -88,7 +89,8 @@ Grant(const char *actor, const char *party, const char *token, bool *has_allowan
 {
 	Oid			types[3] = {TEXTOID, TEXTOID, TEXTOID};
 	Datum		values[3] = {CStringGetTextDatum(actor), CStringGetTextDatum(party),
-	CStringGetTextDatum(token)};
+	token ? CStringGetTextDatum(token) : (Datum) 0};
+	char		nulls[3] = {' ', ' ', token ? ' ' : 'n'};
 	uint32		bits = 0;
 
 	if (SPI_execute_plan(flow_plan(PLAN_OPERATOR_GRANT,
@@ -97,7 +99,7 @@ Grant(const char *actor, const char *party, const char *token, bool *has_allowan
 								   "AND party OPERATOR(pg_catalog.=) $2 "
 								   "AND (token OPERATOR(pg_catalog.=) $3 OR token IS NULL)",
 								   3, types),
-						 values, NULL, true, 0) != SPI_OK_SELECT)
+						 values, nulls, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read flowstream.operators");
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{

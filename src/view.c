@@ -163,8 +163,8 @@ Insert(const ViewRow *v)
 	c.recipient = New(v, "recipient", &isnull);
 	if (isnull)
 		c.null_arg = "recipient";
-	c.token = New(v, "token", &isnull);
-	if (isnull && c.null_arg == NULL)
+	c.token = New(v, "token", &c.token_null);
+	if (c.token_null && c.null_arg == NULL)
 		c.null_arg = "token";
 	rate = New(v, "rate_per_second", &null_rate);
 	start = New(v, "snapshot_time", &null_start);

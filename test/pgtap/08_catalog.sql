@@ -15,7 +15,7 @@ SELECT is_empty($$SELECT p.oid::regprocedure FROM pg_proc p
     'every SECURITY DEFINER function of flowstream pins search_path');
 
 -- EXECUTE for everyone on the API
-SELECT ok(has_function_privilege('t8_eve', 'flowstream.create_stream(text, text, text, numeric, timestamptz, numeric, boolean, jsonb)', 'EXECUTE'), 'PUBLIC may call create_stream');
+SELECT ok(has_function_privilege('t8_eve', 'flowstream.create_stream(text, text, text, numeric, timestamptz, numeric, boolean, jsonb, boolean, timestamptz)', 'EXECUTE'), 'PUBLIC may call create_stream');
 SELECT ok(has_function_privilege('t8_eve', 'flowstream.deposit(bigint, numeric)', 'EXECUTE'), 'PUBLIC may call deposit');
 SELECT ok(has_function_privilege('t8_eve', 'flowstream.withdraw(bigint, numeric, text)', 'EXECUTE'), 'PUBLIC may call withdraw');
 SELECT ok(has_function_privilege('t8_eve', 'flowstream.withdraw_max(bigint, text)', 'EXECUTE'), 'PUBLIC may call withdraw_max');

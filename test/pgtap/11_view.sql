@@ -15,7 +15,7 @@ SELECT has_view('flowstream', 'streams_now', 'the view exists');
 SELECT columns_are('flowstream', 'streams_now', ARRAY['id', 'sender', 'recipient', 'token',
     'rate_per_second', 'balance', 'snapshot_debt', 'snapshot_time', 'total_debt', 'covered_debt',
     'uncovered_debt', 'withdrawable', 'refundable', 'status', 'depletion_time', 'voided',
-    'transferable', 'void_after', 'metadata', 'created_at', 'version'],
+    'transferable', 'void_after', 'metadata', 'created_at', 'version', 'end_time', 'consent_required'],
     'the columns of SPEC §3, and version for optimistic locking');
 SELECT col_type_is('flowstream', 'streams_now', 'status', 'text', 'status is plain text');
 
