@@ -36,7 +36,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS flowstream;
-SELECT plan(200);
+SELECT plan(204);
 
 CREATE FUNCTION pg_temp.st(bigint) RETURNS flowstream.stream
     LANGUAGE sql STABLE SECURITY DEFINER
@@ -236,12 +236,12 @@ SELECT throws_ok(format('SELECT flowstream.pause(%s)', :c), 'SF012', NULL, 'C: p
 SELECT throws_ok(format('SELECT flowstream.restart(%s, 0.002)', :c), 'SF012', NULL, 'C: restart after the end: SF012');
 SELECT throws_ok(format($$SELECT flowstream.propose_update(%s, 0.002, NULL)$$, :c), 'SF012', NULL,
     'C: a proposal after the end: SF012');
--- SF012's hint sends the parties to propose_update for a later end: that
--- must then be possible (or the hint must not send them there)
-SELECT ok(pg_temp.err(format($$SELECT flowstream.propose_update(%s, 0.001157407407407407, '2026-07-01 00:00:00+00')$$, :c)) = 'ok'
-          OR pg_temp.hint(format($$SELECT flowstream.propose_update(%s, 0.001157407407407407, '2026-07-01 00:00:00+00')$$, :c))
-             NOT LIKE '%propose_update%',
-    'C: after the end, a proposed later end is possible, or the error does not advise one');
+-- nor a later end: an ended stream is not extended (SPEC 7), and SF012's
+-- hint does not send the parties to a proposal they cannot make
+SELECT throws_ok(format($$SELECT flowstream.propose_update(%s, 0.001157407407407407, '2026-07-01 00:00:00+00')$$, :c),
+    'SF012', NULL, 'C: a proposed later end after the end: SF012');
+SELECT is(pg_temp.hint(format($$SELECT flowstream.propose_update(%s, 0.001157407407407407, '2026-07-01 00:00:00+00')$$, :c))
+          LIKE '%propose_update%', false, 'C: SF012''s hint does not advise a proposal');
 SELECT pg_temp.err(format('SELECT flowstream.revoke_update(%s)', :c)) AS ignored \gset
 SET LOCAL ROLE t35_payee;
 SELECT is(flowstream.withdraw_max(:c), 2999.999999, 'C: the payee withdraws 2999.999999');
@@ -410,10 +410,17 @@ SELECT lives_ok(format($$SELECT flowstream.propose_update(%s, 0.05, '2026-07-31 
     'E: the payee proposes a raise to 0.05/s');
 SELECT lives_ok(format($$SELECT flowstream.transfer(%s, 't35_carol')$$, :e), 'E: and transfers the stream to carol');
 SET LOCAL ROLE t35_carol;
-SELECT ok(pg_temp.err(format($$SELECT flowstream.confirm_update(%s, 0.05, '2026-07-31 00:00:00+00')$$, :e)) IN ('42501', 'SF017'),
-    'E: the new recipient may not confirm a raise the payer never agreed to');
+SELECT throws_ok(format($$SELECT flowstream.confirm_update(%s, 0.05, '2026-07-31 00:00:00+00')$$, :e), '42501', NULL,
+    'E: the new recipient may not confirm a raise the payer never agreed to: 42501');
+-- the proposer has left: nobody confirms its proposal, not even the payer
+SET LOCAL ROLE t35_payer;
+SELECT throws_ok(format($$SELECT flowstream.confirm_update(%s, 0.05, '2026-07-31 00:00:00+00')$$, :e), '42501', NULL,
+    'E: nor the payer: the proposal lost its proposer''s consent (42501)');
 RESET ROLE;
 SELECT is(flowstream.rate_per_second(pg_temp.st(:e)), 0.001157407407407407, 'E: the rate is the one the payer agreed to');
+SET LOCAL ROLE t35_payer;
+SELECT lives_ok(format('SELECT flowstream.revoke_update(%s)', :e), 'E: the payer revokes the orphaned proposal');
+RESET ROLE;
 -- a proposal by the payer, which the new recipient confirms: both current parties agree
 SET LOCAL ROLE t35_payer;
 SELECT lives_ok(format($$SELECT flowstream.propose_update(%s, 0.001, '2026-07-31 00:00:00+00')$$, :e2),
@@ -490,12 +497,18 @@ SELECT throws_ok($$SELECT flowstream.create_stream('t35_payer', 't35_payee', 'T3
 SELECT lives_ok($$SELECT flowstream.create_stream('t35_payer', 't35_payee', 'T35USD', 1,
         '2026-08-02 00:00:00+00', end_time => '2026-08-02 00:00:00.000001+00')$$,
     'F: create_stream with an end 1 us after the start');
-SELECT throws_ok($$SELECT flowstream.create_stream('t35_payer', 't35_payee', 'T35USD', 1,
-        '2026-07-31 00:00:00+00', 10, end_time => '2026-08-01 00:00:00+00')$$, '22023', NULL,
-    'F: create_stream with an end at the creation (a start in the past): 22023');
-SELECT throws_ok($$SELECT flowstream.create_fixed_stream('t35_payer', 't35_payee', 'T35USD', 1000,
-        '2026-07-31 00:00:00+00', '2026-08-01 00:00:00+00')$$, '22023', NULL,
-    'F: create_fixed_stream ending at the creation: 22023');
+-- an end at the creation, after a start in the past, is after the start:
+-- the stream is created ended (the core's rule, flow_set_end), its whole
+-- total withdrawable at once, and nothing re-rates it
+SELECT flowstream.create_fixed_stream('t35_payer', 't35_payee', 'T35USD', 1000,
+        '2026-07-31 00:00:00+00', '2026-08-01 00:00:00+00') AS fe \gset
+SELECT is((SELECT status FROM flowstream.streams_now WHERE id = :fe), 'ended_solvent',
+    'F: create_fixed_stream ending at the creation: created ended_solvent');
+SELECT results_eq(format($$SELECT flowstream.balance_of(%s, 't35_payee'), flowstream.balance_of(%s, 't35_payer')$$, :fe, :fe),
+    $$VALUES (999.999999, 0.000001)$$,
+    'F: ending at the creation: the payee may withdraw it all at once but the dust, the payer''s');
+SELECT throws_ok(format('SELECT flowstream.adjust_rate(%s, 0.002)', :fe), 'SF012', NULL,
+    'F: ending at the creation: adjust_rate is SF012');
 SELECT lives_ok($$SELECT flowstream.create_fixed_stream('t35_payer', 't35_payee', 'T35USD', 1000,
         '2026-07-31 00:00:00+00', '2026-08-01 00:00:00.000001+00')$$,
     'F: create_fixed_stream ending 1 us after the creation');
