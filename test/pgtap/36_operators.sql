@@ -21,7 +21,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS flowstream;
-SELECT plan(126);
+SELECT plan(136);
 
 CREATE FUNCTION pg_temp.st(bigint) RETURNS flowstream.stream
     LANGUAGE sql STABLE SECURITY DEFINER
@@ -325,6 +325,37 @@ SELECT throws_ok($$INSERT INTO flowstream.operators (party, operator, permission
         SELECT 't36_alice', 't36_eve', '{create,rate,pause,void,withdraw,refund,transfer}', now(), 't36_alice', max(id)
         FROM flowstream.operators_history$$, '23514', NULL,
     'a direct insert that restores no history is refused (23514)');
+
+----------------------------------------------------------------------------
+-- an app acting for its users (flowstream.actor): approvals and an
+-- operator's acts, by the party "or an app acting for it" (SPEC 8)
+----------------------------------------------------------------------------
+CREATE ROLE t36_app IN ROLE flowstream_app;
+SET LOCAL ROLE t36_app;
+SET LOCAL flowstream.actor = 'user:7';
+SELECT lives_ok($$SELECT flowstream.approve_operator('user:7', 'user:8', '{pause}')$$,
+    'app: acting for user:7, it approves user:8 for user:7');
+SELECT throws_ok($$SELECT flowstream.approve_operator('user:9', 'user:8', '{pause}')$$, '42501', NULL,
+    'app: acting for user:7, it may not approve for user:9');
+SELECT flowstream.create_stream('user:7', 'user:10', 'T36USD', 0.01, deposit => 10) AS u \gset
+SET LOCAL flowstream.actor = 'user:8';
+SELECT lives_ok(format('SELECT flowstream.pause(%s)', :u), 'app: user:8 pauses user:7''s stream');
+SELECT throws_ok(format('SELECT flowstream.void(%s)', :u), '42501', NULL, 'app: user:8 may not void it (no void permission)');
+SELECT throws_ok($$SELECT flowstream.approve_operator('user:7', 'user:11', '{pause}')$$, '42501', NULL,
+    'app: user:8 may not approve further operators for user:7');
+SELECT throws_ok($$SELECT flowstream.revoke_operator('user:7', 'user:8')$$, '42501', NULL,
+    'app: nor revoke its own approval');
+SET LOCAL flowstream.actor = 'user:7';
+SELECT is(flowstream.revoke_operator('user:7', 'user:8'), true, 'app: acting for user:7, it revokes user:8');
+SET LOCAL flowstream.actor = 'user:8';
+SELECT throws_ok(format('SELECT flowstream.restart(%s, 0.01)', :u), '42501', NULL, 'app: user:8 may no longer restart it');
+RESET ROLE;
+SELECT results_eq(format($$SELECT op::text, actor, on_behalf_of FROM flowstream.events WHERE stream_id = %s ORDER BY id$$, :u),
+    $$VALUES ('create', 'user:7', NULL::text), ('deposit', 'user:7', NULL), ('pause', 'user:8', 'user:7')$$,
+    'app: the pause records user:8 acting for user:7');
+SELECT results_eq($$SELECT op::text, operator, actor FROM flowstream.operators_history WHERE party = 'user:7' ORDER BY id$$,
+    $$VALUES ('approve', 'user:8', 'user:7'), ('revoke', 'user:8', 'user:7')$$,
+    'app: operators_history names the app''s user as the actor');
 
 SELECT is_empty('SELECT * FROM flowstream.verify()', 'verify() finds nothing');
 
