@@ -36,7 +36,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS flowstream;
-SELECT plan(204);
+SELECT plan(207);
 
 CREATE FUNCTION pg_temp.st(bigint) RETURNS flowstream.stream
     LANGUAGE sql STABLE SECURITY DEFINER
@@ -582,6 +582,12 @@ SELECT throws_ok($$SELECT flowstream.create_fixed_stream('t35_payer', 't35_payee
     'a total whose rate exceeds 2^127 - 1 (1e20 in 1 us): 22003');
 SELECT throws_ok($$SELECT flowstream.create_stream('t35_payer', 't35_payee', 'T35USD', 1,
         end_time => 'infinity')$$, '22023', NULL, 'create_stream with an infinite end: 22023');
+SELECT throws_ok($$INSERT INTO flowstream.streams_now (sender, recipient, token, rate_per_second, end_time)
+        VALUES ('t35_payer', 't35_payee', 'T35USD', 0.01, '2026-09-01 00:00:00+00')$$, '22023', NULL,
+    'streams_now: an INSERT whose end_time is its start: 22023');
+SELECT is(flowstream.balance_of(999999, 't35_payer'), NULL, 'balance_of a stream that does not exist: NULL');
+SELECT is(flowstream.balance_of(:g, 't35_payee', '2026-08-31 23:59:59.999999+00'), NULL,
+    'balance_of before the stream existed: NULL');
 SELECT throws_ok('SELECT flowstream.redeem(NULL)', '22004', NULL, 'redeem(NULL): 22004');
 SELECT throws_ok('SELECT flowstream.propose_update(NULL, 1, NULL)', '22004', NULL, 'propose_update(NULL, ...): 22004');
 SELECT throws_ok('SELECT flowstream.confirm_update(999999, 1, NULL)', 'SF001', NULL, 'confirm_update of no stream: SF001');
