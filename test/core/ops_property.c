@@ -381,6 +381,28 @@ Record(FlowOp op, const OpResult *res, int64_t t, const FlowState *after)
 		u256_from_u128(res->units);
 }
 
+/*
+ * One of the events a redeem records (the redeem, its payment, its
+ * refund), with the state after it: it must replay from the one before.
+ */
+static void
+RecordStep(int k, FlowOp op, U256 amount, int64_t t, const FlowState *after, const char *recipient,
+		   const char *what)
+{
+	Event	   *e = &history[n_events++];
+	char		problem[FLOW_DETAIL_MAX];
+	const char *why;
+
+	e->op = op;
+	e->at = t;
+	e->after = *after;
+	e->has_amount = true;
+	e->amount = amount;
+	strcpy(recipients[n_events - 1], recipient);
+	why = flow_replay(&history[n_events - 2].after, op, &e->amount, t, &e->after, problem);
+	Check(why == NULL, "stream %d: the replay of %s refuses it: %s", k, what, why ? why : "");
+}
+
 static int	problems;
 
 /* Counts a problem the audit reports. */
@@ -732,44 +754,13 @@ RunStream(int k)
 			/* its events: one, or a redeem's three (the last two when they move money) */
 			if (op == OP_REDEEM)
 			{
-				Event	   *e = &history[n_events++];
-
-				e->op = OP_REDEEM;
-				e->at = at;
-				e->after = res.after_void;
-				e->has_amount = true;
-				e->amount = res.written_off;
-				strcpy(recipients[n_events - 1], row.recipient);
-				why = flow_replay(&history[n_events - 2].after, OP_REDEEM, &e->amount, at, &e->after, problem);
-				Check(why == NULL, "stream %d: the replay of a redeem refuses it: %s", k, why ? why : "");
+				RecordStep(k, OP_REDEEM, res.written_off, at, &res.after_void, row.recipient, "a redeem");
 				if (res.paid > 0)
-				{
-					e = &history[n_events++];
-					e->op = OP_WITHDRAW;
-					e->at = at;
-					e->after = res.after_paid;
-					e->has_amount = true;
-					e->amount = u256_from_u128(res.paid);
-					strcpy(recipients[n_events - 1], row.recipient);
-					why = flow_replay(&history[n_events - 2].after, OP_WITHDRAW, &e->amount, at, &e->after,
-									  problem);
-					Check(why == NULL, "stream %d: the replay of a redeem's payment refuses it: %s", k,
-						  why ? why : "");
-				}
+					RecordStep(k, OP_WITHDRAW, u256_from_u128(res.paid), at, &res.after_paid, row.recipient,
+							   "a redeem's payment");
 				if (res.refunded > 0)
-				{
-					e = &history[n_events++];
-					e->op = OP_REFUND;
-					e->at = at;
-					e->after = row.state;
-					e->has_amount = true;
-					e->amount = u256_from_u128(res.refunded);
-					strcpy(recipients[n_events - 1], row.recipient);
-					why = flow_replay(&history[n_events - 2].after, OP_REFUND, &e->amount, at, &e->after,
-									  problem);
-					Check(why == NULL, "stream %d: the replay of a redeem's refund refuses it: %s", k,
-						  why ? why : "");
-				}
+					RecordStep(k, OP_REFUND, u256_from_u128(res.refunded), at, &row.state, row.recipient,
+							   "a redeem's refund");
 				Check(flow_state_cmp(&history[n_events - 1].after, &row.state) == 0,
 					  "stream %d: a redeem's last event is not the state after it", k);
 			}
