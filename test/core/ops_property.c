@@ -288,6 +288,23 @@ RanksFirst(FlowError e)
 
 static long n_ended;			/* operations tried after a stream's end */
 
+/*
+ * The same actor for the core and for the model: flags 1 the sender, 2 the
+ * recipient, 4 the system, 8 refused; the grants of either party.
+ */
+static void
+SetActors(OpActor *actor, Actor *model, int flags, uint32_t sg, uint32_t rg)
+{
+	memset(actor, 0, sizeof(*actor));
+	actor->name = "someone";
+	model->as_sender = actor->as_sender = (flags & 1) != 0;
+	model->as_recipient = actor->as_recipient = (flags & 2) != 0;
+	model->system = actor->system = (flags & 4) != 0;
+	model->refused = actor->refused = (flags & 8) != 0;
+	model->sender_grant = actor->sender_grant = sg;
+	model->recipient_grant = actor->recipient_grant = rg;
+}
+
 /* ------------------------------------------------------------------ */
 /* a stream and its history                                            */
 /* ------------------------------------------------------------------ */
@@ -854,14 +871,7 @@ ActsForRules(void)
 						OpActedFor	got,
 									want;
 
-						memset(&actor, 0, sizeof(actor));
-						actor.name = "someone";
-						model.as_sender = actor.as_sender = (flags & 1) != 0;
-						model.as_recipient = actor.as_recipient = (flags & 2) != 0;
-						model.system = actor.system = (flags & 4) != 0;
-						model.refused = actor.refused = (flags & 8) != 0;
-						model.sender_grant = actor.sender_grant = sg;
-						model.recipient_grant = actor.recipient_grant = rg;
+						SetActors(&actor, &model, flags, sg, rg);
 						got = flow_acts_for((FlowOp) op, &actor, pays != 0);
 						want = ActsFor((FlowOp) op, &model, pays != 0);
 						if (got != want && wrong++ < 3)
@@ -928,14 +938,7 @@ ConfirmRules(void)
 					prop.open = true;
 					snprintf(prop.by, sizeof(prop.by), "%s", proposers[p]);
 					prop.rate = 2000;
-					memset(&actor, 0, sizeof(actor));
-					actor.name = "someone";
-					model.as_sender = actor.as_sender = (flags & 1) != 0;
-					model.as_recipient = actor.as_recipient = (flags & 2) != 0;
-					model.system = actor.system = (flags & 4) != 0;
-					model.refused = actor.refused = (flags & 8) != 0;
-					model.sender_grant = actor.sender_grant = sg;
-					model.recipient_grant = actor.recipient_grant = rg;
+					SetActors(&actor, &model, flags, sg, rg);
 					/*
 					 * A stream to itself is not this test's: an actor is one
 					 * party here; and the sweeper holds no grants.
