@@ -194,6 +194,13 @@ INSERT INTO bin_src VALUES
         flowstream.stream(0.000001, 6, '2026-01-01 00:00:00+00', '2026-01-01 00:00:00+00'),
         5, '2026-01-01 00:00:00+00'), 0.000001, '2026-01-02 00:00:00.000001+00'),
         '2026-01-03 00:00:00+00'));
+-- streams with an end time (SPEC 7): the format byte, then 0.1.0's bytes,
+-- then the end; one running, one withdrawn from after its end
+INSERT INTO bin_src VALUES
+ (8, flowstream.stream(0.001, 6, '2026-01-01 00:00:00+00', '2026-01-01 00:00:00+00', '2026-01-31 00:00:00+00')),
+ (9, flowstream.withdraw(flowstream.deposit(
+        flowstream.stream(0.001, 6, '2025-12-01 00:00:00+00', '2025-12-01 00:00:00+00', '2025-12-31 00:00:00+00'),
+        100, '2025-12-01 00:00:00+00'), 10, '2026-02-01 00:00:00+00'));
 -- COPY TO a file and back, then the same through a COPY BINARY stream built
 -- by hand from stream_send(), which must equal what COPY wrote
 DO $$
@@ -248,6 +255,30 @@ FROM (VALUES
                           || substr(flowstream.stream_send(flowstream.stream(1, 6, '2026-01-01Z', '2026-01-01Z')), 76)),
   ('truncated',         substr(flowstream.stream_send(flowstream.stream(1, 6, '2026-01-01Z', '2026-01-01Z')), 1, 82)),
   ('one byte too many', flowstream.stream_send(flowstream.stream(1, 6, '2026-01-01Z', '2026-01-01Z')) || '\x00'::bytea)
+) x("case", v),
+LATERAL pg_temp.try(format('SELECT pg_temp.load(%L::bytea)', x.v)) r;
+
+-- a stream with an end time (SPEC 7): format byte 2, 0.1.0's 83 bytes, the
+-- end (int64, big-endian): 92 bytes; stored in the same fixed 88 bytes as
+-- 0.1.0's values (the debt in 192 bits, then the end)
+SELECT flowstream.stream_send(flowstream.stream(0.001, 6, '2026-01-01 00:00:00+00', '2026-01-01 00:00:00+00', '2026-01-31 00:00:00+00'));
+SELECT length(flowstream.stream_send(e)) AS bytes_with_end,
+       pg_column_size(e) AS stored_with_end,
+       pg_column_size(flowstream.stream(0.001, 6, '2026-01-01Z', '2026-01-01Z')) AS stored_without_end
+FROM (SELECT flowstream.stream(0.001, 6, '2026-01-01Z', '2026-01-01Z', '2026-01-31Z') AS e) x;
+-- its binary input is validated too (22P03)
+SELECT x.case, r.state, r.result, r.detail
+FROM (VALUES
+  ('end byte, no end',  '\x02' || flowstream.stream_send(flowstream.stream(1, 6, '2026-01-01Z', '2026-01-01Z'))),
+  ('end truncated',     substr(flowstream.stream_send(flowstream.stream(1, 6, '2026-01-01Z', '2026-01-01Z', '2026-01-31Z')), 1, 91)),
+  ('end byte 1',        '\x01' || substr(flowstream.stream_send(flowstream.stream(1, 6, '2026-01-01Z', '2026-01-01Z', '2026-01-31Z')), 2)),
+  ('end at the start',  substr(flowstream.stream_send(flowstream.stream(1, 6, '2026-02-01Z', '2026-01-01Z', '2026-03-01Z')), 1, 84)
+                          || substr(flowstream.stream_send(flowstream.stream(1, 6, '2026-02-01Z', '2026-01-01Z', '2026-03-01Z')), 69, 8)),
+  ('end infinity',      substr(flowstream.stream_send(flowstream.stream(1, 6, '2026-01-01Z', '2026-01-01Z', '2026-01-31Z')), 1, 84)
+                          || '\x7fffffffffffffff'::bytea),
+  ('debt beyond 2^191', substr(flowstream.stream_send(flowstream.stream(1, 6, '2026-01-01Z', '2026-01-01Z', '2026-01-31Z')), 1, 36)
+                          || '\x01'::bytea
+                          || substr(flowstream.stream_send(flowstream.stream(1, 6, '2026-01-01Z', '2026-01-01Z', '2026-01-31Z')), 38))
 ) x("case", v),
 LATERAL pg_temp.try(format('SELECT pg_temp.load(%L::bytea)', x.v)) r;
 

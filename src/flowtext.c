@@ -517,8 +517,10 @@ flow_decode_binary(const unsigned char *buf, size_t len, FlowState *s)
 	int64_t		end = 0;
 	bool		has_end = false;
 
-	if (len == FLOW_BINARY_END_LEN && buf[0] == FLOW_FORMAT_END)
+	if (len == FLOW_BINARY_END_LEN)
 	{
+		if (buf[0] != FLOW_FORMAT_END)
+			return "a value of 92 bytes (one with an end time) starts with the format byte 2";
 		has_end = true;
 		end = (int64_t) GetBig(buf + 1 + FLOW_BINARY_LEN);
 		buf++;

@@ -257,7 +257,11 @@ ConfirmsFor(const OpRow *row, const OpActor *actor)
 	bool		by_sender = strcmp(row->proposed_by, row->sender) == 0;
 	bool		by_recipient = strcmp(row->proposed_by, row->recipient) == 0;
 
-	if (actor->refused)
+	/*
+	 * a proposal whose proposer has left (the stream was transferred) lost
+	 * one of its two consents: nobody confirms it; either party revokes it
+	 */
+	if (actor->refused || (!by_sender && !by_recipient))
 		return ACTED_NONE;
 	/* a stream to oneself agrees with itself */
 	if (!by_sender || by_recipient)

@@ -151,7 +151,7 @@ flow_report(FlowError err, const FlowState *before, int64 t,
 					 errmsg("stream has ended"),
 					 errdetail("It ended at %s; nothing accrues after its end.",
 							   before && before->has_end ? TimeText(before->end) : "its end time"),
-					 errhint("Its parties may agree on a later end with propose_update() and confirm_update().")));
+					 errhint("Nothing restarts, re-rates or extends it after its end: its recipient may still withdraw, its sender refund what is left (redeem() does both); a new stream continues the payments.")));
 			break;
 		case FLOW_ERR_END:
 			ereport(ERROR,
