@@ -84,6 +84,26 @@ NotifyRunway(const char *kind, int64 id, const char *event, const char *threshol
 	Async_Notify(FLOW_RUNWAY_CHANNEL, payload);
 }
 
+/*
+ * The runway notifications for the alerts an INSERT … RETURNING kind, id,
+ * event just remembered (SPI_tuptable); returns how many.
+ */
+static int
+NotifyRemembered(const char *threshold)
+{
+	SPITupleTable *fresh = SPI_tuptable;
+
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		bool		isnull;
+
+		NotifyRunway(SPI_getvalue(fresh->vals[r], fresh->tupdesc, 1),
+					 DatumGetInt64(SPI_getbinval(fresh->vals[r], fresh->tupdesc, 2, &isnull)),
+					 SPI_getvalue(fresh->vals[r], fresh->tupdesc, 3), threshold);
+	}
+	return (int) SPI_processed;
+}
+
 /* ---- automatic top-ups ---- */
 
 typedef struct TopUp
@@ -186,7 +206,6 @@ Shortfalls(int batch, int64 t)
 {
 	Oid			types[2] = {TIMESTAMPTZOID, INT4OID};
 	Datum		values[2] = {TimestampTzGetDatum(t), Int32GetDatum(batch)};
-	SPITupleTable *fresh;
 
 	if (SPI_execute_plan(flow_plan(PLAN_TOP_UP_SHORTFALLS,
 								   "INSERT INTO flowstream.runway_alerts (kind, id, event, threshold, at, sent_at) "
@@ -195,19 +214,11 @@ Shortfalls(int batch, int64 t)
 								   "AND NOT EXISTS (SELECT FROM flowstream.runway_alerts r WHERE r.kind = 'stream' "
 								   "AND r.id OPERATOR(pg_catalog.=) s.id AND r.event = 'top_up_short') "
 								   "ORDER BY s.top_up_at LIMIT $2 "
-								   "ON CONFLICT DO NOTHING RETURNING id",
+								   "ON CONFLICT DO NOTHING RETURNING kind, id, event",
 								   2, types),
 						 values, NULL, false, 0) != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "could not announce the top-ups that fall short");
-	fresh = SPI_tuptable;
-	for (uint64 r = 0; r < SPI_processed; r++)
-	{
-		bool		isnull;
-
-		NotifyRunway("stream", DatumGetInt64(SPI_getbinval(fresh->vals[r], fresh->tupdesc, 1, &isnull)),
-					 "top_up_short", NULL);
-	}
-	return (int) SPI_processed;
+	return NotifyRemembered(NULL);
 }
 
 /* ---- scheduled payouts ---- */
@@ -326,7 +337,6 @@ Alerts(int batch, int64 t, Datum thresholds)
 					  TYPALIGN_DOUBLE, &elems, &nulls, &n);
 	for (int i = 0; i < n && sent < batch; i++)
 	{
-		SPITupleTable *fresh;
 		char	   *threshold;
 
 		if (nulls[i])
@@ -352,16 +362,7 @@ Alerts(int batch, int64 t, Datum thresholds)
 									   3, types),
 							 values, NULL, false, 0) != SPI_OK_INSERT_RETURNING)
 			elog(ERROR, "could not send the runway alerts");
-		fresh = SPI_tuptable;
-		for (uint64 r = 0; r < SPI_processed; r++)
-		{
-			bool		isnull;
-
-			NotifyRunway(SPI_getvalue(fresh->vals[r], fresh->tupdesc, 1),
-						 DatumGetInt64(SPI_getbinval(fresh->vals[r], fresh->tupdesc, 2, &isnull)),
-						 SPI_getvalue(fresh->vals[r], fresh->tupdesc, 3), threshold);
-		}
-		sent += (int) SPI_processed;
+		sent += NotifyRemembered(threshold);
 	}
 	return sent;
 }
