@@ -44,15 +44,22 @@ install_packages() {
 
 # make_tree DIR: a relocated PostgreSQL 15 under DIR/usr, without flowstream.
 # The binaries are copied (PostgreSQL resolves symbolic links to find itself);
-# the libraries, the share files and the headers are linked.
+# the libraries, the share files and the headers are linked, one by one into
+# real directories wherever `make install` writes (lib, lib/bitcode,
+# share/extension): a linked directory would take this checkout's files into
+# the system's PostgreSQL, and show it the system's flowstream files.
 make_tree() {
 	local tree=$1 f
 	rm -rf "$tree"
-	mkdir -p "$tree/usr/lib/postgresql/15/lib" "$tree/usr/share/postgresql/15/extension"
+	mkdir -p "$tree/usr/lib/postgresql/15/lib/bitcode" "$tree/usr/share/postgresql/15/extension"
 	cp -a "$SYS_PG/bin" "$tree/usr/lib/postgresql/15/bin"
 	ln -s /usr/include "$tree/usr/include"
 	for f in "$SYS_PG"/lib/*; do
-		case ${f##*/} in flowstream*) ;; *) ln -s "$f" "$tree/usr/lib/postgresql/15/lib/" ;; esac
+		case ${f##*/} in flowstream*|bitcode) ;; *) ln -s "$f" "$tree/usr/lib/postgresql/15/lib/" ;; esac
+	done
+	for f in "$SYS_PG"/lib/bitcode/*; do
+		[ -e "$f" ] || continue
+		case ${f##*/} in flowstream*) ;; *) ln -s "$f" "$tree/usr/lib/postgresql/15/lib/bitcode/" ;; esac
 	done
 	for f in /usr/share/postgresql/15/*; do
 		[ "${f##*/}" = extension ] || ln -s "$f" "$tree/usr/share/postgresql/15/"
