@@ -63,3 +63,34 @@ core-test-build: test/core/flow_unit test/core/flow_property test/core/ops_prope
 bench:
 	bash bench/run.sh
 .PHONY: bench
+
+# Releases.  The version is flowstream.control's default_version; META.json and
+# debian/changelog must agree with it (test/shell/release.sh checks).
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'$$/\1/p" $(srcdir)/flowstream.control)
+
+# make dist: flowstream-VERSION.tar.gz for PGXN (and a Debian orig tarball),
+# the files of the commit HEAD under flowstream-VERSION/, as git archive
+# writes them: commit first, what is not committed is not in it.
+dist:
+	@git diff --quiet HEAD -- || echo "make dist: uncommitted changes are not in the archive (it is HEAD's)" >&2
+	git archive --format=tar.gz --prefix=flowstream-$(EXTVERSION)/ -o flowstream-$(EXTVERSION).tar.gz HEAD
+.PHONY: dist
+
+# make deb: the Debian package postgresql-15-flowstream (debian/), built with
+# dpkg-buildpackage -us -uc -b in a temporary copy of the tracked files as the
+# work tree has them (`git stash create`), so this tree stays as it is.  The
+# build runs the regression tests against the packaged files (pg_buildext,
+# pg_virtualenv; DEB_BUILD_OPTIONS=nocheck leaves them out).  The .deb,
+# .buildinfo and .changes files go to DEBDIR, by default the parent directory
+# as dpkg-buildpackage's own.  Needs debhelper and postgresql-server-dev-all.
+DEBDIR ?= $(abspath $(CURDIR)/..)
+deb:
+	@set -e; \
+	tree=$$(git stash create); tmp=$$(mktemp -d /tmp/flowstream-deb.XXXXXX); \
+	trap 'rm -rf "$$tmp"' EXIT; \
+	git archive --prefix=flowstream-$(EXTVERSION)/ $${tree:-HEAD} | tar -x -C "$$tmp"; \
+	(cd "$$tmp/flowstream-$(EXTVERSION)" && dpkg-buildpackage -us -uc -b); \
+	mkdir -p "$(DEBDIR)"; \
+	cp "$$tmp"/*.deb "$$tmp"/*.buildinfo "$$tmp"/*.changes "$(DEBDIR)/"; \
+	cd "$$tmp" && for f in *.deb; do echo "make deb: $(DEBDIR)/$$f"; done
+.PHONY: deb
