@@ -69,6 +69,21 @@ make_tree() {
 	done
 }
 
+# build_release COMMIT DIR: flowstream as it was at COMMIT (from this
+# repository's history) built into a PostgreSQL copy of its own: the sources
+# in DIR/src, the copy in DIR/pg, make's output in DIR/build.log.  Returns
+# non-zero when a step fails (callers check: it is run in an `if`).
+RELEASE_0_1_0=c254f0b			# the commit released as 0.1.0
+build_release() {
+	local commit=$1 dir=$2
+	local pgc=$dir/pg/usr/lib/postgresql/15/bin/pg_config
+	mkdir -p "$dir/src" &&
+		git -C "$ROOT" archive "$commit" | tar -x -C "$dir/src" &&
+		make_tree "$dir/pg" &&
+		make -C "$dir/src" -s PG_CONFIG="$pgc" >"$dir/build.log" 2>&1 &&
+		make -C "$dir/src" -s PG_CONFIG="$pgc" install >>"$dir/build.log" 2>&1
+}
+
 build_install() {
 	say "building flowstream into $FS_TREE"
 	make_tree "$FS_TREE"
