@@ -6,6 +6,9 @@
 # output, run by prove from scripts/test (PGHOST, PGPORT, PGUSER set).
 #
 #   FIX_README=1 test/shell/readme.sh     writes the actual output into README.md
+#   README_SECTION='A five-minute tour' test/shell/readme.sh
+#                 runs only the first ```sql block after that heading, marked
+#                 or not (test/shell/deb.sh runs the tour on the package)
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -31,10 +34,20 @@ while i < len(text):
         blocks.append((i + 2, j))
         i = j
     i += 1
+section = os.environ.get("README_SECTION")
+if section:
+    heading = [k for k, l in enumerate(text) if l.startswith("#") and l.lstrip("#").strip() == section][:1]
+    fence = [k for k in range(heading[0] + 1, len(text)) if text[k].strip() == "```sql"][:1] if heading else []
+    blocks = []
+    for k in fence:
+        j = k + 1
+        while j < len(text) and text[j].strip() != "```":
+            j += 1
+        blocks.append((k + 1, j))
 
 print("1..%d" % max(len(blocks), 1))
 if not blocks:
-    print("not ok 1 - README.md has no tested SQL block")
+    print("not ok 1 - README.md has no %s" % ("```sql block after the heading " + repr(section) if section else "tested SQL block"))
     sys.exit(1)
 
 failed = 0
