@@ -83,11 +83,13 @@ dist:
 # pg_virtualenv; DEB_BUILD_OPTIONS=nocheck leaves them out).  The .deb,
 # .buildinfo and .changes files go to DEBDIR, by default the parent directory
 # as dpkg-buildpackage's own.  Needs debhelper and postgresql-server-dev-all.
+# (The copy is readable by all: the build's test server, run as postgres,
+# loads the packaged files from it.)
 DEBDIR ?= $(abspath $(CURDIR)/..)
 deb:
 	@set -e; \
-	tree=$$(git stash create); tmp=$$(mktemp -d /tmp/flowstream-deb.XXXXXX); \
-	trap 'rm -rf "$$tmp"' EXIT; \
+	tmp=$$(mktemp -d /tmp/flowstream-deb.XXXXXX); trap 'rm -rf "$$tmp"' EXIT; \
+	chmod 755 "$$tmp"; tree=$$(git stash create); \
 	git archive --prefix=flowstream-$(EXTVERSION)/ $${tree:-HEAD} | tar -x -C "$$tmp"; \
 	(cd "$$tmp/flowstream-$(EXTVERSION)" && dpkg-buildpackage -us -uc -b); \
 	mkdir -p "$(DEBDIR)"; \
