@@ -539,8 +539,8 @@ REVOKE EXECUTE ON FUNCTION flowstream.liquidate_critical(int) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION flowstream.liquidate_critical(int) TO flowstream_admin;
 REVOKE EXECUTE ON FUNCTION flowstream.accounts_guard() FROM PUBLIC;
 
--- the sweeper's job liquidates too (a job scheduled by 0.1.0 keeps its old
--- command until schedule_sweeper() is called again)
+-- the sweeper's job runs the whole maintenance (a job scheduled by 0.1.0
+-- keeps its old command until schedule_sweeper() is called again)
 CREATE OR REPLACE FUNCTION flowstream.schedule_sweeper(schedule text DEFAULT '* * * * *') RETURNS bigint
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -550,19 +550,19 @@ BEGIN
         RAISE EXCEPTION 'pg_cron is not installed in this database'
             USING ERRCODE = '55000',
                   HINT = 'CREATE EXTENSION pg_cron in the database named by cron.database_name, '
-                         'or call flowstream.void_insolvent() from any scheduler.';
+                         'or call flowstream.maintain() from any scheduler.';
     END IF;
     EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO job
         USING 'flowstream-sweeper', schedule,
               'DO $sweep$ BEGIN '
               'IF pg_catalog.to_regproc(''flowstream.void_insolvent'') IS NULL THEN '
               'PERFORM cron.unschedule(''flowstream-sweeper''); '
-              'ELSE PERFORM flowstream.void_insolvent(); PERFORM flowstream.liquidate_critical(); END IF; END $sweep$';
+              'ELSE PERFORM flowstream.maintain(); END IF; END $sweep$';
     RETURN job;
 END
 $$;
 COMMENT ON FUNCTION flowstream.schedule_sweeper(text) IS
-    'schedules void_insolvent() and liquidate_critical() with pg_cron as the job "flowstream-sweeper" (idempotent); returns the job id';
+    'schedules maintain() with pg_cron as the job "flowstream-sweeper" (idempotent); returns the job id';
 
 --------------------------------------------------------------------------
 -- fixed-term streams and agreed terms (SPEC §7): the type's functions
@@ -790,3 +790,228 @@ CREATE POLICY operators_history_own ON flowstream.operators_history FOR SELECT
            OR (SELECT flowstream.sees_all_streams()));
 GRANT SELECT ON flowstream.operators, flowstream.operators_history TO PUBLIC;
 REVOKE EXECUTE ON FUNCTION flowstream.operators_guard() FROM PUBLIC;
+
+--------------------------------------------------------------------------
+-- automation (SPEC §8): the type's functions it rests on
+--------------------------------------------------------------------------
+
+CREATE FUNCTION flowstream.after(at timestamptz, span interval) RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'flowstream_after' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.after(timestamptz, interval) IS
+    'at + span with a day of 86400 s and a month of 365/12 days, whatever the time zone (as due times count)';
+CREATE FUNCTION flowstream.top_up(s flowstream.stream, until timestamptz) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'stream_top_up' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.top_up(flowstream.stream, timestamptz) IS
+    'the deposit that keeps the stream solvent until then: its total debt then less its balance, or 0';
+CREATE FUNCTION flowstream.top_up(a flowstream.account, until timestamptz) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'account_top_up' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.top_up(flowstream.account, timestamptz) IS
+    'the deposit that keeps the account''s available balance from going below 0 until then, or 0';
+
+ALTER TYPE flowstream.op ADD VALUE 'set_auto_top_up';
+ALTER TYPE flowstream.op ADD VALUE 'set_auto_withdraw';
+ALTER TABLE flowstream.events ADD COLUMN every interval;
+ALTER TABLE flowstream.streams ADD COLUMN depletes_at timestamptz, ADD COLUMN top_up_keep interval,
+    ADD COLUMN top_up_at timestamptz;
+-- the depletion time of every stream so far, which the trigger keeps from now on
+ALTER TABLE flowstream.streams DISABLE TRIGGER streams_guard;
+UPDATE flowstream.streams SET depletes_at = CASE
+    WHEN flowstream.depletion_time(state) = 'infinity' THEN 'infinity'::timestamptz
+    ELSE flowstream.depletion_time(state) END;
+ALTER TABLE flowstream.streams ENABLE TRIGGER streams_guard;
+ALTER TABLE flowstream.settings ADD COLUMN runway_thresholds interval[] NOT NULL DEFAULT '{7 days,1 day,00:00:00}',
+    ADD COLUMN maintenance_skip text[] NOT NULL DEFAULT '{}';
+COMMENT ON TABLE flowstream.settings IS
+    'flowstream''s settings; change them with set_default_void_after(), set_runway_thresholds() and set_maintenance_skip()';
+
+--------------------------------------------------------------------------
+-- automation (SPEC §8): what the maintenance job keeps
+--------------------------------------------------------------------------
+
+-- Alerts sent, once per stream or account, event and threshold; a row
+-- goes when its item is no longer that close (a top-up re-arms it).
+CREATE TABLE flowstream.runway_alerts (
+    kind text NOT NULL CHECK (kind IN ('stream', 'account')),
+    id bigint NOT NULL,
+    event text NOT NULL CHECK (event IN ('insolvent', 'due', 'critical')),
+    threshold interval NOT NULL,
+    at timestamptz NOT NULL,
+    sent_at timestamptz NOT NULL,
+    PRIMARY KEY (kind, id, event, threshold)
+);
+COMMENT ON TABLE flowstream.runway_alerts IS
+    'the runway alerts maintain() sent and will not send again until the item moves away';
+-- The streams whose recipients asked for scheduled payouts: the schedule
+-- their last set_auto_withdraw event set, and the time of the next payout,
+-- which the job moves on (a payout of nothing is no event).
+CREATE TABLE flowstream.payouts (
+    stream_id bigint PRIMARY KEY REFERENCES flowstream.streams,
+    every interval NOT NULL,
+    "to" text,
+    next_at timestamptz NOT NULL,
+    set_by bigint NOT NULL REFERENCES flowstream.events
+);
+CREATE INDEX payouts_next_idx ON flowstream.payouts (next_at);
+COMMENT ON TABLE flowstream.payouts IS
+    'scheduled payouts (set_auto_withdraw): written by the API and maintain(), or by a restore';
+COMMENT ON COLUMN flowstream.payouts."to" IS 'where the payouts go; NULL: the recipient''s account';
+COMMENT ON COLUMN flowstream.payouts.set_by IS 'the set_auto_withdraw event that set the schedule';
+-- One row per run of maintain(), for monitoring.
+CREATE TABLE flowstream.maintenance_runs (
+    id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    started_at timestamptz NOT NULL,
+    duration interval NOT NULL,
+    voided int NOT NULL,
+    liquidated int NOT NULL,
+    topped_up int NOT NULL,
+    paid_out int NOT NULL,
+    alerts int NOT NULL
+);
+COMMENT ON TABLE flowstream.maintenance_runs IS 'what each run of maintain() did, and how long it took';
+ALTER TABLE flowstream.runway_alerts OWNER TO flowstream_owner;
+ALTER TABLE flowstream.maintenance_runs OWNER TO flowstream_owner;
+ALTER TABLE flowstream.payouts OWNER TO flowstream_owner;
+SELECT pg_catalog.pg_extension_config_dump('flowstream.payouts', '');
+CREATE FUNCTION flowstream.payouts_guard() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'payouts_guard' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.payouts_guard() IS
+    'trigger: payouts are written by set_auto_withdraw() and maintain(), or restored as their history set them';
+REVOKE EXECUTE ON FUNCTION flowstream.payouts_guard() FROM PUBLIC;
+CREATE TRIGGER payouts_guard BEFORE INSERT OR UPDATE OR DELETE ON flowstream.payouts
+    FOR EACH ROW EXECUTE FUNCTION flowstream.payouts_guard();
+CREATE TRIGGER payouts_no_truncate BEFORE TRUNCATE ON flowstream.payouts
+    FOR EACH STATEMENT EXECUTE FUNCTION flowstream.refuse_truncate();
+ALTER TABLE flowstream.payouts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY payouts_own ON flowstream.payouts FOR SELECT
+    USING (EXISTS (SELECT FROM flowstream.streams s WHERE s.id = stream_id));
+GRANT SELECT ON flowstream.payouts TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('flowstream.runway_alerts', '');
+SELECT pg_catalog.pg_extension_config_dump('flowstream.maintenance_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('flowstream.maintenance_runs_id_seq', '');
+CREATE INDEX streams_depletes_idx ON flowstream.streams (depletes_at) WHERE depletes_at IS NOT NULL;
+CREATE INDEX streams_top_up_idx ON flowstream.streams (top_up_at) WHERE top_up_at IS NOT NULL;
+COMMENT ON COLUMN flowstream.streams.depletes_at IS
+    'the stream''s depletion time, kept by the trigger for runway(); NULL never';
+COMMENT ON COLUMN flowstream.streams.top_up_keep IS
+    'the runway its automatic top-ups keep (set_auto_top_up); NULL: none';
+COMMENT ON COLUMN flowstream.streams.top_up_at IS
+    'when the next automatic top-up is due: depletes_at less top_up_keep';
+COMMENT ON COLUMN flowstream.events.every IS
+    'set_auto_top_up: the runway to keep; set_auto_withdraw: how often';
+COMMENT ON COLUMN flowstream.settings.runway_thresholds IS
+    'how long before a stream or account runs dry maintain() alerts on flowstream_runway';
+COMMENT ON COLUMN flowstream.settings.maintenance_skip IS
+    'the parts of maintain() it skips: void, liquidate, top_up, payout, alert';
+
+--------------------------------------------------------------------------
+-- automation (SPEC §8): the API
+--------------------------------------------------------------------------
+
+CREATE FUNCTION flowstream.set_auto_top_up(id bigint, keep interval) RETURNS void
+    AS 'MODULE_PATHNAME', 'api_set_auto_top_up' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.set_auto_top_up(bigint, interval) IS
+    'keeps the stream solvent for "keep" ahead from its sender''s account (the sender); NULL stops it';
+CREATE FUNCTION flowstream.set_auto_withdraw(id bigint, every interval, "to" text DEFAULT NULL) RETURNS void
+    AS 'MODULE_PATHNAME', 'api_set_auto_withdraw' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.set_auto_withdraw(bigint, interval, text) IS
+    'pays the withdrawable amount out every so often, to the recipient''s account or "to" (the recipient); NULL stops it';
+
+-- what runs dry within an interval, and what would keep it going
+CREATE FUNCTION flowstream.runway(within interval)
+    RETURNS TABLE (kind text, id bigint, party text, token text, event text, at timestamptz, top_up numeric)
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH t AS (SELECT flowstream.after(flowstream.now(), $1) AS until)
+    SELECT 'stream', s.id, s.sender, s.token, 'insolvent', s.depletes_at, flowstream.top_up(s.state, t.until)
+    FROM flowstream.streams s, t WHERE s.depletes_at <= t.until
+    UNION ALL
+    SELECT 'stream', s.id, s.sender, s.token, 'due', s.due_at, flowstream.top_up(s.state, t.until)
+    FROM flowstream.streams s, t WHERE s.due_at <= t.until
+    UNION ALL
+    SELECT 'account', a.id, a.party, a.token, 'critical', a.critical_at, flowstream.top_up(a.state, t.until)
+    FROM flowstream.accounts a, t WHERE a.critical_at <= t.until
+$$;
+COMMENT ON FUNCTION flowstream.runway(interval) IS
+    'the streams and accounts the caller sees that become insolvent, due or critical within the interval, '
+    'when, and the deposit that keeps each going through it';
+
+CREATE FUNCTION flowstream.maintain(batch int DEFAULT 1000)
+    RETURNS TABLE (job text, done int) AS 'MODULE_PATHNAME', 'maintain' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.maintain(int) IS
+    'all scheduled work once, in order: void insolvent streams, liquidate critical accounts, top-ups, '
+    'payouts, runway alerts; up to batch items each; returns what each did';
+CREATE FUNCTION flowstream.set_runway_thresholds(thresholds interval[]) RETURNS void
+    AS 'MODULE_PATHNAME', 'api_set_runway_thresholds' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.set_runway_thresholds(interval[]) IS
+    'how long before running dry maintain() alerts (owner or flowstream_admin); recorded in settings_history';
+CREATE FUNCTION flowstream.set_maintenance_skip(parts text[]) RETURNS void
+    AS 'MODULE_PATHNAME', 'api_set_maintenance_skip' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.set_maintenance_skip(text[]) IS
+    'the parts maintain() skips, among void, liquidate, top_up, payout, alert (owner or flowstream_admin)';
+GRANT SELECT ON flowstream.runway_alerts, flowstream.maintenance_runs TO flowstream_admin;
+REVOKE EXECUTE ON FUNCTION flowstream.maintain(int), flowstream.set_runway_thresholds(interval[]),
+    flowstream.set_maintenance_skip(text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION flowstream.maintain(int), flowstream.set_runway_thresholds(interval[]),
+    flowstream.set_maintenance_skip(text[]) TO flowstream_admin;
+
+--------------------------------------------------------------------------
+-- streams in users' own tables: the stream trigger and its history
+--------------------------------------------------------------------------
+
+-- A table of the user's with a flowstream.stream column and a plain rate
+-- column: the trigger takes the snapshot of each change of the rate (and
+-- voids when a voided column is set), and may append each change to a
+-- history table of the user's.  See docs/user-tables.md.
+CREATE FUNCTION flowstream.stream_trigger() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'stream_trigger' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.stream_trigger() IS
+    'trigger for users'' tables (BEFORE INSERT OR UPDATE, FOR EACH ROW): keeps a flowstream.stream column '
+    'in step with plain rate and voided columns, taking each change''s snapshot, and appends each change '
+    'to an optional history; arguments ''state=column'', ''rate=column'', ''voided=column'', ''at=column'', '
+    '''decimals=n'' or ''decimals_column=column'', ''history=table'', ''key=column'', ''history_key=column''';
+
+CREATE FUNCTION flowstream.state_in_history(history regclass, key anyelement, at timestamptz)
+    RETURNS flowstream.stream
+    AS 'MODULE_PATHNAME', 'stream_state_in_history' LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION flowstream.state_in_history(regclass, anyelement, timestamptz) IS
+    'the state of the row named key of a user''s table at a past time, from the history its stream trigger '
+    'keeps (NULL before its stream was created)';
+
+CREATE FUNCTION flowstream.verify_history(user_table regclass, history regclass)
+    RETURNS TABLE (key text, problem text)
+    AS 'MODULE_PATHNAME', 'stream_verify_history' LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION flowstream.verify_history(regclass, regclass) IS
+    'checks every stream of a user''s table against the history its stream trigger keeps: each change '
+    'replays, the money and the accrual add up, the plain columns are in step; one row per problem';
+
+--------------------------------------------------------------------------
+-- debt_sums() sums in parallel, and on Citus workers: combine, serialize
+-- and deserialize functions (an aggregate takes them only at its creation)
+--------------------------------------------------------------------------
+
+DROP AGGREGATE flowstream.debt_sums(flowstream.stream, timestamptz);
+DROP AGGREGATE flowstream.debt_sums(flowstream.stream);
+CREATE FUNCTION flowstream.debt_sums_combine(internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'debt_sums_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION flowstream.debt_sums_serialize(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'debt_sums_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION flowstream.debt_sums_deserialize(bytea, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'debt_sums_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.debt_sums_combine(internal, internal) IS
+    'combine function of debt_sums(): partial sums of parallel workers or Citus shards';
+COMMENT ON FUNCTION flowstream.debt_sums_serialize(internal) IS 'serialize function of debt_sums()';
+COMMENT ON FUNCTION flowstream.debt_sums_deserialize(bytea, internal) IS 'deserialize function of debt_sums()';
+CREATE AGGREGATE flowstream.debt_sums(flowstream.stream, timestamptz) (
+    SFUNC = flowstream.debt_sums_step, STYPE = internal, FINALFUNC = flowstream.debt_sums_final,
+    COMBINEFUNC = flowstream.debt_sums_combine, SERIALFUNC = flowstream.debt_sums_serialize,
+    DESERIALFUNC = flowstream.debt_sums_deserialize, PARALLEL = SAFE
+);
+CREATE AGGREGATE flowstream.debt_sums(flowstream.stream) (
+    SFUNC = flowstream.debt_sums_step, STYPE = internal, FINALFUNC = flowstream.debt_sums_final,
+    COMBINEFUNC = flowstream.debt_sums_combine, SERIALFUNC = flowstream.debt_sums_serialize,
+    DESERIALFUNC = flowstream.debt_sums_deserialize, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE flowstream.debt_sums(flowstream.stream, timestamptz) IS
+    'total, covered and uncovered debt of many streams at a time, summed exactly in one pass '
+    '(in tokens, with the largest decimals among them)';
+COMMENT ON AGGREGATE flowstream.debt_sums(flowstream.stream) IS
+    'total, covered and uncovered debt of many streams at flowstream.now(), summed exactly in one pass';

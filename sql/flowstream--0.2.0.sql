@@ -253,11 +253,25 @@ COMMENT ON FUNCTION flowstream.debt_sums_step(internal, flowstream.stream, times
 COMMENT ON FUNCTION flowstream.debt_sums_step(internal, flowstream.stream) IS
     'state function of debt_sums(stream)';
 COMMENT ON FUNCTION flowstream.debt_sums_final(internal) IS 'final function of debt_sums()';
+CREATE FUNCTION flowstream.debt_sums_combine(internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'debt_sums_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION flowstream.debt_sums_serialize(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'debt_sums_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION flowstream.debt_sums_deserialize(bytea, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'debt_sums_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.debt_sums_combine(internal, internal) IS
+    'combine function of debt_sums(): partial sums of parallel workers or Citus shards';
+COMMENT ON FUNCTION flowstream.debt_sums_serialize(internal) IS 'serialize function of debt_sums()';
+COMMENT ON FUNCTION flowstream.debt_sums_deserialize(bytea, internal) IS 'deserialize function of debt_sums()';
 CREATE AGGREGATE flowstream.debt_sums(flowstream.stream, timestamptz) (
-    SFUNC = flowstream.debt_sums_step, STYPE = internal, FINALFUNC = flowstream.debt_sums_final
+    SFUNC = flowstream.debt_sums_step, STYPE = internal, FINALFUNC = flowstream.debt_sums_final,
+    COMBINEFUNC = flowstream.debt_sums_combine, SERIALFUNC = flowstream.debt_sums_serialize,
+    DESERIALFUNC = flowstream.debt_sums_deserialize, PARALLEL = SAFE
 );
 CREATE AGGREGATE flowstream.debt_sums(flowstream.stream) (
-    SFUNC = flowstream.debt_sums_step, STYPE = internal, FINALFUNC = flowstream.debt_sums_final
+    SFUNC = flowstream.debt_sums_step, STYPE = internal, FINALFUNC = flowstream.debt_sums_final,
+    COMBINEFUNC = flowstream.debt_sums_combine, SERIALFUNC = flowstream.debt_sums_serialize,
+    DESERIALFUNC = flowstream.debt_sums_deserialize, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE flowstream.debt_sums(flowstream.stream, timestamptz) IS
     'total, covered and uncovered debt of many streams at a time, summed exactly in one pass '
@@ -337,6 +351,19 @@ COMMENT ON FUNCTION flowstream.fixed_rate(numeric, int, timestamptz, timestamptz
     'the rate that pays total from start to end: total / (end - start), floored to 18 decimals';
 
 --------------------------------------------------------------------------
+-- automation (SPEC §8): the type's functions it rests on
+--------------------------------------------------------------------------
+
+CREATE FUNCTION flowstream.after(at timestamptz, span interval) RETURNS timestamptz
+    AS 'MODULE_PATHNAME', 'flowstream_after' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.after(timestamptz, interval) IS
+    'at + span with a day of 86400 s and a month of 365/12 days, whatever the time zone (as due times count)';
+CREATE FUNCTION flowstream.top_up(s flowstream.stream, until timestamptz) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'stream_top_up' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.top_up(flowstream.stream, timestamptz) IS
+    'the deposit that keeps the stream solvent until then: its total debt then less its balance, or 0';
+
+--------------------------------------------------------------------------
 -- accounts and flows (SPEC §6): the account type
 --------------------------------------------------------------------------
 
@@ -390,6 +417,10 @@ CREATE FUNCTION flowstream.insolvency_time(a flowstream.account) RETURNS timesta
     AS 'MODULE_PATHNAME', 'account_insolvency' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION flowstream.insolvency_time(flowstream.account) IS
     'the first microsecond at which its balance is below 0; NULL never, infinity beyond timestamptz';
+CREATE FUNCTION flowstream.top_up(a flowstream.account, until timestamptz) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'account_top_up' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.top_up(flowstream.account, timestamptz) IS
+    'the deposit that keeps the account''s available balance from going below 0 until then, or 0';
 
 --------------------------------------------------------------------------
 -- the managed layer: roles
@@ -450,7 +481,8 @@ CREATE TYPE flowstream.op AS ENUM (
     'adjust_rate', 'void', 'transfer', 'set_void_after', 'set_metadata',
     'account_deposit', 'account_withdraw', 'account_transfer', 'open_flow', 'update_flow',
     'close_flow', 'liquidate', 'deposit_from_account', 'withdraw_to_account',
-    'propose_update', 'confirm_update', 'revoke_update', 'redeem'
+    'propose_update', 'confirm_update', 'revoke_update', 'redeem',
+    'set_auto_top_up', 'set_auto_withdraw'
 );
 COMMENT ON TYPE flowstream.op IS 'an operation in the history of a stream';
 
@@ -488,7 +520,8 @@ CREATE TABLE flowstream.events (
     flow_buffer numeric,
     end_at timestamptz,
     on_behalf_of text,
-    consent_required boolean
+    consent_required boolean,
+    every interval
 );
 CREATE INDEX events_stream_idx ON flowstream.events (stream_id, id);
 COMMENT ON TABLE flowstream.events IS
@@ -522,7 +555,10 @@ CREATE TABLE flowstream.streams (
     consent_required boolean NOT NULL DEFAULT false,
     proposed_rate numeric,
     proposed_end timestamptz,
-    proposed_by text
+    proposed_by text,
+    depletes_at timestamptz,
+    top_up_keep interval,
+    top_up_at timestamptz
 ) WITH (fillfactor = 80);
 -- The sweeper finds the due streams through this index alone.
 CREATE INDEX streams_due_idx ON flowstream.streams (due_at) WHERE due_at IS NOT NULL;
@@ -546,10 +582,12 @@ COMMENT ON COLUMN flowstream.streams.due_at IS
 -- The sweeper's default grace: one row at most, none until it is set.
 CREATE TABLE flowstream.settings (
     singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-    default_void_after interval
+    default_void_after interval,
+    runway_thresholds interval[] NOT NULL DEFAULT '{7 days,1 day,00:00:00}',
+    maintenance_skip text[] NOT NULL DEFAULT '{}'
 );
 COMMENT ON TABLE flowstream.settings IS
-    'flowstream''s settings; change them with set_default_void_after()';
+    'flowstream''s settings; change them with set_default_void_after(), set_runway_thresholds() and set_maintenance_skip()';
 CREATE TABLE flowstream.settings_history (
     id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
     name text NOT NULL,
@@ -820,19 +858,19 @@ BEGIN
         RAISE EXCEPTION 'pg_cron is not installed in this database'
             USING ERRCODE = '55000',
                   HINT = 'CREATE EXTENSION pg_cron in the database named by cron.database_name, '
-                         'or call flowstream.void_insolvent() from any scheduler.';
+                         'or call flowstream.maintain() from any scheduler.';
     END IF;
     EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO job
         USING 'flowstream-sweeper', schedule,
               'DO $sweep$ BEGIN '
               'IF pg_catalog.to_regproc(''flowstream.void_insolvent'') IS NULL THEN '
               'PERFORM cron.unschedule(''flowstream-sweeper''); '
-              'ELSE PERFORM flowstream.void_insolvent(); PERFORM flowstream.liquidate_critical(); END IF; END $sweep$';
+              'ELSE PERFORM flowstream.maintain(); END IF; END $sweep$';
     RETURN job;
 END
 $$;
 COMMENT ON FUNCTION flowstream.schedule_sweeper(text) IS
-    'schedules void_insolvent() and liquidate_critical() with pg_cron as the job "flowstream-sweeper" (idempotent); returns the job id';
+    'schedules maintain() with pg_cron as the job "flowstream-sweeper" (idempotent); returns the job id';
 
 CREATE FUNCTION flowstream.unschedule_sweeper() RETURNS boolean
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -1205,6 +1243,135 @@ COMMENT ON FUNCTION flowstream.revoke_operator(text, text, text) IS
     'withdraws an approval (the party only); returns whether there was one';
 
 --------------------------------------------------------------------------
+-- automation (SPEC §8): what the maintenance job keeps
+--------------------------------------------------------------------------
+
+-- Alerts sent, once per stream or account, event and threshold; a row
+-- goes when its item is no longer that close (a top-up re-arms it).
+CREATE TABLE flowstream.runway_alerts (
+    kind text NOT NULL CHECK (kind IN ('stream', 'account')),
+    id bigint NOT NULL,
+    event text NOT NULL CHECK (event IN ('insolvent', 'due', 'critical')),
+    threshold interval NOT NULL,
+    at timestamptz NOT NULL,
+    sent_at timestamptz NOT NULL,
+    PRIMARY KEY (kind, id, event, threshold)
+);
+COMMENT ON TABLE flowstream.runway_alerts IS
+    'the runway alerts maintain() sent and will not send again until the item moves away';
+-- The streams whose recipients asked for scheduled payouts: the schedule
+-- their last set_auto_withdraw event set, and the time of the next payout,
+-- which the job moves on (a payout of nothing is no event).
+CREATE TABLE flowstream.payouts (
+    stream_id bigint PRIMARY KEY REFERENCES flowstream.streams,
+    every interval NOT NULL,
+    "to" text,
+    next_at timestamptz NOT NULL,
+    set_by bigint NOT NULL REFERENCES flowstream.events
+);
+CREATE INDEX payouts_next_idx ON flowstream.payouts (next_at);
+COMMENT ON TABLE flowstream.payouts IS
+    'scheduled payouts (set_auto_withdraw): written by the API and maintain(), or by a restore';
+COMMENT ON COLUMN flowstream.payouts."to" IS 'where the payouts go; NULL: the recipient''s account';
+COMMENT ON COLUMN flowstream.payouts.set_by IS 'the set_auto_withdraw event that set the schedule';
+-- One row per run of maintain(), for monitoring.
+CREATE TABLE flowstream.maintenance_runs (
+    id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    started_at timestamptz NOT NULL,
+    duration interval NOT NULL,
+    voided int NOT NULL,
+    liquidated int NOT NULL,
+    topped_up int NOT NULL,
+    paid_out int NOT NULL,
+    alerts int NOT NULL
+);
+COMMENT ON TABLE flowstream.maintenance_runs IS 'what each run of maintain() did, and how long it took';
+ALTER TABLE flowstream.runway_alerts OWNER TO flowstream_owner;
+ALTER TABLE flowstream.maintenance_runs OWNER TO flowstream_owner;
+ALTER TABLE flowstream.payouts OWNER TO flowstream_owner;
+SELECT pg_catalog.pg_extension_config_dump('flowstream.payouts', '');
+CREATE FUNCTION flowstream.payouts_guard() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'payouts_guard' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.payouts_guard() IS
+    'trigger: payouts are written by set_auto_withdraw() and maintain(), or restored as their history set them';
+REVOKE EXECUTE ON FUNCTION flowstream.payouts_guard() FROM PUBLIC;
+CREATE TRIGGER payouts_guard BEFORE INSERT OR UPDATE OR DELETE ON flowstream.payouts
+    FOR EACH ROW EXECUTE FUNCTION flowstream.payouts_guard();
+CREATE TRIGGER payouts_no_truncate BEFORE TRUNCATE ON flowstream.payouts
+    FOR EACH STATEMENT EXECUTE FUNCTION flowstream.refuse_truncate();
+ALTER TABLE flowstream.payouts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY payouts_own ON flowstream.payouts FOR SELECT
+    USING (EXISTS (SELECT FROM flowstream.streams s WHERE s.id = stream_id));
+GRANT SELECT ON flowstream.payouts TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('flowstream.runway_alerts', '');
+SELECT pg_catalog.pg_extension_config_dump('flowstream.maintenance_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('flowstream.maintenance_runs_id_seq', '');
+CREATE INDEX streams_depletes_idx ON flowstream.streams (depletes_at) WHERE depletes_at IS NOT NULL;
+CREATE INDEX streams_top_up_idx ON flowstream.streams (top_up_at) WHERE top_up_at IS NOT NULL;
+COMMENT ON COLUMN flowstream.streams.depletes_at IS
+    'the stream''s depletion time, kept by the trigger for runway(); NULL never';
+COMMENT ON COLUMN flowstream.streams.top_up_keep IS
+    'the runway its automatic top-ups keep (set_auto_top_up); NULL: none';
+COMMENT ON COLUMN flowstream.streams.top_up_at IS
+    'when the next automatic top-up is due: depletes_at less top_up_keep';
+COMMENT ON COLUMN flowstream.events.every IS
+    'set_auto_top_up: the runway to keep; set_auto_withdraw: how often';
+COMMENT ON COLUMN flowstream.settings.runway_thresholds IS
+    'how long before a stream or account runs dry maintain() alerts on flowstream_runway';
+COMMENT ON COLUMN flowstream.settings.maintenance_skip IS
+    'the parts of maintain() it skips: void, liquidate, top_up, payout, alert';
+
+--------------------------------------------------------------------------
+-- automation (SPEC §8): the API
+--------------------------------------------------------------------------
+
+CREATE FUNCTION flowstream.set_auto_top_up(id bigint, keep interval) RETURNS void
+    AS 'MODULE_PATHNAME', 'api_set_auto_top_up' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.set_auto_top_up(bigint, interval) IS
+    'keeps the stream solvent for "keep" ahead from its sender''s account (the sender); NULL stops it';
+CREATE FUNCTION flowstream.set_auto_withdraw(id bigint, every interval, "to" text DEFAULT NULL) RETURNS void
+    AS 'MODULE_PATHNAME', 'api_set_auto_withdraw' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.set_auto_withdraw(bigint, interval, text) IS
+    'pays the withdrawable amount out every so often, to the recipient''s account or "to" (the recipient); NULL stops it';
+
+-- what runs dry within an interval, and what would keep it going
+CREATE FUNCTION flowstream.runway(within interval)
+    RETURNS TABLE (kind text, id bigint, party text, token text, event text, at timestamptz, top_up numeric)
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH t AS (SELECT flowstream.after(flowstream.now(), $1) AS until)
+    SELECT 'stream', s.id, s.sender, s.token, 'insolvent', s.depletes_at, flowstream.top_up(s.state, t.until)
+    FROM flowstream.streams s, t WHERE s.depletes_at <= t.until
+    UNION ALL
+    SELECT 'stream', s.id, s.sender, s.token, 'due', s.due_at, flowstream.top_up(s.state, t.until)
+    FROM flowstream.streams s, t WHERE s.due_at <= t.until
+    UNION ALL
+    SELECT 'account', a.id, a.party, a.token, 'critical', a.critical_at, flowstream.top_up(a.state, t.until)
+    FROM flowstream.accounts a, t WHERE a.critical_at <= t.until
+$$;
+COMMENT ON FUNCTION flowstream.runway(interval) IS
+    'the streams and accounts the caller sees that become insolvent, due or critical within the interval, '
+    'when, and the deposit that keeps each going through it';
+
+CREATE FUNCTION flowstream.maintain(batch int DEFAULT 1000)
+    RETURNS TABLE (job text, done int) AS 'MODULE_PATHNAME', 'maintain' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.maintain(int) IS
+    'all scheduled work once, in order: void insolvent streams, liquidate critical accounts, top-ups, '
+    'payouts, runway alerts; up to batch items each; returns what each did';
+CREATE FUNCTION flowstream.set_runway_thresholds(thresholds interval[]) RETURNS void
+    AS 'MODULE_PATHNAME', 'api_set_runway_thresholds' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.set_runway_thresholds(interval[]) IS
+    'how long before running dry maintain() alerts (owner or flowstream_admin); recorded in settings_history';
+CREATE FUNCTION flowstream.set_maintenance_skip(parts text[]) RETURNS void
+    AS 'MODULE_PATHNAME', 'api_set_maintenance_skip' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.set_maintenance_skip(text[]) IS
+    'the parts maintain() skips, among void, liquidate, top_up, payout, alert (owner or flowstream_admin)';
+GRANT SELECT ON flowstream.runway_alerts, flowstream.maintenance_runs TO flowstream_admin;
+REVOKE EXECUTE ON FUNCTION flowstream.maintain(int), flowstream.set_runway_thresholds(interval[]),
+    flowstream.set_maintenance_skip(text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION flowstream.maintain(int), flowstream.set_runway_thresholds(interval[]),
+    flowstream.set_maintenance_skip(text[]) TO flowstream_admin;
+
+--------------------------------------------------------------------------
 -- the managed layer: who may see and do what
 --------------------------------------------------------------------------
 
@@ -1268,3 +1435,33 @@ GRANT EXECUTE ON FUNCTION flowstream.verify() TO flowstream_admin;
 REVOKE EXECUTE ON FUNCTION flowstream.streams_guard(), flowstream.events_guard(),
     flowstream.refuse_truncate(), flowstream.tokens_guard(), flowstream.settings_guard(),
     flowstream.append_only() FROM PUBLIC;
+
+--------------------------------------------------------------------------
+-- streams in users' own tables: the stream trigger and its history
+--------------------------------------------------------------------------
+
+-- A table of the user's with a flowstream.stream column and a plain rate
+-- column: the trigger takes the snapshot of each change of the rate (and
+-- voids when a voided column is set), and may append each change to a
+-- history table of the user's.  See docs/user-tables.md.
+CREATE FUNCTION flowstream.stream_trigger() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'stream_trigger' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.stream_trigger() IS
+    'trigger for users'' tables (BEFORE INSERT OR UPDATE, FOR EACH ROW): keeps a flowstream.stream column '
+    'in step with plain rate and voided columns, taking each change''s snapshot, and appends each change '
+    'to an optional history; arguments ''state=column'', ''rate=column'', ''voided=column'', ''at=column'', '
+    '''decimals=n'' or ''decimals_column=column'', ''history=table'', ''key=column'', ''history_key=column''';
+
+CREATE FUNCTION flowstream.state_in_history(history regclass, key anyelement, at timestamptz)
+    RETURNS flowstream.stream
+    AS 'MODULE_PATHNAME', 'stream_state_in_history' LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION flowstream.state_in_history(regclass, anyelement, timestamptz) IS
+    'the state of the row named key of a user''s table at a past time, from the history its stream trigger '
+    'keeps (NULL before its stream was created)';
+
+CREATE FUNCTION flowstream.verify_history(user_table regclass, history regclass)
+    RETURNS TABLE (key text, problem text)
+    AS 'MODULE_PATHNAME', 'stream_verify_history' LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION flowstream.verify_history(regclass, regclass) IS
+    'checks every stream of a user''s table against the history its stream trigger keeps: each change '
+    'replays, the money and the accrual add up, the plain columns are in step; one row per problem';

@@ -8,6 +8,7 @@
 #include "stream.h"
 
 #include "account.h"
+#include "ops.h"
 #include "libpq/pqformat.h"
 #include "utils/fmgrprotos.h"
 
@@ -215,4 +216,19 @@ account_insolvency(PG_FUNCTION_ARGS)
 	flow_account_arg(PG_GETARG_DATUM(0), &a);
 	found = account_insolvency_time(&a, &at);
 	return TimeResult(fcinfo, found, at);
+}
+
+/* top_up(account, until): the deposit that keeps its available balance from going below 0 */
+PG_FUNCTION_INFO_V1(account_top_up);
+Datum
+account_top_up(PG_FUNCTION_ARGS)
+{
+	Account		a;
+	TimestampTz until = PG_GETARG_TIMESTAMPTZ(1);
+	int64		t = TIMESTAMP_NOT_FINITE(until) ? FLOW_TIME_MAX : flow_time_arg(until);
+	U256		need;
+
+	flow_account_arg(PG_GETARG_DATUM(0), &a);
+	flow_check(flow_account_top_up_need(&a, t, &need), NULL, t, NULL, FLOW_ARG_AMOUNT);
+	return units_to_numeric(&need, a.decimals, a.decimals);
 }

@@ -574,19 +574,18 @@ api_revoke_update(PG_FUNCTION_ARGS)
 }
 
 /*
- * set_default_void_after(grace): the grace of streams created from now on,
- * recorded in flowstream.settings_history; settings_guard checks it.  The
- * owner's or an admin's.
+ * Changes one of flowstream.settings' columns to value (of type, or NULL)
+ * and records it in flowstream.settings_history; settings_guard checks it.
+ * The owner's or an admin's.
  */
-PG_FUNCTION_INFO_V1(api_set_default_void_after);
-Datum
-api_set_default_void_after(PG_FUNCTION_ARGS)
+static void
+SetSetting(const char *column, const char *what, Datum value, bool isnull, Oid type)
 {
 	FlowCall	call;
 	OwnerScope	scope;
 	Oid			admin = flow_catalog()->admin_role;
 	bool		allowed;
-	Oid			types[3] = {INTERVALOID, TEXTOID, TIMESTAMPTZOID};
+	Oid			types[3] = {type, TEXTOID, TIMESTAMPTZOID};
 	Datum		values[3];
 	char		nulls[3] = "   ";
 
@@ -601,26 +600,77 @@ api_set_default_void_after(PG_FUNCTION_ARGS)
 		if (call.actor_problem == ACTOR_OK)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("permission denied to change the default grace"),
+					 errmsg("permission denied to change %s", what),
 					 errdetail("Only the owner or flowstream_admin may do this; \"%s\" is acting.",
 							   call.actor)));
 		flow_report_call(FLOW_ERR_NOT_ALLOWED, &call, NULL, 0);
 	}
 	flow_check_writable();
-	values[0] = PG_GETARG_DATUM(0);
-	if (PG_ARGISNULL(0))
-		nulls[0] = 'n';
+	values[0] = value;
+	nulls[0] = isnull ? 'n' : ' ';
 	values[1] = CStringGetTextDatum(call.actor);
 	values[2] = TimestampTzGetDatum(flow_time_arg(flow_clock_now()));
-	if (SPI_execute_plan(flow_plan(PLAN_SET_DEFAULT_GRACE,
-								   "WITH s AS (INSERT INTO flowstream.settings (default_void_after) "
-								   "VALUES ($1) ON CONFLICT (singleton) DO UPDATE "
-								   "SET default_void_after = EXCLUDED.default_void_after) "
-								   "INSERT INTO flowstream.settings_history (name, value, actor, at) "
-								   "VALUES ('default_void_after', $1::pg_catalog.text, $2, $3)",
-								   3, types),
-						 values, nulls, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not change the default grace");
+	/* the column is one of this file's names, never the caller's */
+	if (SPI_execute_with_args(psprintf("WITH s AS (INSERT INTO flowstream.settings (%s) "
+									   "VALUES ($1) ON CONFLICT (singleton) DO UPDATE "
+									   "SET %s = EXCLUDED.%s) "
+									   "INSERT INTO flowstream.settings_history (name, value, actor, at) "
+									   "VALUES ('%s', $1::pg_catalog.text, $2, $3)",
+									   column, column, column, column),
+							  3, types, values, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not change %s", what);
 	flow_leave_owner(&scope);
+}
+
+/* set_default_void_after(grace): the grace of streams created from now on */
+PG_FUNCTION_INFO_V1(api_set_default_void_after);
+Datum
+api_set_default_void_after(PG_FUNCTION_ARGS)
+{
+	SetSetting("default_void_after", "the default grace", PG_GETARG_DATUM(0), PG_ARGISNULL(0),
+			   INTERVALOID);
+	PG_RETURN_VOID();
+}
+
+/* set_runway_thresholds(intervals): when maintain() alerts before running dry */
+PG_FUNCTION_INFO_V1(api_set_runway_thresholds);
+Datum
+api_set_runway_thresholds(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		NullArgument("thresholds");
+	SetSetting("runway_thresholds", "the runway thresholds", PG_GETARG_DATUM(0), false,
+			   INTERVALARRAYOID);
+	PG_RETURN_VOID();
+}
+
+/* set_maintenance_skip(parts): the parts of maintain() that do not run */
+PG_FUNCTION_INFO_V1(api_set_maintenance_skip);
+Datum
+api_set_maintenance_skip(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		NullArgument("parts");
+	SetSetting("maintenance_skip", "the parts maintain() skips", PG_GETARG_DATUM(0), false,
+			   TEXTARRAYOID);
+	PG_RETURN_VOID();
+}
+
+/* set_auto_top_up(id, keep): the sender's runway to keep from its account; NULL stops it */
+PG_FUNCTION_INFO_V1(api_set_auto_top_up);
+Datum
+api_set_auto_top_up(PG_FUNCTION_ARGS)
+{
+	(void) WithArgument(fcinfo, OP_SET_AUTO_TOP_UP);
+	PG_RETURN_VOID();
+}
+
+/* set_auto_withdraw(id, every, "to"): the recipient's scheduled payouts; NULL stops them */
+PG_FUNCTION_INFO_V1(api_set_auto_withdraw);
+Datum
+api_set_auto_withdraw(PG_FUNCTION_ARGS)
+{
+	(void) flow_call(OP_SET_AUTO_WITHDRAW, StreamId(fcinfo), PG_GETARG_DATUM(1), PG_ARGISNULL(1),
+					 false, NameArg(fcinfo, 2));
 	PG_RETURN_VOID();
 }

@@ -166,45 +166,88 @@ flow_create_call(FlowCall *call, Datum sender, Datum recipient, Datum token,
 	return call->stream_id;
 }
 
-/*
- * The due time of a state and grace, for the column due_at (NULL when it
- * never falls due): a stored column rather than an expression index, so
- * that an update of a stream without a grace changes no indexed column
- * and can be a HOT update.
- */
+/* A time the core found for a column: infinity past the end of time. */
 static Datum
-DueAt(const FlowState *state, Datum grace, bool grace_null, bool *isnull)
+TimeColumn(int64 at)
 {
-	FlowGrace	g;
-	int64		due;
-
-	*isnull = true;
-	if (grace_null)
-		return (Datum) 0;
-	flow_grace_of(grace, &g);
-	if (!flow_due_time(state, &g, &due))
-		return (Datum) 0;
-	*isnull = false;
-	return TimestampTzGetDatum(due > FLOW_TIME_MAX ? DT_NOEND : due);
+	return TimestampTzGetDatum(at > FLOW_TIME_MAX ? DT_NOEND : at);
 }
 
 /*
- * The row to write: tuple with due_at set from its state and grace, and
- * last_event (and, creating, first_event) set to event_id unless it is 0.
+ * The columns the trigger keeps from a stream's state and settings, for
+ * the indexes the jobs use: due_at (the sweeper), depletes_at (runway()),
+ * top_up_at (the automatic top-ups), NULL when it never comes.  Stored
+ * columns rather than expression indexes, so that an update that moves
+ * none of them changes no indexed column and can be a HOT update.
+ * Returns how many columns it filled (3).
+ */
+static int
+Derived(const FlowState *state, Datum grace, bool grace_null, Datum keep, bool keep_null,
+		int *cols, Datum *values, bool *nulls)
+{
+	const FlowCatalog *c = flow_catalog();
+	FlowGrace	g;
+	int64		at;
+
+	cols[0] = c->s_due_at;
+	cols[1] = c->s_depletes_at;
+	cols[2] = c->s_top_up_at;
+	nulls[0] = nulls[1] = nulls[2] = true;
+	values[0] = values[1] = values[2] = (Datum) 0;
+	if (!grace_null)
+	{
+		flow_grace_of(grace, &g);
+		if (flow_due_time(state, &g, &at))
+		{
+			values[0] = TimeColumn(at);
+			nulls[0] = false;
+		}
+	}
+	switch (flow_depletion_time(state, &at))
+	{
+		case FLOW_DEPLETION_NONE:
+			break;
+		case FLOW_DEPLETION_BEYOND:
+			values[1] = TimestampTzGetDatum(DT_NOEND);
+			nulls[1] = false;
+			break;
+		case FLOW_DEPLETION_AT:
+			values[1] = TimeColumn(at);
+			nulls[1] = false;
+			break;
+	}
+	if (!keep_null)
+	{
+		flow_grace_of(keep, &g);
+		if (flow_top_up_at(state, &g, &at))
+		{
+			values[2] = TimeColumn(at);
+			nulls[2] = false;
+		}
+	}
+	return 3;
+}
+
+/*
+ * The row to write: tuple with the columns Derived() keeps set from its
+ * state, and last_event (and, creating, first_event) set to event_id
+ * unless it is 0.
  */
 HeapTuple
 flow_finish_row(Relation rel, HeapTuple tuple, int64 event_id, bool creating)
 {
 	const FlowCatalog *c = flow_catalog();
 	TupleDesc	desc = RelationGetDescr(rel);
-	int			cols[3];
-	Datum		values[3];
-	bool		nulls[3] = {false, false, false};
+	int			cols[5];
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
 	int			n = 0;
 	bool		isnull,
-				grace_null;
+				grace_null,
+				keep_null;
 	FlowState	state;
 	Datum		grace = heap_getattr(tuple, c->s_void_after, desc, &grace_null);
+	Datum		keep = heap_getattr(tuple, c->s_top_up_keep, desc, &keep_null);
 	Datum		d = heap_getattr(tuple, c->s_state, desc, &isnull);
 
 	if (isnull)
@@ -212,9 +255,7 @@ flow_finish_row(Relation rel, HeapTuple tuple, int64 event_id, bool creating)
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
 				 errmsg("the state of a stream must not be null")));
 	flow_state_arg(d, &state);
-	cols[n] = c->s_due_at;
-	values[n] = DueAt(&state, grace, grace_null, &nulls[n]);
-	n++;
+	n += Derived(&state, grace, grace_null, keep, keep_null, cols, values, nulls);
 	if (event_id != 0)
 	{
 		cols[n] = c->s_last_event;
@@ -350,6 +391,10 @@ ReadRow(HeapTuple old, TupleDesc desc, OpRow *row)
 		row->proposed_has_end = !isnull;
 		row->proposed_end = isnull ? 0 : DatumGetTimestampTz(d);
 	}
+	d = heap_getattr(old, c->s_top_up_keep, desc, &isnull);
+	row->has_top_up = !isnull;
+	if (!isnull)
+		flow_grace_of(d, &row->top_up_keep);
 }
 
 /*
@@ -386,6 +431,77 @@ WriteEvents(FlowCall *call, FlowEvent *ev, const OpRow *row, const OpRow *before
 		call->event_id = flow_write_event(ev);
 	}
 	return call->event_id;
+}
+
+/* how many of this file's writes of flowstream.payouts are under way */
+static int	writing_payouts = 0;
+
+bool
+flow_writing_payouts(void)
+{
+	return writing_payouts > 0;
+}
+
+static void
+WritePayouts(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls)
+{
+	volatile int rc = 0;
+
+	writing_payouts++;
+	PG_TRY();
+	{
+		rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+	}
+	PG_FINALLY();
+	{
+		writing_payouts--;
+	}
+	PG_END_TRY();
+	if (rc < 0)
+		elog(ERROR, "could not write flowstream.payouts");
+}
+
+/*
+ * The schedule a set_auto_withdraw sets in flowstream.payouts: the first
+ * payout one period after t; none when its interval is NULL.
+ */
+static void
+SetPayout(const FlowCall *call, int64 t)
+{
+	Oid			types[5] = {INT8OID, INTERVALOID, TEXTOID, TIMESTAMPTZOID, INT8OID};
+	Datum		values[5];
+	char		nulls[5] = "     ";
+	int64		first;
+
+	values[0] = Int64GetDatum(call->stream_id);
+	if (!call->args.has_grace)
+	{
+		WritePayouts("DELETE FROM flowstream.payouts WHERE stream_id OPERATOR(pg_catalog.=) $1",
+					 1, types, values, nulls);
+		return;
+	}
+	(void) flow_after(t, &call->args.grace, &first);
+	values[1] = flow_grace_datum(&call->args.grace);
+	values[2] = call->args.name ? CStringGetTextDatum(call->args.name) : (Datum) 0;
+	nulls[2] = call->args.name ? ' ' : 'n';
+	values[3] = TimeColumn(first);
+	values[4] = Int64GetDatum(call->event_id);
+	WritePayouts("INSERT INTO flowstream.payouts (stream_id, every, \"to\", next_at, set_by) "
+				 "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (stream_id) DO UPDATE SET "
+				 "every = EXCLUDED.every, \"to\" = EXCLUDED.\"to\", next_at = EXCLUDED.next_at, "
+				 "set_by = EXCLUDED.set_by",
+				 5, types, values, nulls);
+}
+
+/* Moves the next payout of stream id on to next_at (the maintenance job's). */
+void
+flow_move_payout(int64 id, int64 next_at)
+{
+	Oid			types[2] = {INT8OID, TIMESTAMPTZOID};
+	Datum		values[2] = {Int64GetDatum(id), TimeColumn(next_at)};
+
+	WritePayouts("UPDATE flowstream.payouts SET next_at = $2 WHERE stream_id OPERATOR(pg_catalog.=) $1",
+				 2, types, values, NULL);
 }
 
 /* The columns of a stream's row that keep its proposed update. */
@@ -436,9 +552,9 @@ flow_apply_row(FlowCall *call, Relation rel, HeapTuple old, HeapTuple new)
 	int64		t;
 	FlowError	err;
 	Datum		grace;
-	int			cols[10];
-	Datum		values[10];
-	bool		nulls[10];
+	int			cols[14];
+	Datum		values[14];
+	bool		nulls[14];
 	int			n = 0;
 	bool		bridged;
 
@@ -456,9 +572,10 @@ flow_apply_row(FlowCall *call, Relation rel, HeapTuple old, HeapTuple new)
 	if (flow_op_takes_number(call->op))
 		call->args.amount = AmountArgument(call, row.state.decimals);
 	t = flow_operation_time(call->at, &row.state, flow_clock_pinned());
-	if (call->rate_by_rule && call->args.amount.err == FLOW_OK)
+	if (call->rate_by_rule)
 	{
-		call->op = flow_rate_change_op(&row.state, t, call->args.amount.units);
+		/* the rule users' tables follow too (derive.c): a bad rate is refused in its place */
+		call->op = flow_rate_column_op(&row.state, t, &call->args.amount);
 		info = &flow_ops[call->op];
 	}
 	bridged = info->kind == KIND_BRIDGE;
@@ -512,6 +629,16 @@ flow_apply_row(FlowCall *call, Relation rel, HeapTuple old, HeapTuple new)
 		ev.has_end_at = call->args.has_end;
 		ev.end_at = call->args.end;
 	}
+	if (call->op == OP_SET_AUTO_TOP_UP || call->op == OP_SET_AUTO_WITHDRAW)
+	{
+		ev.every_null = !call->args.has_grace;
+		ev.every = call->args.has_grace ? flow_grace_datum(&call->args.grace) : (Datum) 0;
+	}
+	else
+		ev.every_null = true;
+	/* an automatic act of the maintenance job is on behalf of the party that asked for it */
+	if (call->system && call->on_behalf_of != NULL)
+		ev.on_behalf_of = call->on_behalf_of;
 	if (call->res.acted_for == ACTED_FOR_SENDER)
 		ev.on_behalf_of = before.sender;
 	else if (call->res.acted_for == ACTED_FOR_RECIPIENT)
@@ -522,6 +649,8 @@ flow_apply_row(FlowCall *call, Relation rel, HeapTuple old, HeapTuple new)
 		ev.account = &bridge.account.state;
 	}
 	call->event_id = WriteEvents(call, &ev, &row, &before);
+	if (call->op == OP_SET_AUTO_WITHDRAW)
+		SetPayout(call, t);
 	if (bridged)
 		flow_write_stream_account(bridge.id, bridge.created, bridge.account.party, bridge.token,
 								  &bridge.account.state, bridge.outflows, call->event_id);
@@ -534,9 +663,9 @@ flow_apply_row(FlowCall *call, Relation rel, HeapTuple old, HeapTuple new)
 	values[n++] = flow_state_datum(&row.state);
 	cols[n] = c->s_last_event;
 	values[n++] = Int64GetDatum(call->event_id);
-	cols[n] = c->s_due_at;
-	values[n] = DueAt(&row.state, grace, grace_null, &nulls[n]);
-	n++;
+	n += Derived(&row.state, grace, grace_null,
+				 row.has_top_up ? flow_grace_datum(&row.top_up_keep) : (Datum) 0, !row.has_top_up,
+				 &cols[n], &values[n], &nulls[n]);
 	switch (call->op)
 	{
 		case OP_TRANSFER:
@@ -556,6 +685,11 @@ flow_apply_row(FlowCall *call, Relation rel, HeapTuple old, HeapTuple new)
 		case OP_CONFIRM_UPDATE:
 		case OP_REVOKE_UPDATE:
 			n += ProposalColumns(&row, &cols[n], &values[n], &nulls[n]);
+			break;
+		case OP_SET_AUTO_TOP_UP:
+			cols[n] = c->s_top_up_keep;
+			values[n] = row.has_top_up ? flow_grace_datum(&row.top_up_keep) : (Datum) 0;
+			nulls[n++] = !row.has_top_up;
 			break;
 		default:
 			break;

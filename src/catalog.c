@@ -182,6 +182,9 @@ flow_catalog(void)
 	c.s_proposed_rate = Column(c.streams, "streams", "proposed_rate");
 	c.s_proposed_end = Column(c.streams, "streams", "proposed_end");
 	c.s_proposed_by = Column(c.streams, "streams", "proposed_by");
+	c.s_depletes_at = Column(c.streams, "streams", "depletes_at");
+	c.s_top_up_keep = Column(c.streams, "streams", "top_up_keep");
+	c.s_top_up_at = Column(c.streams, "streams", "top_up_at");
 
 	c.e_id = Column(c.events, "events", "id");
 	c.e_stream_id = Column(c.events, "events", "stream_id");
@@ -202,6 +205,7 @@ flow_catalog(void)
 	c.e_end_at = Column(c.events, "events", "end_at");
 	c.e_on_behalf_of = Column(c.events, "events", "on_behalf_of");
 	c.e_consent_required = Column(c.events, "events", "consent_required");
+	c.e_every = Column(c.events, "events", "every");
 
 	c.a_id = Column(c.accounts, "accounts", "id");
 	c.a_state = Column(c.accounts, "accounts", "state");

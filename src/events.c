@@ -2,11 +2,13 @@
  * events.c — writing the history.  Every event of flowstream.events is
  * written here, by the operation that it records, as the tables' owner;
  * the guard on the table lets through what this file writes and, besides
- * that, only a restore.
+ * that, only a restore.  Each event is also a notification on the channel
+ * flowstream_events, sent at commit.
  */
 #include "managed.h"
 
 #include "catalog/pg_type.h"
+#include "commands/async.h"
 #include "utils/builtins.h"
 
 /* how many events this backend is writing now (nested calls each add one) */
@@ -51,17 +53,43 @@ flow_same_grace(Datum a, bool a_null, Datum b, bool b_null)
 	return DatumGetBool(DirectFunctionCall2(interval_eq, a, b));
 }
 
+/*
+ * Tells listeners of flowstream_events about event id, at commit (SPEC §8):
+ * its id, its operation and the ids of what it moved, never a party or an
+ * amount, since any role may listen to any channel; a listener reads the
+ * rest through row-level security.  A rolled-back event notifies nothing.
+ */
+static void
+Notify(int64 id, const FlowEvent *e)
+{
+	StringInfoData payload;
+
+	initStringInfo(&payload);
+	appendStringInfo(&payload, "{\"event\": " INT64_FORMAT ", \"op\": \"%s\"", id, flow_ops[e->op].label);
+	if (e->stream_id != 0)
+		appendStringInfo(&payload, ", \"stream\": " INT64_FORMAT, e->stream_id);
+	if (e->account_id != 0)
+		appendStringInfo(&payload, ", \"account\": " INT64_FORMAT, e->account_id);
+	if (e->peer_id != 0)
+		appendStringInfo(&payload, ", \"peer\": " INT64_FORMAT, e->peer_id);
+	if (e->flow_id != 0)
+		appendStringInfo(&payload, ", \"flow\": " INT64_FORMAT, e->flow_id);
+	appendStringInfoChar(&payload, '}');
+	Async_Notify(FLOW_EVENTS_CHANNEL, payload.data);
+	pfree(payload.data);
+}
+
 /* Inserts one event and returns its id.  Runs as the owner, inside SPI. */
 int64
 flow_write_event(const FlowEvent *e)
 {
 	const FlowCatalog *c = flow_catalog();
-	Oid			types[18] = {INT8OID, c->op_type, TEXTOID, NUMERICOID, TEXTOID,
+	Oid			types[19] = {INT8OID, c->op_type, TEXTOID, NUMERICOID, TEXTOID,
 		TIMESTAMPTZOID, c->stream_type, INTERVALOID, JSONBOID,
 		INT8OID, c->account_type, INT8OID, c->account_type, INT8OID, NUMERICOID,
-	TIMESTAMPTZOID, TEXTOID, BOOLOID};
-	Datum		values[18];
-	char		nulls[18];
+	TIMESTAMPTZOID, TEXTOID, BOOLOID, INTERVALOID};
+	Datum		values[19];
+	char		nulls[19];
 	int			scale = flow_event_scale(e->op, e->decimals);
 	bool		isnull;
 	int64		id;
@@ -76,10 +104,10 @@ flow_write_event(const FlowEvent *e)
 					 "INSERT INTO flowstream.events "
 					 "(stream_id, op, actor, amount, destination, at, state, void_after, metadata, "
 					 "account_id, account, peer_id, peer, flow_id, flow_buffer, "
-					 "end_at, on_behalf_of, consent_required) "
+					 "end_at, on_behalf_of, consent_required, every) "
 					 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
-					 "$16, $17, $18) RETURNING id",
-					 18, types);
+					 "$16, $17, $18, $19) RETURNING id",
+					 19, types);
 #define SET(i, v) do { values[i] = (v); nulls[i] = ' '; } while (0)
 	if (e->stream_id != 0)
 		SET(0, Int64GetDatum(e->stream_id));
@@ -117,6 +145,8 @@ flow_write_event(const FlowEvent *e)
 		SET(16, CStringGetTextDatum(e->on_behalf_of));
 	if (e->op == OP_CREATE)
 		SET(17, BoolGetDatum(e->consent_required));
+	if (!e->every_null && e->every != (Datum) 0)
+		SET(18, e->every);
 #undef SET
 
 	writing_events++;
@@ -133,5 +163,6 @@ flow_write_event(const FlowEvent *e)
 		elog(ERROR, "could not write an event");
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
+	Notify(id, e);
 	return id;
 }

@@ -88,7 +88,9 @@ typedef enum FlowError
 	FLOW_ERR_CONSENT,			/* 42501: one party alone changing a consent stream's rate */
 	FLOW_ERR_NO_PROPOSAL,		/* SF017: no proposed update, or other terms than proposed */
 	FLOW_ERR_PROPOSED,			/* SF018: an update is proposed already */
-	FLOW_ERR_ALLOWANCE			/* 42501: beyond an operator's rate allowance */
+	FLOW_ERR_ALLOWANCE,			/* 42501: beyond an operator's rate allowance */
+	/* automation (SPEC §8) */
+	FLOW_ERR_INTERVAL			/* 22023: a runway or a payout period that is not positive */
 } FlowError;
 
 /* the labels of the SQL enum flowstream.status, in its order */

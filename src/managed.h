@@ -16,6 +16,7 @@
  *   api_operators.c approve_operator() and revoke_operator()
  *   view.c      the writable views' writes, through api*.c
  *   sweeper.c   void_insolvent() and liquidate_critical(), through apply*.c
+ *   automation.c  maintain(): the sweepers, top-ups, payouts, runway alerts
  *   verify_accounts.c  verify()'s checks of accounts and flows
  *   verify.c    every invariant, through the core's replay and audit
  */
@@ -71,7 +72,10 @@ typedef struct FlowCatalog
 				s_consent_required,
 				s_proposed_rate,
 				s_proposed_end,
-				s_proposed_by;
+				s_proposed_by,
+				s_depletes_at,
+				s_top_up_keep,
+				s_top_up_at;
 	/* columns of flowstream.events */
 	AttrNumber	e_id,
 				e_stream_id,
@@ -91,7 +95,8 @@ typedef struct FlowCatalog
 				e_flow_buffer,
 				e_end_at,
 				e_on_behalf_of,
-				e_consent_required;
+				e_consent_required,
+				e_every;
 	/* columns of flowstream.accounts and flowstream.flows */
 	AttrNumber	a_id,
 				a_state,
@@ -113,7 +118,8 @@ enum
 	PLAN_INSERT_ACCOUNT, PLAN_UPDATE_ACCOUNT, PLAN_INSERT_FLOW, PLAN_UPDATE_FLOW, PLAN_STREAM_ACCOUNT,
 	PLAN_CRITICAL, PLAN_OUTFLOWS, PLAN_LOCK_ACCOUNT_SKIP, PLAN_FLOW_ACCOUNTS,
 	PLAN_CRITICAL_FLOWS, PLAN_OPERATOR_GRANT, PLAN_USE_ALLOWANCE, PLAN_OPERATOR_HISTORY,
-	PLAN_APPROVE_OPERATOR, PLAN_REVOKE_OPERATOR, PLAN_RESTORE_TERMS,
+	PLAN_APPROVE_OPERATOR, PLAN_REVOKE_OPERATOR, PLAN_RESTORE_TERMS, PLAN_TOP_UPS,
+	PLAN_PAYOUTS, PLAN_REARM_ALERTS, PLAN_SEND_ALERTS, PLAN_MAINTENANCE_RUN,
 	PLAN_COUNT
 };
 
@@ -136,7 +142,19 @@ extern void flow_leave_owner(OwnerScope *scope);
 extern char *flow_actor_setting;
 extern bool flow_actor_set_here(void);
 
+/* the parts of maintain(), in the order it runs them (settings.maintenance_skip names them) */
+enum
+{
+	PART_VOID, PART_LIQUIDATE, PART_TOP_UP, PART_PAYOUT, PART_ALERT, PART_COUNT
+};
+extern const char *const flow_maintenance_parts[PART_COUNT];
+extern int	flow_maintenance_part(const char *name);
+
 /* ---- events.c ---- */
+
+/* the LISTEN channels (SPEC §8) */
+#define FLOW_EVENTS_CHANNEL	"flowstream_events"
+#define FLOW_RUNWAY_CHANNEL	"flowstream_runway"
 
 /* one row of flowstream.events: a stream's, or accounts' and a flow's */
 typedef struct FlowEvent
@@ -164,6 +182,8 @@ typedef struct FlowEvent
 	int64		end_at;
 	const char *on_behalf_of;	/* the party an operator acted for, or NULL */
 	bool		consent_required;	/* create */
+	Datum		every;			/* set_auto_top_up, set_auto_withdraw: the interval */
+	bool		every_null;
 } FlowEvent;
 
 extern int64 flow_write_event(const FlowEvent *e);
@@ -208,9 +228,10 @@ typedef struct FlowCall
 	Datum		amount;			/* numeric, converted at the stream's decimals */
 	bool		amount_null;
 	OpArgs		args;
-	bool		rate_by_rule;	/* op is what flow_rate_change_op() makes of the rate */
+	bool		rate_by_rule;	/* op is what flow_rate_column_op() makes of the rate */
 	bool		consent_required;	/* create: the stream's terms change only by agreement */
-	const char *on_behalf_of;	/* create: the sender an operator creates it for */
+	const char *on_behalf_of;	/* create: the sender an operator creates it for;
+								 * the maintenance job: the party it acts for */
 	Datum		metadata;		/* set_metadata, create */
 	/* results */
 	bool		applied;
@@ -232,6 +253,8 @@ extern HeapTuple flow_apply_row(FlowCall *call, Relation rel, HeapTuple old, Hea
 extern HeapTuple flow_create_row(FlowCall *call, Relation rel, HeapTuple new);
 extern HeapTuple flow_finish_row(Relation rel, HeapTuple tuple, int64 event_id, bool creating);
 extern void flow_apply_init(void);
+extern bool flow_writing_payouts(void);
+extern void flow_move_payout(int64 id, int64 next_at);
 
 /* ---- operators.c ---- */
 
@@ -317,6 +340,11 @@ extern int64 flow_call_create(const FlowCreate *c);
 
 extern int64 flow_call_flow(FlowOp op, int64 id, const char *sender, const char *receiver,
 							const char *token, Datum rate, bool rate_null);
+
+/* ---- sweeper.c ---- */
+
+extern int32 flow_void_insolvent(int32 max_streams);
+extern int32 flow_liquidate_critical(int32 max_accounts);
 
 /* ---- verify_accounts.c ---- */
 

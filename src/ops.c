@@ -61,6 +61,10 @@ const OpInfo flow_ops[OP_COUNT] = {
 	"revoke the proposed update of", REC_NOTHING, DEST_NONE, PERM_RATE},
 	[OP_REDEEM] = {"redeem", KIND_STREAM, ARG_NONE, false, WHO_PARTIES, "the sender or the recipient",
 	"redeem", REC_WRITTEN_OFF, DEST_NONE, PERM_VOID},
+	[OP_SET_AUTO_TOP_UP] = {"set_auto_top_up", KIND_STREAM, ARG_GRACE, false, WHO_SENDER, "the sender",
+	"set the automatic top-ups of", REC_NOTHING, DEST_NONE, PERM_CREATE},
+	[OP_SET_AUTO_WITHDRAW] = {"set_auto_withdraw", KIND_STREAM, ARG_GRACE, false, WHO_RECIPIENT, "the recipient",
+	"set the automatic payouts of", REC_NOTHING, DEST_PAYEE, PERM_WITHDRAW},
 };
 
 const char *const flow_permission_names[7] = {
@@ -208,6 +212,8 @@ flow_apply_state(FlowOp op, FlowState *s, const FlowAmount *amount, int64_t t,
 		case OP_SET_METADATA:
 		case OP_PROPOSE_UPDATE:
 		case OP_REVOKE_UPDATE:
+		case OP_SET_AUTO_TOP_UP:
+		case OP_SET_AUTO_WITHDRAW:
 			err = flow_touch(s, t);
 			break;
 		default:
@@ -318,8 +324,12 @@ flow_apply(FlowOp op, OpRow *row, const OpArgs *args, const OpActor *actor,
 				err = FLOW_ERR_NOT_TRANSFERABLE;
 			break;
 		case OP_SET_VOID_AFTER:
+		case OP_SET_AUTO_TOP_UP:
+		case OP_SET_AUTO_WITHDRAW:
 			err = flow_touch(&next, t);
-			if (err == FLOW_OK && row->state.voided)
+			/* a voided stream takes no deposits, so no top-ups; its payouts may still pay */
+			if (err == FLOW_OK && row->state.voided &&
+				(op == OP_SET_VOID_AFTER || (op == OP_SET_AUTO_TOP_UP && args->has_grace)))
 				err = FLOW_ERR_VOIDED;
 			break;
 		case OP_PROPOSE_UPDATE:
@@ -387,6 +397,13 @@ flow_apply(FlowOp op, OpRow *row, const OpArgs *args, const OpActor *actor,
 			if (row->has_proposal)
 				return FLOW_ERR_PROPOSED;
 			break;
+		case OP_SET_AUTO_TOP_UP:
+		case OP_SET_AUTO_WITHDRAW:
+			if (args->has_grace && flow_grace_usecs(&args->grace) <= 0)
+				return FLOW_ERR_INTERVAL;
+			if (op == OP_SET_AUTO_WITHDRAW && args->name != NULL && args->name[0] == '\0')
+				return FLOW_ERR_EMPTY_NAME;
+			break;
 		case OP_CONFIRM_UPDATE:
 			if (!row->has_proposal || (a.err == FLOW_OK && !SameTerms(row, args)))
 				return FLOW_ERR_NO_PROPOSAL;
@@ -425,6 +442,13 @@ flow_apply(FlowOp op, OpRow *row, const OpArgs *args, const OpActor *actor,
 		case OP_REVOKE_UPDATE:
 			row->has_proposal = false;
 			row->proposed_by = NULL;
+			break;
+		case OP_SET_AUTO_TOP_UP:
+			row->has_top_up = args->has_grace;
+			row->top_up_keep = args->grace;
+			break;
+		case OP_SET_AUTO_WITHDRAW:
+			res->destination = args->has_grace ? args->name : NULL;
 			break;
 		default:
 			break;
@@ -497,6 +521,104 @@ flow_rate_change_op(const FlowState *s, int64_t t, u128 new_rate)
 	if (!s->voided && s->st <= t && s->rps == 0)
 		return OP_RESTART;
 	return OP_ADJUST_RATE;
+}
+
+/*
+ * t plus span, counting days and months as flow_grace_usecs() does; false
+ * when that is past the end of time (*at is then FLOW_TIME_MAX).
+ */
+bool
+flow_after(int64_t t, const FlowGrace *span, int64_t *at)
+{
+	__int128	sum = (__int128) t + flow_grace_usecs(span);
+
+	if (sum > FLOW_TIME_MAX)
+	{
+		*at = FLOW_TIME_MAX;
+		return false;
+	}
+	*at = sum < FLOW_TIME_MIN ? FLOW_TIME_MIN : (int64_t) sum;
+	return true;
+}
+
+/*
+ * The deposit that keeps s solvent until then (SPEC §8's top-up): its
+ * total debt then, less its balance; 0 when the balance covers it.  Debt
+ * only grows, so solvent then is solvent all the way.
+ */
+FlowError
+flow_top_up_need(const FlowState *s, int64_t until, U256 *need)
+{
+	U256		debt,
+				balance = u256_from_u128(s->balance);
+	FlowError	err = flow_total_debt(s, until < s->last ? s->last : until, &debt);
+
+	*need = u256_from_u128(0);
+	if (err != FLOW_OK)
+		return err;
+	if (u256_cmp(&debt, &balance) > 0)
+		u256_sub(need, &debt, &balance);
+	return FLOW_OK;
+}
+
+/*
+ * When an automatic top-up keeping keep is due: keep before the stream
+ * depletes; false when it never depletes.
+ */
+bool
+flow_top_up_at(const FlowState *s, const FlowGrace *keep, int64_t *at)
+{
+	int64_t		depletion;
+	__int128	due;
+
+	if (flow_depletion_time(s, &depletion) != FLOW_DEPLETION_AT)
+		return false;
+	due = (__int128) depletion - flow_grace_usecs(keep);
+	*at = due < FLOW_TIME_MIN ? FLOW_TIME_MIN : due > FLOW_TIME_MAX ? FLOW_TIME_MAX : (int64_t) due;
+	return true;
+}
+
+/*
+ * What an automatic top-up due at t (its stream has keep of runway left)
+ * keeps the stream solvent until: twice keep from t, so that the runway
+ * never falls below keep and a top-up comes once every keep, not on every
+ * run of the job.
+ */
+int64_t
+flow_top_up_until(int64_t t, const FlowGrace *keep)
+{
+	__int128	until = (__int128) t + 2 * flow_grace_usecs(keep);
+
+	return until > FLOW_TIME_MAX ? FLOW_TIME_MAX : until < FLOW_TIME_MIN ? FLOW_TIME_MIN : (int64_t) until;
+}
+
+/* The deposit that keeps a's available balance from going below 0 until then, or 0. */
+FlowError
+flow_account_top_up_need(const Account *a, int64_t until, U256 *need)
+{
+	I256		available;
+	FlowError	err = account_available(a, until < a->last ? a->last : until, &available);
+
+	*need = u256_from_u128(0);
+	if (err != FLOW_OK)
+		return err;
+	if (i256_is_neg(&available))
+		*need = i256_abs(&available);
+	return FLOW_OK;
+}
+
+/* The payout after payout_at that is due after t: whole periods on, never a burst of them. */
+int64_t
+flow_next_payout(int64_t payout_at, const FlowGrace *every, int64_t t)
+{
+	__int128	period = flow_grace_usecs(every);
+	__int128	next = payout_at;
+
+	if (period <= 0)
+		return FLOW_TIME_MAX;
+	if (next <= t)
+		next += ((t - next) / period + 1) * period;
+	return next > FLOW_TIME_MAX ? FLOW_TIME_MAX : (int64_t) next;
 }
 
 /* A grace's length, with flow_interval_usecs()'s fixed days and months. */
@@ -682,6 +804,24 @@ flow_apply_bridge(FlowOp op, OpRow *row, OpAccount *a, const OpArgs *args,
 		es = flow_covered_debt(&row->state, t, &amount.units);
 		if (es != FLOW_OK)
 			return es;
+	}
+	if (op == OP_DEPOSIT_FROM_ACCOUNT && args->max && amount.err == FLOW_OK)
+	{
+		/* an automatic top-up: as much of the amount as the account can give */
+		I256		available;
+
+		ea = account_available(&a->state, t, &available);
+		if (ea != FLOW_OK)
+			return ea;
+		if (i256_is_neg(&available))
+			amount.units = 0;
+		else
+		{
+			U256		have = i256_abs(&available);
+
+			if (u256_fits_u128(&have) && u256_low128(&have) < amount.units)
+				amount.units = u256_low128(&have);
+		}
 	}
 	if (op == OP_DEPOSIT_FROM_ACCOUNT)
 	{
@@ -890,7 +1030,7 @@ flow_audit_event(FlowAudit *a, FlowOp op, const U256 *recorded, int64_t at,
 			report(arg, "it revives a voided stream");
 		if (p->st <= a->prev_at && after->st > at)
 			report(arg, "it returns the stream to pending");
-		if (after->st < p->st && !(op == OP_VOID && p->st > at))
+		if (after->st < p->st && !((op == OP_VOID || op == OP_REDEEM) && p->st > at))
 			report(arg, "it moves the snapshot time back");
 		AddAccrual(&a->accrued, p, a->prev_at, at);
 	}

@@ -50,6 +50,9 @@ typedef enum FlowOp
 	OP_CONFIRM_UPDATE,
 	OP_REVOKE_UPDATE,
 	OP_REDEEM,
+	/* automation (SPEC §8) */
+	OP_SET_AUTO_TOP_UP,
+	OP_SET_AUTO_WITHDRAW,
 	OP_COUNT
 } FlowOp;
 
@@ -180,6 +183,8 @@ typedef struct OpRow
 	bool		proposed_has_end;
 	int64_t		proposed_end;
 	const char *proposed_by;	/* the party that proposed it */
+	bool		has_top_up;		/* automatic top-ups keep this runway: */
+	FlowGrace	top_up_keep;
 } OpRow;
 
 /* an account as the rules see it */
@@ -293,6 +298,14 @@ extern FlowError flow_apply_account(FlowOp op, OpAccount *a, OpAccount *b, OpFlo
 extern FlowError flow_apply_bridge(FlowOp op, OpRow *row, OpAccount *a, const OpArgs *args,
 								   const OpActor *actor, int64_t t, OpResult *res);
 
+/* automation (SPEC §8) */
+extern bool flow_after(int64_t t, const FlowGrace *span, int64_t *at);
+extern FlowError flow_top_up_need(const FlowState *s, int64_t until, U256 *need);
+extern bool flow_top_up_at(const FlowState *s, const FlowGrace *keep, int64_t *at);
+extern int64_t flow_top_up_until(int64_t t, const FlowGrace *keep);
+extern FlowError flow_account_top_up_need(const Account *a, int64_t until, U256 *need);
+extern int64_t flow_next_payout(int64_t payout_at, const FlowGrace *every, int64_t t);
+
 /* the sweeper's policy */
 extern __int128 flow_grace_usecs(const FlowGrace *g);
 extern bool flow_grace_is_negative(const FlowGrace *g);
@@ -362,5 +375,28 @@ extern void flow_audit_account(AccountAudit *a, const Account *row);
 extern void flow_audit_account_event(AccountAudit *a, FlowOp op, const U256 *recorded,
 									 int decimals);
 extern void flow_audit_accounts_finish(const AccountAudit *a, FlowProblemFn report, void *arg);
+
+/*
+ * A change of a stream's state kept in a user's table (derive.c): the one
+ * operation that makes it, and what moved at its time.  A new value of a
+ * rate column means what flow_rate_column_op() says.
+ */
+typedef struct FlowChange
+{
+	FlowOp		op;				/* OP_COUNT when no one operation makes it */
+	FlowAmount	amount;			/* its argument: base units, or the rate */
+	OpResult	res;			/* what it did */
+	int64_t		at;				/* its time */
+	bool		balance_down;	/* the balance fell by balance_moved (else rose) */
+	U256		balance_moved;	/* base units */
+	bool		debt_down;		/* the total debt at `at` fell by debt_moved (else rose) */
+	U256		debt_moved;		/* base units */
+} FlowChange;
+
+extern FlowOp flow_rate_column_op(const FlowState *s, int64_t t, const FlowAmount *rate);
+extern FlowOp flow_derive_op(const FlowState *before, const FlowState *after, FlowChange *c);
+extern FlowError flow_change_amounts(const FlowState *before, const FlowState *after,
+									 int64_t at, FlowChange *c);
+extern bool flow_change_recorded(const FlowChange *c, const FlowState *after, U256 *recorded);
 
 #endif							/* FLOWSTREAM_OPS_H */

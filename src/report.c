@@ -169,6 +169,12 @@ flow_report(FlowError err, const FlowState *before, int64 t,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("void_after must not be negative")));
 			break;
+		case FLOW_ERR_INTERVAL:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the interval must be positive"),
+					 errhint("NULL turns it off.")));
+			break;
 		case FLOW_ERR_UNAVAILABLE:
 		case FLOW_ERR_CRITICAL:
 		case FLOW_ERR_SAME_ACCOUNT:

@@ -242,17 +242,18 @@ flow_restore_event(Relation rel, HeapTuple tuple)
 
 /*
  * Whether the columns a stream's history fixes besides its state are the
- * row's: its sender and consent_required (its create event's) and its
+ * row's: its sender and consent_required (its create event's), its
  * proposed update (the last propose_update, unless a confirm or a revoke
- * came after it).
+ * came after it) and the runway its top-ups keep (the last
+ * set_auto_top_up's).
  */
 static bool
 SameTerms(int64 stream_id, HeapTuple tuple, TupleDesc desc)
 {
 	const FlowCatalog *c = flow_catalog();
-	Oid			types[5] = {INT8OID, TEXTOID, BOOLOID, NUMERICOID, TIMESTAMPTZOID};
-	Datum		values[5];
-	char		nulls[5] = "     ";
+	Oid			types[6] = {INT8OID, TEXTOID, BOOLOID, NUMERICOID, TIMESTAMPTZOID, INTERVALOID};
+	Datum		values[6];
+	char		nulls[6] = "      ";
 	bool		isnull,
 				same;
 
@@ -263,7 +264,8 @@ SameTerms(int64 stream_id, HeapTuple tuple, TupleDesc desc)
 	nulls[3] = isnull ? 'n' : ' ';
 	values[4] = heap_getattr(tuple, c->s_proposed_end, desc, &isnull);
 	nulls[4] = isnull ? 'n' : ' ';
-	(void) heap_getattr(tuple, c->s_proposed_by, desc, &isnull);
+	values[5] = heap_getattr(tuple, c->s_top_up_keep, desc, &isnull);
+	nulls[5] = isnull ? 'n' : ' ';
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute_plan(flow_plan(PLAN_RESTORE_TERMS,
@@ -271,7 +273,10 @@ SameTerms(int64 stream_id, HeapTuple tuple, TupleDesc desc)
 								   "AND coalesce(cr.consent_required, false) = $3 "
 								   "AND CASE WHEN p.op = 'propose_update' "
 								   "THEN p.amount = $4 AND p.end_at IS NOT DISTINCT FROM $5 "
-								   "ELSE $4 IS NULL AND $5 IS NULL END, "
+								   "ELSE $4 IS NULL AND $5 IS NULL END "
+								   "AND (SELECT a.every FROM flowstream.events a "
+								   "WHERE a.stream_id OPERATOR(pg_catalog.=) $1 AND a.op = 'set_auto_top_up' "
+								   "ORDER BY a.id DESC LIMIT 1) IS NOT DISTINCT FROM $6, "
 								   "CASE WHEN p.op = 'propose_update' THEN coalesce(p.on_behalf_of, p.actor) END "
 								   "FROM (SELECT * FROM flowstream.events WHERE stream_id OPERATOR(pg_catalog.=) $1 "
 								   "ORDER BY id LIMIT 1) cr "
@@ -279,7 +284,7 @@ SameTerms(int64 stream_id, HeapTuple tuple, TupleDesc desc)
 								   "WHERE stream_id OPERATOR(pg_catalog.=) $1 "
 								   "AND op IN ('propose_update', 'confirm_update', 'revoke_update') "
 								   "ORDER BY id DESC LIMIT 1) p ON true",
-								   5, types),
+								   6, types),
 						 values, nulls, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the history of stream " INT64_FORMAT, stream_id);
 	same = SPI_processed == 1 &&

@@ -86,6 +86,22 @@ flow_actor_set_here(void)
 	return actor_guc != NULL && actor_guc->stack != NULL;
 }
 
+const char *const flow_maintenance_parts[PART_COUNT] = {
+	"void", "liquidate", "top_up", "payout", "alert"
+};
+
+/* The part of maintain() of that name, or -1. */
+int
+flow_maintenance_part(const char *name)
+{
+	for (int i = 0; i < PART_COUNT; i++)
+	{
+		if (strcmp(name, flow_maintenance_parts[i]) == 0)
+			return i;
+	}
+	return -1;
+}
+
 /* Whether a superuser pinned the clock with flowstream.clock. */
 bool
 flow_clock_pinned(void)

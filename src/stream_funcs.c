@@ -330,3 +330,32 @@ stream_rate(PG_FUNCTION_ARGS)
 		flow_report(FLOW_ERR_OVERFLOW, NULL, 0, NULL, FLOW_ARG_RATE);
 	return units_to_numeric(&rps, FLOW_RATE_SCALE, 0);
 }
+
+/* after(at, span): at + span, a day 86400 s and a month 365/12 days (flow_after) */
+PG_FUNCTION_INFO_V1(flowstream_after);
+Datum
+flowstream_after(PG_FUNCTION_ARGS)
+{
+	int64		t = flow_time_arg(PG_GETARG_TIMESTAMPTZ(0));
+	Interval   *span = PG_GETARG_INTERVAL_P(1);
+	FlowGrace	g = {span->month, span->day, span->time};
+	int64		at;
+
+	if (!flow_after(t, &g, &at))
+		PG_RETURN_TIMESTAMPTZ(DT_NOEND);
+	PG_RETURN_TIMESTAMPTZ(at);
+}
+
+/* top_up(stream, until): the deposit that keeps it solvent until then (flow_top_up_need) */
+PG_FUNCTION_INFO_V1(stream_top_up);
+Datum
+stream_top_up(PG_FUNCTION_ARGS)
+{
+	FlowState	s = Arg(fcinfo, 0);
+	TimestampTz until = PG_GETARG_TIMESTAMPTZ(1);
+	int64		t = TIMESTAMP_NOT_FINITE(until) ? FLOW_TIME_MAX : flow_time_arg(until);
+	U256		need;
+
+	flow_check(flow_top_up_need(&s, t, &need), &s, t, NULL, FLOW_ARG_AMOUNT);
+	return units_to_numeric(&need, s.decimals, s.decimals);
+}

@@ -83,7 +83,12 @@ PG_FUNCTION_INFO_V1(sweeper_void_insolvent);
 Datum
 sweeper_void_insolvent(PG_FUNCTION_ARGS)
 {
-	int32		max_streams = PG_ARGISNULL(0) ? 1000 : PG_GETARG_INT32(0);
+	PG_RETURN_INT32(flow_void_insolvent(PG_ARGISNULL(0) ? 1000 : PG_GETARG_INT32(0)));
+}
+
+int32
+flow_void_insolvent(int32 max_streams)
+{
 	int64		t;
 	OwnerScope	scope;
 	Oid			types[2] = {TIMESTAMPTZOID, INT4OID};
@@ -100,11 +105,11 @@ sweeper_void_insolvent(PG_FUNCTION_ARGS)
 				 errmsg("max_streams must be positive")));
 	/* a replica's or a subscriber's streams are voided by its primary or publisher */
 	if (RecoveryInProgress() || flow_catalog()->subscribed)
-		PG_RETURN_INT32(0);
+		return 0;
 	/* one run at a time: a second concurrent run returns at once */
 	if (!DatumGetBool(DirectFunctionCall1(pg_try_advisory_xact_lock_int8,
 										  Int64GetDatum(SWEEPER_LOCK_KEY))))
-		PG_RETURN_INT32(0);
+		return 0;
 
 	t = flow_time_arg(flow_clock_now());
 	flow_enter_owner(&scope);
@@ -137,7 +142,7 @@ sweeper_void_insolvent(PG_FUNCTION_ARGS)
 		MemoryContextReset(each);
 	}
 	flow_leave_owner(&scope);
-	PG_RETURN_INT32(voided);
+	return voided;
 }
 
 /*
@@ -219,7 +224,12 @@ PG_FUNCTION_INFO_V1(sweeper_liquidate_critical);
 Datum
 sweeper_liquidate_critical(PG_FUNCTION_ARGS)
 {
-	int32		max_accounts = PG_ARGISNULL(0) ? 1000 : PG_GETARG_INT32(0);
+	PG_RETURN_INT32(flow_liquidate_critical(PG_ARGISNULL(0) ? 1000 : PG_GETARG_INT32(0)));
+}
+
+int32
+flow_liquidate_critical(int32 max_accounts)
+{
 	int64		t;
 	OwnerScope	scope;
 	Oid			types[2] = {TIMESTAMPTZOID, INT4OID};
@@ -235,10 +245,10 @@ sweeper_liquidate_critical(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("max_accounts must be positive")));
 	if (RecoveryInProgress() || flow_catalog()->subscribed)
-		PG_RETURN_INT32(0);
+		return 0;
 	if (!DatumGetBool(DirectFunctionCall1(pg_try_advisory_xact_lock_int8,
 										  Int64GetDatum(LIQUIDATOR_LOCK_KEY))))
-		PG_RETURN_INT32(0);
+		return 0;
 
 	t = flow_time_arg(flow_clock_now());
 	flow_enter_owner(&scope);
@@ -272,5 +282,5 @@ sweeper_liquidate_critical(PG_FUNCTION_ARGS)
 		MemoryContextReset(each);
 	}
 	flow_leave_owner(&scope);
-	PG_RETURN_INT32(liquidated);
+	return liquidated;
 }

@@ -13,7 +13,9 @@
  */
 #include "managed.h"
 
+#include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 
 static TriggerData *
@@ -138,7 +140,10 @@ tokens_guard(PG_FUNCTION_ARGS)
 	return PointerGetDatum(new);
 }
 
-/* BEFORE INSERT OR UPDATE on flowstream.settings: a grace the core accepts. */
+/*
+ * BEFORE INSERT OR UPDATE on flowstream.settings: a grace the core accepts,
+ * runway thresholds that are not negative, parts of maintain() that exist.
+ */
 PG_FUNCTION_INFO_V1(settings_guard);
 Datum
 settings_guard(PG_FUNCTION_ARGS)
@@ -146,15 +151,53 @@ settings_guard(PG_FUNCTION_ARGS)
 	TriggerData *trig = RowTrigger(fcinfo, "settings_guard");
 	TupleDesc	desc = RelationGetDescr(trig->tg_relation);
 	HeapTuple	new = TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple : trig->tg_trigtuple;
-	bool		isnull;
+	bool		isnull,
+				thresholds_null,
+				skip_null;
 	Datum		grace = heap_getattr(new, SPI_fnumber(desc, "default_void_after"), desc, &isnull);
 	FlowGrace	g;
+	Datum		thresholds = heap_getattr(new, SPI_fnumber(desc, "runway_thresholds"), desc, &thresholds_null);
+	Datum		skip = heap_getattr(new, SPI_fnumber(desc, "maintenance_skip"), desc, &skip_null);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
 
 	if (!isnull)
 	{
 		flow_grace_of(grace, &g);
 		if (flow_grace_is_negative(&g))
 			flow_report(FLOW_ERR_NEGATIVE_GRACE, NULL, 0, NULL, FLOW_ARG_AMOUNT);
+	}
+	if (!thresholds_null)
+	{
+		deconstruct_array(DatumGetArrayTypeP(thresholds), INTERVALOID, sizeof(Interval), false,
+						  TYPALIGN_DOUBLE, &elems, &nulls, &n);
+		for (int i = 0; i < n; i++)
+		{
+			if (nulls[i])
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("runway thresholds must not be null")));
+			flow_grace_of(elems[i], &g);
+			if (flow_grace_is_negative(&g))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("runway thresholds must not be negative")));
+		}
+	}
+	if (!skip_null)
+	{
+		deconstruct_array(DatumGetArrayTypeP(skip), TEXTOID, -1, false, TYPALIGN_INT,
+						  &elems, &nulls, &n);
+		for (int i = 0; i < n; i++)
+		{
+			if (nulls[i] || flow_maintenance_part(TextDatumGetCString(elems[i])) < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("unknown part of maintain() \"%s\"",
+								nulls[i] ? "NULL" : TextDatumGetCString(elems[i])),
+						 errhint("The parts are void, liquidate, top_up, payout and alert.")));
+		}
 	}
 	return PointerGetDatum(new);
 }
@@ -219,5 +262,73 @@ operators_guard(PG_FUNCTION_ARGS)
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("flowstream.operators is changed only by flowstream's API"),
 			 errhint("Use flowstream.approve_operator() and flowstream.revoke_operator().")));
+	PG_RETURN_NULL();
+}
+
+/*
+ * A restored schedule of payouts: its set_by event is the last
+ * set_auto_withdraw of its stream and set this schedule.
+ */
+static void
+RestorePayout(Relation rel, HeapTuple tuple)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	static const char *const columns[4] = {"stream_id", "every", "to", "set_by"};
+	Oid			types[4];
+	Datum		values[4];
+	char		nulls[4];
+	bool		isnull,
+				ok;
+
+	for (int i = 0; i < 4; i++)
+	{
+		int			attnum = SPI_fnumber(desc, columns[i]);
+
+		types[i] = SPI_gettypeid(desc, attnum);
+		values[i] = heap_getattr(tuple, attnum, desc, &isnull);
+		nulls[i] = isnull ? 'n' : ' ';
+	}
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT FROM flowstream.events e WHERE e.id = $4 "
+							  "AND e.stream_id = $1 AND e.op = 'set_auto_withdraw' "
+							  "AND e.every = $2 AND e.destination IS NOT DISTINCT FROM $3 "
+							  "AND NOT EXISTS (SELECT FROM flowstream.events l WHERE l.stream_id = $1 "
+							  "AND l.op = 'set_auto_withdraw' AND l.id > e.id)",
+							  4, types, values, nulls, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read flowstream.events");
+	ok = SPI_processed == 1;
+	SPI_finish();
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("payouts are scheduled with flowstream.set_auto_withdraw()"),
+				 errdetail("A row may be inserted directly only to restore the schedule its stream's "
+						   "last set_auto_withdraw event set.")));
+}
+
+/*
+ * BEFORE INSERT OR UPDATE OR DELETE on flowstream.payouts: written by
+ * set_auto_withdraw() and the maintenance job (apply.c), or inserted by a
+ * restore.
+ */
+PG_FUNCTION_INFO_V1(payouts_guard);
+Datum
+payouts_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = RowTrigger(fcinfo, "payouts_guard");
+	HeapTuple	tuple = TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple : trig->tg_trigtuple;
+
+	if (flow_writing_payouts())
+		return PointerGetDatum(tuple);
+	if (TRIGGER_FIRED_BY_INSERT(trig->tg_event))
+	{
+		RestorePayout(trig->tg_relation, tuple);
+		return PointerGetDatum(tuple);
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("flowstream.payouts is changed only by flowstream's API"),
+			 errhint("Use flowstream.set_auto_withdraw().")));
 	PG_RETURN_NULL();
 }

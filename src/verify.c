@@ -193,6 +193,11 @@ typedef struct StreamHistory
 	Datum		metadata;		/* the last one recorded */
 	bool		metadata_null;
 	bool		consent_required;	/* from the create event */
+	Datum		top_up_keep;	/* the last set_auto_top_up's, NULL: none */
+	bool		top_up_null;
+	int64		payout_set_by;	/* the last set_auto_withdraw that set a schedule, or 0 */
+	Datum		payout_every;
+	char	   *payout_to;
 	bool		has_proposal;	/* an update proposed and not yet confirmed or revoked: */
 	Datum		proposed_rate;
 	Datum		proposed_end;
@@ -302,6 +307,20 @@ ReadEvent(Report *r, StreamHistory *h, HeapTuple tuple, TupleDesc desc)
 		h->sender = SPI_getvalue(tuple, desc, 11);
 	}
 	ReadTerms(r, h, op, event_id, tuple, desc);
+	if (op == OP_SET_AUTO_TOP_UP)
+	{
+		Datum		keep = SPI_getbinval(tuple, desc, 13, &h->top_up_null);
+
+		h->top_up_keep = h->top_up_null ? (Datum) 0 : datumCopy(keep, false, sizeof(Interval));
+	}
+	if (op == OP_SET_AUTO_WITHDRAW)
+	{
+		Datum		every = SPI_getbinval(tuple, desc, 13, &isnull);
+
+		h->payout_set_by = isnull ? 0 : event_id;
+		h->payout_every = isnull ? (Datum) 0 : datumCopy(every, false, sizeof(Interval));
+		h->payout_to = SPI_getvalue(tuple, desc, 8);
+	}
 }
 
 /* The row's proposed update is the one its history left open, if any. */
@@ -327,6 +346,56 @@ CheckProposal(Report *r, const StreamHistory *h, HeapTuple row, TupleDesc desc)
 			strcmp(by, h->proposed_by) == 0;
 	if (!same)
 		Emit(r, "its proposed update is not the one its history left open");
+}
+
+/* Whether timestamptz column n of row is the time the core found (NULL when none). */
+static bool
+SameTime(HeapTuple row, TupleDesc desc, int n, bool found, int64 at)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(row, desc, n, &isnull);
+
+	if (!found)
+		return isnull;
+	return !isnull && DatumGetTimestampTz(d) == (at > FLOW_TIME_MAX ? DT_NOEND : at);
+}
+
+/*
+ * The automation of a stream: depletes_at and top_up_at are what its state
+ * gives, its runway to keep and its payouts what its history last set.
+ */
+static void
+CheckAutomation(Report *r, const StreamHistory *h, HeapTuple row, TupleDesc desc,
+				const FlowState *state)
+{
+	bool		keep_null,
+				every_null,
+				isnull;
+	Datum		keep = SPI_getbinval(row, desc, 16, &keep_null);
+	Datum		every = SPI_getbinval(row, desc, 18, &every_null);
+	int64		at = 0;
+	FlowGrace	g;
+	FlowDepletion depletion = flow_depletion_time(state, &at);
+	bool		top_up_due = false;
+
+	if (!SameTime(row, desc, 15, depletion != FLOW_DEPLETION_NONE,
+				  depletion == FLOW_DEPLETION_BEYOND ? FLOW_TIME_MAX + 1 : at))
+		Emit(r, "depletes_at is not the depletion time of its state");
+	if (!flow_same_grace(keep, keep_null, h->top_up_keep, h->top_up_null))
+		Emit(r, "top_up_keep is not the runway its history last set");
+	if (!keep_null)
+	{
+		flow_grace_of(keep, &g);
+		top_up_due = flow_top_up_at(state, &g, &at);
+	}
+	if (!SameTime(row, desc, 17, top_up_due, at))
+		Emit(r, "top_up_at is not when its state and runway make the next top-up due");
+	if (h->payout_set_by == 0 ? !every_null :
+		(every_null || DatumGetInt64(SPI_getbinval(row, desc, 20, &isnull)) != h->payout_set_by ||
+		 !flow_same_grace(every, false, h->payout_every, false) ||
+		 (SPI_getvalue(row, desc, 19) == NULL) != (h->payout_to == NULL) ||
+		 (h->payout_to != NULL && strcmp(SPI_getvalue(row, desc, 19), h->payout_to) != 0)))
+		Emit(r, "its scheduled payouts are not what its history last set");
 }
 
 /* The checks of a stream's row against its history, and its token's sums. */
@@ -382,6 +451,7 @@ CheckRow(Report *r, const StreamHistory *h, HeapTuple row, TupleDesc desc, const
 	if (DatumGetBool(SPI_getbinval(row, desc, 10, &isnull)) != h->consent_required)
 		Emit(r, "consent_required is not what its create event recorded");
 	CheckProposal(r, h, row, desc);
+	CheckAutomation(r, h, row, desc, &state);
 
 	if (t == NULL)
 		Emit(r, "its token is not registered");
@@ -449,11 +519,14 @@ flowstream_verify(PG_FUNCTION_ARGS)
 	memset(&events, 0, sizeof(events));
 	memset(&streams, 0, sizeof(streams));
 	events.portal = Open("SELECT stream_id, id, op, amount, at, state, void_after, destination, metadata, "
-						 "end_at, coalesce(on_behalf_of, actor), consent_required "
+						 "end_at, coalesce(on_behalf_of, actor), consent_required, every "
 						 "FROM flowstream.events WHERE stream_id IS NOT NULL ORDER BY stream_id, id");
-	streams.portal = Open("SELECT id, token, state, last_event, first_event, void_after, recipient, "
-						  "due_at, metadata, consent_required, proposed_rate, proposed_end, proposed_by, "
-						  "sender FROM flowstream.streams ORDER BY id");
+	streams.portal = Open("SELECT s.id, s.token, s.state, s.last_event, s.first_event, s.void_after, "
+						  "s.recipient, s.due_at, s.metadata, s.consent_required, s.proposed_rate, "
+						  "s.proposed_end, s.proposed_by, s.sender, s.depletes_at, s.top_up_keep, "
+						  "s.top_up_at, p.every, p.\"to\", p.set_by "
+						  "FROM flowstream.streams s LEFT JOIN flowstream.payouts p ON p.stream_id = s.id "
+						  "ORDER BY s.id");
 	each = AllocSetContextCreate(CurrentMemoryContext, "flowstream verify", ALLOCSET_DEFAULT_SIZES);
 
 	ev = Next(&events);
@@ -471,6 +544,7 @@ flowstream_verify(PG_FUNCTION_ARGS)
 		memset(&h, 0, sizeof(h));
 		h.grace_null = true;
 		h.metadata_null = true;
+		h.top_up_null = true;
 		r.stream_id = id;
 		r.token = row_id == id ? SPI_getvalue(row, streams.batch->tupdesc, 2) : NULL;
 

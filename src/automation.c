@@ -1,0 +1,449 @@
+/*
+ * automation.c — the maintenance job (SPEC §8).  flowstream.maintain()
+ * runs each scheduled part once, in this order: void insolvent streams
+ * and liquidate critical accounts (sweeper.c), then here the automatic
+ * top-ups, the scheduled payouts and the runway alerts.
+ *
+ * Each part finds its work through an index on a stored time (top_up_at,
+ * payouts.next_at, depletes_at, due_at, critical_at), so a run costs what
+ * is due, not what the tables hold; it takes rows with SKIP LOCKED, so two
+ * runs at once never do the same work twice; and it acts through the same
+ * operations as the API, as the sweeper on behalf of the party that asked
+ * for it (the event's on_behalf_of).  Each item runs in a subtransaction:
+ * one that fails is reported as a warning and left for the next run,
+ * without undoing the others.  A replica or a subscriber does nothing.
+ */
+#include "managed.h"
+
+#include "access/xlog.h"
+#include "catalog/pg_type.h"
+#include "commands/async.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+
+#define ALERTS_LOCK_KEY		INT64CONST(7453010373645692278)
+#define JOB_ACTOR			"flowstream_sweeper"
+
+/*
+ * Runs item(arg) in a subtransaction; an error is a warning, the item's
+ * work is undone and the run goes on.  Returns whether it succeeded.
+ * An error whose code is quiet (an expected "nothing to do") is no warning.
+ */
+static bool
+InSubtransaction(void (*item) (void *), void *arg, int quiet)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool ok = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		item(arg);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (edata->sqlerrcode != quiet)
+			ereport(WARNING,
+					(errcode(edata->sqlerrcode),
+					 errmsg("flowstream.maintain() left an item for the next run: %s", edata->message),
+					 edata->detail ? errdetail("%s", edata->detail) : 0));
+		FreeErrorData(edata);
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+/* A runway notification: what and which, never a party, an amount or a time. */
+static void
+NotifyRunway(const char *kind, int64 id, const char *event, const char *threshold)
+{
+	char	   *payload = threshold ?
+		psprintf("{\"kind\": \"%s\", \"id\": " INT64_FORMAT ", \"event\": \"%s\", \"threshold\": \"%s\"}",
+				 kind, id, event, threshold) :
+		psprintf("{\"kind\": \"%s\", \"id\": " INT64_FORMAT ", \"event\": \"%s\"}", kind, id, event);
+
+	Async_Notify(FLOW_RUNWAY_CHANNEL, payload);
+}
+
+/* ---- automatic top-ups ---- */
+
+typedef struct TopUp
+{
+	int64		id;
+	const char *sender;
+	Datum		amount;			/* numeric: what keeps it solvent */
+	int64		at;
+	u128		paid;			/* what the account could give */
+} TopUp;
+
+static void
+DoTopUp(void *arg)
+{
+	TopUp	   *item = (TopUp *) arg;
+	FlowCall	call;
+
+	memset(&call, 0, sizeof(call));
+	call.stream_id = item->id;
+	call.op = OP_DEPOSIT_FROM_ACCOUNT;
+	call.actor = JOB_ACTOR;
+	call.system = true;
+	call.on_behalf_of = item->sender;
+	call.at = item->at;
+	call.amount = item->amount;
+	call.args.max = true;		/* as much of it as the account can give */
+	flow_apply_call(&call);
+	item->paid = call.res.units;
+}
+
+/*
+ * Tops up the streams whose runway fell to what their sender asked to
+ * keep, from the sender's account, to twice that (flow_top_up_until), as
+ * far as the account's available balance allows; a top-up that falls
+ * short (or cannot be made) is also a runway alert.  Returns how many
+ * streams it topped up.
+ */
+static int
+TopUps(int batch, int64 t)
+{
+	Oid			types[2] = {TIMESTAMPTZOID, INT4OID};
+	Datum		values[2] = {TimestampTzGetDatum(t), Int32GetDatum(batch)};
+	SPITupleTable *due;
+	uint64		n;
+	int			done = 0;
+
+	if (SPI_execute_plan(flow_plan(PLAN_TOP_UPS,
+								   "SELECT id, sender, top_up_keep, state FROM flowstream.streams "
+								   "WHERE top_up_at OPERATOR(pg_catalog.<=) $1 "
+								   "ORDER BY top_up_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+								   2, types),
+						 values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not find the streams to top up");
+	due = SPI_tuptable;
+	n = SPI_processed;
+	for (uint64 i = 0; i < n; i++)
+	{
+		HeapTuple	tuple = due->vals[i];
+		bool		isnull;
+		FlowState	state;
+		FlowGrace	keep;
+		U256		need;
+		TopUp		item;
+
+		CHECK_FOR_INTERRUPTS();
+		memset(&item, 0, sizeof(item));
+		item.id = DatumGetInt64(SPI_getbinval(tuple, due->tupdesc, 1, &isnull));
+		item.sender = SPI_getvalue(tuple, due->tupdesc, 2);
+		flow_grace_of(SPI_getbinval(tuple, due->tupdesc, 3, &isnull), &keep);
+		flow_state_arg(SPI_getbinval(tuple, due->tupdesc, 4, &isnull), &state);
+		item.at = flow_operation_time(t, &state, flow_clock_pinned());
+		if (flow_top_up_need(&state, flow_top_up_until(item.at, &keep), &need) != FLOW_OK ||
+			u256_is_zero(&need))
+			continue;
+		item.amount = units_to_numeric(&need, state.decimals, state.decimals);
+		if (InSubtransaction(DoTopUp, &item, ERRCODE_INVALID_PARAMETER_VALUE))
+		{
+			U256		paid = u256_from_u128(item.paid);
+
+			done++;
+			if (u256_cmp(&need, &paid) > 0)
+				NotifyRunway("stream", item.id, "top_up_short", NULL);
+		}
+		else
+			NotifyRunway("stream", item.id, "top_up_short", NULL);
+	}
+	return done;
+}
+
+/* ---- scheduled payouts ---- */
+
+typedef struct Payout
+{
+	int64		id;
+	const char *recipient;
+	const char *to;				/* NULL: the recipient's account */
+	int64		at;
+} Payout;
+
+static void
+DoPayout(void *arg)
+{
+	Payout	   *item = (Payout *) arg;
+	FlowCall	call;
+
+	memset(&call, 0, sizeof(call));
+	call.stream_id = item->id;
+	call.op = item->to == NULL ? OP_WITHDRAW_TO_ACCOUNT : OP_WITHDRAW;
+	call.actor = JOB_ACTOR;
+	call.system = true;
+	call.on_behalf_of = item->recipient;
+	call.at = item->at;
+	call.amount_null = true;
+	call.args.max = true;
+	call.args.name = item->to;
+	flow_apply_call(&call);
+}
+
+/*
+ * Pays out the withdrawable amount of the streams whose next payout is
+ * due, and moves each schedule a period on (from its own time, so a late
+ * run makes one payout, not a burst).  A payout of nothing is no event.
+ * Returns how many payouts it made.
+ */
+static int
+Payouts(int batch, int64 t)
+{
+	Oid			types[2] = {TIMESTAMPTZOID, INT4OID};
+	Datum		values[2] = {TimestampTzGetDatum(t), Int32GetDatum(batch)};
+	SPITupleTable *due;
+	uint64		n;
+	int			done = 0;
+
+	if (SPI_execute_plan(flow_plan(PLAN_PAYOUTS,
+								   "SELECT p.stream_id, p.next_at, p.every, p.\"to\", s.recipient "
+								   "FROM flowstream.payouts p JOIN flowstream.streams s ON s.id = p.stream_id "
+								   "WHERE p.next_at OPERATOR(pg_catalog.<=) $1 "
+								   "ORDER BY p.next_at LIMIT $2 FOR UPDATE OF p SKIP LOCKED",
+								   2, types),
+						 values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not find the payouts due");
+	due = SPI_tuptable;
+	n = SPI_processed;
+	for (uint64 i = 0; i < n; i++)
+	{
+		HeapTuple	tuple = due->vals[i];
+		bool		isnull;
+		Payout		item;
+		FlowGrace	every;
+		int64		next_at;
+
+		CHECK_FOR_INTERRUPTS();
+		item.id = DatumGetInt64(SPI_getbinval(tuple, due->tupdesc, 1, &isnull));
+		next_at = DatumGetTimestampTz(SPI_getbinval(tuple, due->tupdesc, 2, &isnull));
+		flow_grace_of(SPI_getbinval(tuple, due->tupdesc, 3, &isnull), &every);
+		item.to = SPI_getvalue(tuple, due->tupdesc, 4);
+		item.recipient = SPI_getvalue(tuple, due->tupdesc, 5);
+		item.at = t;
+		/* nothing withdrawable (22023) is no payout, and no warning */
+		if (InSubtransaction(DoPayout, &item, ERRCODE_INVALID_PARAMETER_VALUE))
+			done++;
+		flow_move_payout(item.id, flow_next_payout(next_at, &every, t));
+	}
+	return done;
+}
+
+/* ---- runway alerts ---- */
+
+/*
+ * Sends one alert per stream or account, event and threshold crossed
+ * (settings.runway_thresholds), remembering it in runway_alerts; an item
+ * that moved away again (a top-up) loses its alerts, which re-arms them.
+ * One run at a time.  Returns how many alerts it sent.
+ */
+static int
+Alerts(int batch, int64 t, Datum thresholds)
+{
+	Oid			types[3] = {TIMESTAMPTZOID, INTERVALOID, INT4OID};
+	Datum		values[3];
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			sent = 0;
+
+	if (!DatumGetBool(DirectFunctionCall1(pg_try_advisory_xact_lock_int8,
+										  Int64GetDatum(ALERTS_LOCK_KEY))))
+		return 0;
+	values[0] = TimestampTzGetDatum(t);
+	if (SPI_execute_plan(flow_plan(PLAN_REARM_ALERTS,
+								   "DELETE FROM flowstream.runway_alerts a WHERE NOT EXISTS ("
+								   "SELECT FROM flowstream.streams s WHERE a.kind = 'stream' AND s.id = a.id "
+								   "AND CASE a.event WHEN 'insolvent' THEN s.depletes_at ELSE s.due_at END "
+								   "OPERATOR(pg_catalog.<=) flowstream.after($1, a.threshold)) "
+								   "AND NOT EXISTS (SELECT FROM flowstream.accounts c "
+								   "WHERE a.kind = 'account' AND c.id = a.id "
+								   "AND c.critical_at OPERATOR(pg_catalog.<=) flowstream.after($1, a.threshold))",
+								   1, types),
+						 values, NULL, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "could not re-arm the runway alerts");
+
+	deconstruct_array(DatumGetArrayTypeP(thresholds), INTERVALOID, sizeof(Interval), false,
+					  TYPALIGN_DOUBLE, &elems, &nulls, &n);
+	for (int i = 0; i < n && sent < batch; i++)
+	{
+		SPITupleTable *fresh;
+		char	   *threshold;
+
+		if (nulls[i])
+			continue;
+		values[1] = elems[i];
+		values[2] = Int32GetDatum(batch - sent);
+		threshold = DatumGetCString(DirectFunctionCall1(interval_out, elems[i]));
+		if (SPI_execute_plan(flow_plan(PLAN_SEND_ALERTS,
+									   "WITH t AS (SELECT flowstream.after($1, $2) AS until), "
+									   "items AS ("
+									   "SELECT 'stream' AS kind, s.id, 'insolvent' AS event, s.depletes_at AS at "
+									   "FROM flowstream.streams s, t WHERE s.depletes_at OPERATOR(pg_catalog.<=) t.until "
+									   "UNION ALL SELECT 'stream', s.id, 'due', s.due_at "
+									   "FROM flowstream.streams s, t WHERE s.due_at OPERATOR(pg_catalog.<=) t.until "
+									   "UNION ALL SELECT 'account', c.id, 'critical', c.critical_at "
+									   "FROM flowstream.accounts c, t WHERE c.critical_at OPERATOR(pg_catalog.<=) t.until) "
+									   "INSERT INTO flowstream.runway_alerts (kind, id, event, threshold, at, sent_at) "
+									   "SELECT i.kind, i.id, i.event, $2, i.at, $1 FROM items i "
+									   "WHERE NOT EXISTS (SELECT FROM flowstream.runway_alerts a "
+									   "WHERE a.kind = i.kind AND a.id = i.id AND a.event = i.event "
+									   "AND a.threshold OPERATOR(pg_catalog.=) $2) "
+									   "ORDER BY i.at LIMIT $3 RETURNING kind, id, event",
+									   3, types),
+							 values, NULL, false, 0) != SPI_OK_INSERT_RETURNING)
+			elog(ERROR, "could not send the runway alerts");
+		fresh = SPI_tuptable;
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			bool		isnull;
+
+			NotifyRunway(SPI_getvalue(fresh->vals[r], fresh->tupdesc, 1),
+						 DatumGetInt64(SPI_getbinval(fresh->vals[r], fresh->tupdesc, 2, &isnull)),
+						 SPI_getvalue(fresh->vals[r], fresh->tupdesc, 3), threshold);
+		}
+		sent += (int) SPI_processed;
+	}
+	return sent;
+}
+
+/* ---- maintain() ---- */
+
+/* What the settings say: the thresholds, and which parts to skip. */
+static Datum
+Settings(bool *skip)
+{
+	Datum		thresholds = (Datum) 0;
+
+	memset(skip, 0, sizeof(bool) * PART_COUNT);
+	if (SPI_execute("SELECT runway_thresholds, maintenance_skip FROM flowstream.settings", true, 1)
+		!= SPI_OK_SELECT)
+		elog(ERROR, "could not read flowstream.settings");
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+
+		thresholds = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		deconstruct_array(DatumGetArrayTypeP(SPI_getbinval(SPI_tuptable->vals[0],
+														   SPI_tuptable->tupdesc, 2, &isnull)),
+						  TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+		for (int i = 0; i < n; i++)
+		{
+			int			part = nulls[i] ? -1 : flow_maintenance_part(TextDatumGetCString(elems[i]));
+
+			if (part >= 0)
+				skip[part] = true;
+		}
+	}
+	else
+	{
+		/* no settings row yet: the column's default */
+		if (SPI_execute("SELECT '{7 days,1 day,00:00:00}'::pg_catalog.interval[]", true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not read the default runway thresholds");
+	}
+	if (thresholds == (Datum) 0)
+	{
+		bool		isnull;
+
+		thresholds = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	}
+	return SPI_datumTransfer(thresholds, false, -1);
+}
+
+/*
+ * maintain(batch) → (job, done): every part once, up to batch items each;
+ * a skipped part's done is NULL.  Recorded in maintenance_runs.
+ */
+PG_FUNCTION_INFO_V1(maintain);
+Datum
+maintain(PG_FUNCTION_ARGS)
+{
+	int32		batch = PG_ARGISNULL(0) ? 1000 : PG_GETARG_INT32(0);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TimestampTz started = GetCurrentTimestamp();
+	int64		t;
+	OwnerScope	scope;
+	bool		skip[PART_COUNT];
+	int32		done[PART_COUNT];
+	Datum		thresholds;
+	bool		quiet = RecoveryInProgress() || flow_catalog()->subscribed;
+
+	if (batch <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("batch must be positive")));
+	InitMaterializedSRF(fcinfo, 0);
+	memset(done, 0, sizeof(done));
+
+	/* the two sweepers check for a replica and take their own locks */
+	flow_enter_owner(&scope);
+	thresholds = Settings(skip);
+	flow_leave_owner(&scope);
+	if (!skip[PART_VOID])
+		done[PART_VOID] = flow_void_insolvent(batch);
+	if (!skip[PART_LIQUIDATE])
+		done[PART_LIQUIDATE] = flow_liquidate_critical(batch);
+
+	if (!quiet)
+	{
+		flow_enter_owner(&scope);
+		t = flow_time_arg(flow_clock_now());
+		if (!skip[PART_TOP_UP])
+			done[PART_TOP_UP] = TopUps(batch, t);
+		if (!skip[PART_PAYOUT])
+			done[PART_PAYOUT] = Payouts(batch, t);
+		if (!skip[PART_ALERT])
+			done[PART_ALERT] = Alerts(batch, t, thresholds);
+		{
+			Oid			types[7] = {TIMESTAMPTZOID, INTERVALOID, INT4OID, INT4OID, INT4OID, INT4OID, INT4OID};
+			Datum		values[7];
+
+			values[0] = TimestampTzGetDatum(started);
+			values[1] = DirectFunctionCall2(timestamp_mi, TimestampTzGetDatum(GetCurrentTimestamp()),
+											TimestampTzGetDatum(started));
+			for (int i = 0; i < PART_COUNT; i++)
+				values[2 + i] = Int32GetDatum(done[i]);
+			if (SPI_execute_plan(flow_plan(PLAN_MAINTENANCE_RUN,
+										   "INSERT INTO flowstream.maintenance_runs "
+										   "(started_at, duration, voided, liquidated, topped_up, paid_out, alerts) "
+										   "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+										   7, types),
+								 values, NULL, false, 0) != SPI_OK_INSERT)
+				elog(ERROR, "could not record the maintenance run");
+		}
+		flow_leave_owner(&scope);
+	}
+
+	for (int i = 0; i < PART_COUNT; i++)
+	{
+		Datum		values[2] = {CStringGetTextDatum(flow_maintenance_parts[i]), Int32GetDatum(done[i])};
+		bool		nulls[2] = {false, skip[i]};
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
