@@ -27,6 +27,14 @@ PGTAP = $(sort $(wildcard test/pgtap/*.sql))
 CORE_TESTS = test/core/flow_unit test/core/flow_property test/core/ops_property \
              test/core/account_unit test/core/account_property
 PGTAP_DB ?= flowstream
+# CHECK=package: what the Debian package's build runs against the packaged
+# files (debian/rules): the pg_regress files and isolation specs that need no
+# test program, pgTAP or pg_cron, and no property test (scripts/test runs those)
+ifeq ($(CHECK),package)
+CORE_TESTS =
+PGTAP =
+REGRESS = type arithmetic transitions examples managed user_tables
+endif
 ifneq ($(findstring command line,$(origin CORE_TESTS) $(origin PGTAP) $(origin REGRESS) $(origin ISOLATION)),)
 ifneq ($(origin CORE_TESTS),command line)
 CORE_TESTS =
