@@ -22,7 +22,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 SUITE_BIN=${FS_PGBIN:-}			# the suite's private PostgreSQL, when scripts/test runs this
 SYS_BIN=/usr/lib/postgresql/15/bin
 PKG=postgresql-15-flowstream
-PORT=$(( ${FS_PORT:-54329} + 300 ))	# the cluster of the system's binaries
+PORT=$(( ${FS_PORT:-54329} + 400 ))	# the cluster of the system's binaries (logical_replication.sh has + 300)
 BUILD_PORT=$(( PORT + 1 ))		# the build's test cluster (pg_virtualenv)
 SYS_DIRS=(/usr/lib/postgresql /usr/share/postgresql "/usr/share/doc/$PKG")
 BUILD_DEPS="dpkg-dev debhelper postgresql-server-dev-all"
@@ -161,7 +161,7 @@ check "a 0.1.0 database with streams and history ($(grep -c . "$work/history.010
 # 3. the package, built by make deb from this checkout, which stays as it is
 status_before=$(git -C "$ROOT" status --porcelain)
 build_ok=false
-if env -u PGHOST -u PGUSER -u PGDATABASE -u MAKEFLAGS -u MAKELEVEL PGPORT=$BUILD_PORT \
+if env -u PGHOST -u PGUSER -u PGDATABASE -u PG_CONFIG -u MAKEFLAGS -u MAKELEVEL PGPORT=$BUILD_PORT \
 	make -C "$ROOT" -s deb DEBDIR="$work/debs" >"$work/deb.log" 2>&1; then
 	build_ok=true
 fi
