@@ -27,6 +27,14 @@ PGTAP = $(sort $(wildcard test/pgtap/*.sql))
 CORE_TESTS = test/core/flow_unit test/core/flow_property test/core/ops_property \
              test/core/account_unit test/core/account_property
 PGTAP_DB ?= flowstream
+# CHECK=package: what the Debian package's build runs against the packaged
+# files (debian/rules): the pg_regress files and isolation specs that need no
+# test program, pgTAP or pg_cron, and no property test (scripts/test runs those)
+ifeq ($(CHECK),package)
+CORE_TESTS =
+PGTAP =
+REGRESS = type arithmetic transitions examples managed user_tables
+endif
 ifneq ($(findstring command line,$(origin CORE_TESTS) $(origin PGTAP) $(origin REGRESS) $(origin ISOLATION)),)
 ifneq ($(origin CORE_TESTS),command line)
 CORE_TESTS =
@@ -114,3 +122,36 @@ list-core:
 bench:
 	bash bench/run.sh
 .PHONY: bench
+
+# Releases.  The version is flowstream.control's default_version; META.json and
+# debian/changelog must agree with it (test/shell/release.sh checks).
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'$$/\1/p" $(srcdir)/flowstream.control)
+
+# make dist: flowstream-VERSION.tar.gz for PGXN (and a Debian orig tarball),
+# the files of the commit HEAD under flowstream-VERSION/, as git archive
+# writes them: commit first, what is not committed is not in it.
+dist:
+	@git diff --quiet HEAD -- || echo "make dist: uncommitted changes are not in the archive (it is HEAD's)" >&2
+	git archive --format=tar.gz --prefix=flowstream-$(EXTVERSION)/ -o flowstream-$(EXTVERSION).tar.gz HEAD
+.PHONY: dist
+
+# make deb: the Debian package postgresql-15-flowstream (debian/), built with
+# dpkg-buildpackage -us -uc -b in a temporary copy of the tracked files as the
+# work tree has them (`git stash create`), so this tree stays as it is.  The
+# build runs the regression tests against the packaged files (pg_buildext,
+# pg_virtualenv; DEB_BUILD_OPTIONS=nocheck leaves them out).  The .deb,
+# .buildinfo and .changes files go to DEBDIR, by default the parent directory
+# as dpkg-buildpackage's own.  Needs debhelper and postgresql-server-dev-all.
+# (The copy is readable by all: the build's test server, run as postgres,
+# loads the packaged files from it.)
+DEBDIR ?= $(abspath $(CURDIR)/..)
+deb:
+	@set -e; \
+	tmp=$$(mktemp -d /tmp/flowstream-deb.XXXXXX); trap 'rm -rf "$$tmp"' EXIT; \
+	chmod 755 "$$tmp"; tree=$$(git stash create); \
+	git archive --prefix=flowstream-$(EXTVERSION)/ $${tree:-HEAD} | tar -x -C "$$tmp"; \
+	(cd "$$tmp/flowstream-$(EXTVERSION)" && dpkg-buildpackage -us -uc -b); \
+	mkdir -p "$(DEBDIR)"; \
+	cp "$$tmp"/*.deb "$$tmp"/*.buildinfo "$$tmp"/*.changes "$(DEBDIR)/"; \
+	cd "$$tmp" && for f in *.deb; do echo "make deb: $(DEBDIR)/$$f"; done
+.PHONY: deb

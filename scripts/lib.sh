@@ -52,15 +52,22 @@ install_packages() {
 
 # make_tree DIR: a relocated PostgreSQL 15 under DIR/usr, without flowstream.
 # The binaries are copied (PostgreSQL resolves symbolic links to find itself);
-# the libraries, the share files and the headers are linked.
+# the libraries, the share files and the headers are linked, one by one into
+# real directories wherever `make install` writes (lib, lib/bitcode,
+# share/extension): a linked directory would take this checkout's files into
+# the system's PostgreSQL, and show it the system's flowstream files.
 make_tree() {
 	local tree=$1 f
 	rm -rf "$tree"
-	mkdir -p "$tree/usr/lib/postgresql/15/lib" "$tree/usr/share/postgresql/15/extension"
+	mkdir -p "$tree/usr/lib/postgresql/15/lib/bitcode" "$tree/usr/share/postgresql/15/extension"
 	cp -a "$SYS_PG/bin" "$tree/usr/lib/postgresql/15/bin"
 	ln -s /usr/include "$tree/usr/include"
 	for f in "$SYS_PG"/lib/*; do
-		case ${f##*/} in flowstream*) ;; *) ln -s "$f" "$tree/usr/lib/postgresql/15/lib/" ;; esac
+		case ${f##*/} in flowstream*|bitcode) ;; *) ln -s "$f" "$tree/usr/lib/postgresql/15/lib/" ;; esac
+	done
+	for f in "$SYS_PG"/lib/bitcode/*; do
+		[ -e "$f" ] || continue
+		case ${f##*/} in flowstream*) ;; *) ln -s "$f" "$tree/usr/lib/postgresql/15/lib/bitcode/" ;; esac
 	done
 	for f in /usr/share/postgresql/15/*; do
 		[ "${f##*/}" = extension ] || ln -s "$f" "$tree/usr/share/postgresql/15/"
@@ -68,6 +75,21 @@ make_tree() {
 	for f in /usr/share/postgresql/15/extension/*; do
 		case ${f##*/} in flowstream*) ;; *) ln -s "$f" "$tree/usr/share/postgresql/15/extension/" ;; esac
 	done
+}
+
+# build_release COMMIT DIR: flowstream as it was at COMMIT (from this
+# repository's history) built into a PostgreSQL copy of its own: the sources
+# in DIR/src, the copy in DIR/pg, make's output in DIR/build.log.  Returns
+# non-zero when a step fails (callers check: it is run in an `if`).
+RELEASE_0_1_0=c254f0b			# the commit released as 0.1.0
+build_release() {
+	local commit=$1 dir=$2
+	local pgc=$dir/pg/usr/lib/postgresql/15/bin/pg_config
+	[ -n "$FS_GIT_DIR" ] && mkdir -p "$dir/src" &&
+		git --git-dir="$FS_GIT_DIR" archive "$commit" | tar -x -C "$dir/src" &&
+		make_tree "$dir/pg" &&
+		make -C "$dir/src" -s PG_CONFIG="$pgc" >"$dir/build.log" 2>&1 &&
+		make -C "$dir/src" -s PG_CONFIG="$pgc" install >>"$dir/build.log" 2>&1
 }
 
 # (each step chained: callers may run these in an `if`, where set -e is off)

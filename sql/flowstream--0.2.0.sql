@@ -1465,3 +1465,51 @@ CREATE FUNCTION flowstream.verify_history(user_table regclass, history regclass)
 COMMENT ON FUNCTION flowstream.verify_history(regclass, regclass) IS
     'checks every stream of a user''s table against the history its stream trigger keeps: each change '
     'replays, the money and the accrual add up, the plain columns are in step; one row per problem';
+
+--------------------------------------------------------------------------
+-- monitoring (issue 18): what an operator watches, one row per number,
+-- in the shape a metrics exporter takes (metric, labels, value)
+--------------------------------------------------------------------------
+
+CREATE VIEW flowstream.monitoring WITH (security_invoker = true) AS
+WITH t AS (SELECT flowstream.now() AS now),
+last_run AS (SELECT * FROM flowstream.maintenance_runs ORDER BY id DESC LIMIT 1)
+SELECT 'streams'::text AS metric, s.token, flowstream.status(s.state, t.now)::text AS status,
+       count(*)::numeric AS value
+FROM flowstream.streams s, t GROUP BY s.token, 3
+UNION ALL
+SELECT 'accounts', a.token,
+       CASE WHEN flowstream.balance(a.state, t.now) < 0 THEN 'deficit'
+            WHEN flowstream.available(a.state, t.now) < 0 THEN 'critical'
+            ELSE 'healthy' END,
+       count(*)
+FROM flowstream.accounts a, t GROUP BY a.token, 3
+UNION ALL
+SELECT m.metric, d.token, NULL, m.value
+FROM (SELECT s.token, flowstream.debt_sums(s.state, t.now) AS sums
+      FROM flowstream.streams s, t GROUP BY s.token) d,
+     LATERAL (VALUES ('owed', (d.sums).total_debt), ('uncovered', (d.sums).uncovered_debt)) m(metric, value)
+UNION ALL
+SELECT 'next_run_' || w.part, NULL, NULL, w.n
+FROM t, LATERAL (VALUES
+    ('void', (SELECT count(*) FROM flowstream.streams s WHERE s.due_at <= t.now)),
+    ('liquidate', (SELECT count(*) FROM flowstream.accounts a WHERE a.critical_at <= t.now)),
+    ('top_up', (SELECT count(*) FROM flowstream.streams s WHERE s.top_up_at <= t.now)),
+    ('payout', (SELECT count(*) FROM flowstream.payouts p WHERE p.next_at <= t.now))) w(part, n)
+UNION ALL
+SELECT 'last_run_' || r.what, NULL, NULL, r.value
+FROM last_run l, t, LATERAL (VALUES
+    ('age_seconds', extract(epoch FROM clock_timestamp() - l.started_at)),   -- runs are timed by the real clock
+    ('duration_seconds', extract(epoch FROM l.duration)),
+    ('voided', l.voided::numeric), ('liquidated', l.liquidated::numeric),
+    ('topped_up', l.topped_up::numeric), ('paid_out', l.paid_out::numeric),
+    ('alerts', l.alerts::numeric)) r(what, value);
+COMMENT ON VIEW flowstream.monitoring IS
+    'what an operator watches, one row per number: streams and accounts by token and status, owed and uncovered debt '
+    'per token, what the next maintain() would do (next_run_*), the last run''s age, duration and counts (last_run_*)';
+COMMENT ON COLUMN flowstream.monitoring.metric IS
+    'streams, accounts (counts by status), owed, uncovered (in tokens), next_run_void, next_run_liquidate, '
+    'next_run_top_up, next_run_payout, last_run_age_seconds, last_run_duration_seconds, last_run_voided, '
+    'last_run_liquidated, last_run_topped_up, last_run_paid_out, last_run_alerts';
+REVOKE ALL ON flowstream.monitoring FROM PUBLIC;
+GRANT SELECT ON flowstream.monitoring TO flowstream_admin;

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# The README's SQL, run as written: every ```sql block that README.md marks
+# The SQL of the README and of the reference under docs/, run as written:
+# every ```sql block that README.md or a docs/*.md page marks
 # "<!-- tested: ... -->" runs in psql as a superuser, in a database of its
-# own, and its output must be what the README shows under each statement
+# own, and its output must be what the page shows under each statement
 # (the lines "--  ..." and "-- ---..." in psql's aligned format).  TAP
 # output, run by prove from scripts/test (PGHOST, PGPORT, PGUSER set).
 #
-#   FIX_README=1 test/shell/readme.sh     writes the actual output into README.md
+#   FIX_README=1 test/shell/readme.sh     writes the actual output into the
+#                 page of the first block that differs
+#   README_SECTION='A five-minute tour' test/shell/readme.sh
+#                 runs only the first ```sql block after that heading, marked
+#                 or not (test/shell/deb.sh runs the tour on the package)
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -14,32 +19,46 @@ DB=fs_readme_$$
 work=$(mktemp -d)
 trap 'rm -rf "$work"; "$PGBIN/dropdb" --if-exists "$DB" >/dev/null 2>&1' EXIT
 
-python3 - "$ROOT/README.md" "$work" "$PGBIN/psql" "$DB" "$PGBIN/createdb" "$PGBIN/dropdb" <<'PY'
-import os, re, subprocess, sys
+python3 - "$ROOT" "$work" "$PGBIN/psql" "$DB" "$PGBIN/createdb" "$PGBIN/dropdb" <<'PY'
+import glob, os, re, subprocess, sys
 
-readme, work, psql, db, createdb, dropdb = sys.argv[1:7]
-text = open(readme).read().split("\n")
-OUTPUT = re.compile(r"^-- [ -]")          # a line of a result, as the README shows it
+root, work, psql, db, createdb, dropdb = sys.argv[1:7]
+OUTPUT = re.compile(r"^-- [ -]")          # a line of a result, as the page shows it
+section = os.environ.get("README_SECTION")
+pages = ["README.md"] + ([] if section else sorted(os.path.relpath(p, root) for p in glob.glob(root + "/docs/*.md")))
+texts = {p: open(os.path.join(root, p)).read().split("\n") for p in pages}
 
-blocks = []                               # (first line index, last line index exclusive)
-i = 0
-while i < len(text):
-    if text[i].startswith("<!-- tested:") and i + 1 < len(text) and text[i + 1].strip() == "```sql":
-        j = i + 2
+blocks = []                               # (page, first line index, last line index exclusive)
+for page in pages:
+    text = texts[page]
+    i = 0
+    while i < len(text):
+        if text[i].startswith("<!-- tested:") and i + 1 < len(text) and text[i + 1].strip() == "```sql":
+            j = i + 2
+            while j < len(text) and text[j].strip() != "```":
+                j += 1
+            blocks.append((page, i + 2, j))
+            i = j
+        i += 1
+if section:
+    text = texts["README.md"]
+    heading = [k for k, l in enumerate(text) if l.startswith("#") and l.lstrip("#").strip() == section][:1]
+    fence = [k for k in range(heading[0] + 1, len(text)) if text[k].strip() == "```sql"][:1] if heading else []
+    blocks = []
+    for k in fence:
+        j = k + 1
         while j < len(text) and text[j].strip() != "```":
             j += 1
-        blocks.append((i + 2, j))
-        i = j
-    i += 1
+        blocks.append(("README.md", k + 1, j))
 
 print("1..%d" % max(len(blocks), 1))
 if not blocks:
-    print("not ok 1 - README.md has no tested SQL block")
+    print("not ok 1 - README.md has no %s" % ("```sql block after the heading " + repr(section) if section else "tested SQL block"))
     sys.exit(1)
 
 failed = 0
-fixed = list(text)
-for n, (a, b) in enumerate(blocks, 1):
+for n, (page, a, b) in enumerate(blocks, 1):
+    text = texts[page]
     shown = [l.rstrip() for l in text[a:b]]
     script = [l for l in shown if not OUTPUT.match(l)]
     subprocess.run([dropdb, "--if-exists", db], capture_output=True)
@@ -60,7 +79,7 @@ for n, (a, b) in enumerate(blocks, 1):
         elif line:
             got.append(("-- " + line).rstrip())
     got.extend(script[k:])
-    name = "README block %d (line %d)" % (n, a + 1)
+    name = "%s block (line %d)" % (page, a + 1)
     if run.returncode != 0:
         failed += 1
         print("not ok %d - %s runs in psql" % (n, name))
@@ -70,12 +89,11 @@ for n, (a, b) in enumerate(blocks, 1):
         failed += 1
         print("not ok %d - %s shows what psql prints" % (n, name))
         import difflib
-        for l in list(difflib.unified_diff(shown, got, "README", "psql", lineterm=""))[:40]:
+        for l in list(difflib.unified_diff(shown, got, page, "psql", lineterm=""))[:40]:
             print("# " + l)
         if os.environ.get("FIX_README"):
-            fixed = fixed[:a] + got + fixed[b:]
-            open(readme, "w").write("\n".join(fixed))
-            print("# README.md rewritten with what psql printed: run again")
+            open(os.path.join(root, page), "w").write("\n".join(text[:a] + got + text[b:]))
+            print("# %s rewritten with what psql printed: run again" % page)
             sys.exit(1)
     else:
         results = sum(1 for i, l in enumerate(got) if OUTPUT.match(l) and (i == 0 or not OUTPUT.match(got[i - 1])))

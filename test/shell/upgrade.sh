@@ -9,7 +9,6 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-RELEASE=c254f0b				# the commit released as 0.1.0
 PGBIN=${FS_PGBIN:-/usr/lib/postgresql/15/bin}
 PORT=$(( ${FS_PORT:-54329} + 200 ))
 work=$(mktemp -d /tmp/flowstream-upgrade.XXXXXX)
@@ -42,18 +41,15 @@ echo "1..12"
 source "$ROOT/scripts/lib.sh"
 set +e
 export PGHOST=$work PGPORT=$PORT PGUSER=postgres	# this test's own cluster
-OLDTREE=$work/pg010
-OLDBIN=$OLDTREE/usr/lib/postgresql/15/bin
-mkdir -p "$work/src010"
-if [ -n "$FS_GIT_DIR" ] && git --git-dir="$FS_GIT_DIR" archive "$RELEASE" | tar -x -C "$work/src010" && make_tree "$OLDTREE" &&
-	make -C "$work/src010" -s PG_CONFIG="$OLDBIN/pg_config" >"$work/build.log" 2>&1 &&
-	make -C "$work/src010" -s PG_CONFIG="$OLDBIN/pg_config" install >>"$work/build.log" 2>&1 &&
-	grep -q "default_version = '0.1.0'" "$work/src010/flowstream.control"; then
+RELEASE=$RELEASE_0_1_0
+OLDBIN=$work/r010/pg/usr/lib/postgresql/15/bin
+if build_release "$RELEASE" "$work/r010" &&
+	grep -q "default_version = '0.1.0'" "$work/r010/src/flowstream.control"; then
 	check "the 0.1.0 release builds from history (commit $RELEASE)" true
 else
 	check "the 0.1.0 release builds from history (commit $RELEASE)" false
 	[ -n "$FS_GIT_DIR" ] || echo "# no git history here (FS_GIT_DIR is empty): the release cannot be built"
-	[ -f "$work/build.log" ] && tail -n 20 "$work/build.log" | sed 's/^/# /'
+	[ -f "$work/r010/build.log" ] && tail -n 20 "$work/r010/build.log" | sed 's/^/# /'
 	skip_rest "the 0.1.0 release did not build"
 fi
 # (errors are checked, not fatal: every planned test reports)
@@ -215,7 +211,7 @@ check "the restored streams, debts and history are 0.1.0's, and verify() is clea
 # 12. every C symbol the 0.1.0 script names is still in the library
 missing=""
 symbols=$(nm -D --defined-only "$("$PGBIN/pg_config" --pkglibdir)/flowstream.so" | awk '$2 == "T" { print $3 }')
-for sym in $(grep -oE "'MODULE_PATHNAME', '[a-z_0-9]+'" "$work/src010/sql/flowstream--0.1.0.sql" | cut -d"'" -f4 | sort -u); do
+for sym in $(grep -oE "'MODULE_PATHNAME', '[a-z_0-9]+'" "$work/r010/src/sql/flowstream--0.1.0.sql" | cut -d"'" -f4 | sort -u); do
 	grep -qx "$sym" <<<"$symbols" || missing="$missing $sym"
 done
 check "the library keeps every symbol the 0.1.0 script references${missing:+ (missing:$missing)}" '[ -z "$missing" ]'
