@@ -468,15 +468,6 @@ flow_apply_account_call(AccountCall *call)
 	if (!actor.refused && !actor.system && !flow_may_act(call->op, &actor, true))
 		flow_operator_grants(&actor, call->party, has_peer ? call->peer_party : NULL, call->token);
 
-	/* one open flow per sender, receiver and token: told only to who may open it */
-	if (call->op == OP_OPEN_FLOW && flow_may_act(call->op, &actor, true) &&
-		OpenFlowExists(call->party, call->peer_party, call->token))
-		ereport(ERROR,
-				(errcode(ERRCODE_FLOW_EXISTS),
-				 errmsg("a flow from \"%s\" to \"%s\" in %s is open already", call->party,
-						call->peer_party, call->token),
-				 errhint("Change its rate with update_flow(), or close it first.")));
-
 	call->args.policy = policy;
 	if (flow_op_takes_number(call->op) && call->args.units == NULL)
 	{
@@ -490,6 +481,19 @@ flow_apply_account_call(AccountCall *call)
 									flow_clock_pinned());
 	err = flow_apply_account(call->op, &a, has_peer ? &b : NULL, on_flow ? &f : NULL,
 							 &call->args, &actor, t, &call->res);
+
+	/*
+	 * One open flow per sender, receiver and token.  It is told only to who
+	 * may open the flow, so it ranks after the time (SF010) and after who
+	 * may act (42501), and before the arguments' errors.
+	 */
+	if (call->op == OP_OPEN_FLOW && !flow_error_before_actor(err) && err != FLOW_ERR_NOT_ALLOWED &&
+		OpenFlowExists(call->party, call->peer_party, call->token))
+		ereport(ERROR,
+				(errcode(ERRCODE_FLOW_EXISTS),
+				 errmsg("a flow from \"%s\" to \"%s\" in %s is open already", call->party,
+						call->peer_party, call->token),
+				 errhint("Change its rate with update_flow(), or close it first.")));
 	if (err != FLOW_OK)
 		flow_report_account(err, call, Latest(&a, has_peer ? &b : NULL), t);
 	call->at = t;
