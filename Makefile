@@ -14,7 +14,7 @@ OBJS = src/wide.o src/flow.o src/flowtext.o src/ops.o src/derive.o src/account.o
 DATA = $(wildcard sql/flowstream--*.sql)
 
 REGRESS = type arithmetic transitions examples property managed user_tables user_tables_property
-ISOLATION = api_concurrency sweep_concurrency token_decimals
+ISOLATION = api_concurrency sweep_concurrency token_decimals accounts_concurrency
 
 PG_CONFIG ?= pg_config
 # PostgreSQL's own headers are included as system headers, so that
