@@ -14,7 +14,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS flowstream;
-SELECT plan(237);
+SELECT plan(252);
 
 CREATE ROLE t15_alice;
 CREATE ROLE t15_bob;
@@ -550,6 +550,72 @@ SELECT throws_ok($$SELECT flowstream.account_withdraw('t15_alice', 'T15Z', 0.5)$
 SELECT is(flowstream.account_withdraw('t15_alice', 'T15Z', 2), 2::numeric, 'T15Z: alice withdraws 2');
 RESET ROLE;
 SELECT is(flowstream.account_balance('t15_alice', 'T15Z'), 3::numeric, 'T15Z: 3 left, apart from T15');
+
+----------------------------------------------------------------------------
+-- verify() sees through the triggers: each corruption below is made with
+-- them off (session_replication_role = replica), reported, and undone
+----------------------------------------------------------------------------
+CREATE FUNCTION pg_temp.tampered(sql text) RETURNS SETOF text
+    LANGUAGE plpgsql AS $$
+DECLARE
+    found text[];
+BEGIN
+    BEGIN
+        SET LOCAL session_replication_role = replica;
+        EXECUTE sql;
+        SET LOCAL session_replication_role = origin;
+        SELECT array_agg(problem) INTO found FROM flowstream.verify();
+        RAISE EXCEPTION 'undo' USING ERRCODE = 'P0001';
+    EXCEPTION WHEN SQLSTATE 'P0001' THEN
+        NULL;
+    END;
+    RETURN QUERY SELECT unnest(found);
+END
+$$;
+SELECT ok(EXISTS (SELECT FROM pg_temp.tampered($$UPDATE flowstream.accounts SET critical_at = NULL WHERE party = 't15_alice' AND token = 'T15'$$) p
+                  WHERE p LIKE '%(t15_alice): critical_at is not its critical time'),
+    'verify(): a critical_at that is not the critical time');
+SELECT ok(EXISTS (SELECT FROM pg_temp.tampered($$UPDATE flowstream.accounts SET open_outflows = 5 WHERE party = 't15_alice' AND token = 'T15'$$) p
+                  WHERE p LIKE '%(t15_alice): open_outflows is 5, but 1 of its outgoing flows are open'),
+    'verify(): a wrong count of open outgoing flows');
+SELECT ok(EXISTS (SELECT FROM pg_temp.tampered($$UPDATE flowstream.accounts SET state = (SELECT state FROM flowstream.accounts WHERE party = 't15_dave')
+                                                  WHERE party = 't15_bob' AND token = 'T15'$$) p
+                  WHERE p LIKE '%(t15_bob): its state is not the state after its last event'),
+    'verify(): an account''s state that is not where its history ends');
+SELECT ok(EXISTS (SELECT FROM pg_temp.tampered(format('UPDATE flowstream.flows SET rate = 0.5 WHERE id = %s', :f3)) p
+                  WHERE p LIKE format('flow %s: its rate 0.5 is not the rate after its last event', :f3)),
+    'verify(): a flow''s rate that is not its last event''s');
+SELECT ok(EXISTS (SELECT FROM pg_temp.tampered(format('UPDATE flowstream.flows SET rate = 0.5 WHERE id = %s', :f3)) p
+                  WHERE p LIKE '%(t15_bob): its netflow % is not the sum of its open flows'' rates %'),
+    'verify(): ... and the netflow of its receiver that no longer matches it');
+SELECT ok(EXISTS (SELECT FROM pg_temp.tampered(format('UPDATE flowstream.flows SET buffer = 1 WHERE id = %s', :f3)) p
+                  WHERE p LIKE format('flow %s: its buffer 1 is not the buffer after its last event', :f3)),
+    'verify(): a flow''s buffer that is not its last event''s');
+SELECT ok(EXISTS (SELECT FROM pg_temp.tampered(format('UPDATE flowstream.flows SET closed_at = flowstream.now() WHERE id = %s', :f3)) p
+                  WHERE p LIKE format('flow %s: closed_at is set, but its last event is a open_flow', :f3)),
+    'verify(): a flow closed without a close event');
+SELECT ok(EXISTS (SELECT FROM pg_temp.tampered(format($$UPDATE flowstream.flows SET receiver = 't15_eve' WHERE id = %s$$, :f3)) p
+                  WHERE p LIKE format('flow %s: its sender and receiver are not the parties of its accounts', :f3)),
+    'verify(): a flow whose parties are not its accounts''');
+SELECT ok(EXISTS (SELECT FROM pg_temp.tampered(format('DELETE FROM flowstream.flows WHERE id = %s', :f3)) p
+                  WHERE p LIKE format('event %%: its flow %s has no row in flowstream.flows', :f3)),
+    'verify(): a flow row that vanished');
+SELECT ok(EXISTS (SELECT FROM pg_temp.tampered($$UPDATE flowstream.events SET amount = 1001 WHERE op = 'account_deposit' AND actor = 't15_eve'$$) p
+                  WHERE p LIKE 'accounts: its accounts hold %, but deposits less withdrawals are %'),
+    'verify(): a recorded deposit changed: the sums of the token no longer match');
+SELECT ok(EXISTS (SELECT FROM pg_temp.tampered($$UPDATE flowstream.events SET amount = 1001 WHERE op = 'account_deposit' AND actor = 't15_eve'$$) p
+                  WHERE p LIKE 'event %: the states after the recorded account_deposit are not what the account_deposit gives'),
+    'verify(): ... nor does the replay of that event');
+SELECT ok(EXISTS (SELECT FROM pg_temp.tampered(format($$DELETE FROM flowstream.events WHERE flow_id = %s AND op = 'open_flow'$$, :f3)) p
+                  WHERE p LIKE format('flow %s: flow without history', :f3)),
+    'verify(): a flow whose only event was deleted');
+SELECT ok(EXISTS (SELECT FROM pg_temp.tampered(format($$DELETE FROM flowstream.events WHERE flow_id = %s AND op = 'open_flow'$$, :f1)) p
+                  WHERE p LIKE format('flow %s: first_event is not the open_flow event that begins its history', :f1)),
+    'verify(): a flow whose open event was deleted');
+SELECT ok(EXISTS (SELECT FROM pg_temp.tampered($$UPDATE flowstream.accounts SET last_event = first_event WHERE party = 't15_alice' AND token = 'T15'$$) p
+                  WHERE p LIKE '%(t15_alice): last_event is %, but its last event is %'),
+    'verify(): an account''s last_event that is not its last event');
+SELECT is((SELECT count(*) FROM pg_temp.tampered('SELECT 1')), 0::bigint, 'verify(): nothing when nothing was tampered with');
 
 SELECT is_empty('SELECT * FROM flowstream.deficits', 'no deficits');
 SELECT is_empty('SELECT * FROM flowstream.verify()', 'verify() finds nothing');
