@@ -48,12 +48,12 @@ Write(SPIPlanPtr plan, Datum *values, const char *nulls)
 }
 
 /*
- * The token's decimals and buffer settings: 22023 for a token nobody
+ * The token's decimals and buffer settings; false for a token nobody
  * registered.  *reward receives the party paid the unburnt buffer of a
  * liquidation, or NULL.
  */
-void
-flow_token_policy(const char *token, int *decimals, AccountPolicy *policy, char **reward)
+static bool
+TokenPolicy(const char *token, int *decimals, AccountPolicy *policy, char **reward)
 {
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1] = {CStringGetTextDatum(token)};
@@ -71,10 +71,7 @@ flow_token_policy(const char *token, int *decimals, AccountPolicy *policy, char 
 						 values, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read flowstream.tokens");
 	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown token \"%s\"", token),
-				 errhint("Tokens are registered in flowstream.tokens.")));
+		return false;
 	tuple = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;
 	*decimals = DatumGetInt16(SPI_getbinval(tuple, desc, 1, &isnull));
@@ -87,6 +84,24 @@ flow_token_policy(const char *token, int *decimals, AccountPolicy *policy, char 
 	else
 		policy->min_buffer = u256_low128(&min_buffer);
 	*reward = SPI_getvalue(tuple, desc, 4);
+	return true;
+}
+
+static void
+UnknownToken(const char *token)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown token \"%s\"", token),
+			 errhint("Tokens are registered in flowstream.tokens.")));
+}
+
+/* The token's decimals and buffer settings: 22023 for a token nobody registered. */
+void
+flow_token_policy(const char *token, int *decimals, AccountPolicy *policy, char **reward)
+{
+	if (!TokenPolicy(token, decimals, policy, reward))
+		UnknownToken(token);
 }
 
 /*
@@ -428,7 +443,22 @@ flow_apply_account_call(AccountCall *call)
 		call->peer_party = receiver;
 		call->token = token;
 	}
-	flow_token_policy(call->token, &call->decimals, &policy, &reward);
+	memset(&actor, 0, sizeof(actor));
+	actor.name = call->actor;
+	actor.system = call->system;
+	actor.refused = call->actor_problem != ACTOR_OK;
+	actor.as_sender = strcmp(call->actor, call->party) == 0;
+	actor.as_recipient = has_peer && strcmp(call->actor, call->peer_party) == 0;
+
+	/* an unknown token is an argument's error: who may act ranks before it (SPEC §5) */
+	if (!TokenPolicy(call->token, &call->decimals, &policy, &reward))
+	{
+		if (!actor.refused && !actor.system && !flow_may_act(call->op, &actor, true))
+			flow_operator_grants(&actor, call->party, has_peer ? call->peer_party : NULL, call->token);
+		if (!flow_may_act(call->op, &actor, true))
+			flow_report_account(FLOW_ERR_NOT_ALLOWED, call, NULL, 0);
+		UnknownToken(call->token);
+	}
 	if (ids[0] == 0)
 	{
 		ids[0] = AccountId(call->party, call->token,
@@ -458,12 +488,6 @@ flow_apply_account_call(AccountCall *call)
 	b.party = call->peer_party;
 	f.sender = call->party;
 	f.receiver = call->peer_party;
-	memset(&actor, 0, sizeof(actor));
-	actor.name = call->actor;
-	actor.system = call->system;
-	actor.refused = call->actor_problem != ACTOR_OK;
-	actor.as_sender = strcmp(call->actor, call->party) == 0;
-	actor.as_recipient = has_peer && strcmp(call->actor, call->peer_party) == 0;
 	/* an actor that may not act as a party may be an operator of one */
 	if (!actor.refused && !actor.system && !flow_may_act(call->op, &actor, true))
 		flow_operator_grants(&actor, call->party, has_peer ? call->peer_party : NULL, call->token);
