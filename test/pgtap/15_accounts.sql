@@ -14,7 +14,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS flowstream;
-SELECT plan(252);
+SELECT plan(255);
 
 CREATE ROLE t15_alice;
 CREATE ROLE t15_bob;
@@ -110,6 +110,9 @@ SET LOCAL ROLE t15_bob;
 SELECT throws_ok($$SELECT flowstream.account_withdraw('t15_alice', 'T15', 1)$$, '42501', NULL, 'account_withdraw: another party may not');
 SELECT throws_ok($$SELECT flowstream.account_withdraw('t15_alice', 'T15', 900)$$, '42501', NULL, 'account_withdraw: 42501 before SF013');
 SELECT throws_ok($$SELECT flowstream.account_withdraw('t15_alice', 'T15', 0)$$, '42501', NULL, 'account_withdraw: 42501 before 22023');
+SELECT throws_ok($$SELECT flowstream.account_withdraw('t15_alice', 'NOPE', 1)$$, '42501', NULL, 'account_withdraw: 42501 before an unknown token (22023)');
+SELECT throws_ok($$SELECT flowstream.account_transfer('t15_alice', 't15_bob', 'NOPE', 1)$$, '42501', NULL, 'account_transfer: 42501 before an unknown token');
+SELECT throws_ok($$SELECT flowstream.open_flow('t15_alice', 't15_bob', 'NOPE', 1)$$, '42501', NULL, 'open_flow: 42501 before an unknown token');
 SELECT throws_ok($$SELECT flowstream.account_withdraw('t15_bob', 'T15', 1)$$, 'SF013', 'insufficient available balance: 1 needed, 0 available',
     'account_withdraw: from an account that holds nothing is SF013');
 SET LOCAL ROLE t15_eve;
