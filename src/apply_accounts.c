@@ -308,13 +308,22 @@ WriteAccount(int64 id, bool created, const char *party, const char *token, const
 		Oid			types[7] = {INT8OID, flow_catalog()->account_type, INT8OID, INT4OID,
 		TIMESTAMPTZOID, TEXTOID, TEXTOID};
 
+		/*
+		 * AccountId() serializes those who create one account, and looks
+		 * again once it waited; but a REPEATABLE READ or SERIALIZABLE
+		 * snapshot cannot see the row the other one committed meanwhile.
+		 * ON CONFLICT DO NOTHING turns that into what those isolation
+		 * levels promise: a serialization failure (40001) to retry, not a
+		 * unique violation.
+		 */
 		values[5] = CStringGetTextDatum(party);
 		values[6] = CStringGetTextDatum(token);
 		if (Write(flow_plan(PLAN_INSERT_ACCOUNT,
 							"INSERT INTO flowstream.accounts "
 							"(id, state, first_event, last_event, open_outflows, critical_at, party, token) "
-							"VALUES ($1, $2, $3, $3, $4, $5, $6, $7)", 7, types),
-				  values, nulls) != SPI_OK_INSERT)
+							"VALUES ($1, $2, $3, $3, $4, $5, $6, $7) "
+							"ON CONFLICT (party, token) DO NOTHING", 7, types),
+				  values, nulls) != SPI_OK_INSERT || SPI_processed != 1)
 			elog(ERROR, "could not insert account " INT64_FORMAT, id);
 	}
 	else
