@@ -14,7 +14,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS flowstream;
-SELECT plan(255);
+SELECT plan(256);
 
 CREATE ROLE t15_alice;
 CREATE ROLE t15_bob;
@@ -398,6 +398,8 @@ SET LOCAL ROLE t15_eve;
 SELECT throws_ok('SELECT flowstream.liquidate_critical()', '42501', NULL, 'liquidate_critical: not a stranger');
 SET LOCAL ROLE t15_carol;
 SELECT throws_ok('SELECT flowstream.liquidate_critical()', '42501', NULL, 'liquidate_critical: not the critical party itself');
+SET LOCAL ROLE t15_app;
+SELECT throws_ok('SELECT flowstream.liquidate_critical()', '42501', NULL, 'liquidate_critical: not flowstream_app, whatever its actor');
 SET LOCAL ROLE t15_admin;
 SELECT throws_ok('SELECT flowstream.liquidate_critical(0)', '22023', NULL, 'liquidate_critical: max_accounts must be positive');
 SELECT is(flowstream.liquidate_critical(), 1, 'liquidate_critical: flowstream_admin liquidates carol''s account');
