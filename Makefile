@@ -1,5 +1,6 @@
-# flowstream — PGXS build.  `make && make install`, then the tests through
-# scripts/test (which starts its own server).
+# flowstream — PGXS build.  `make && make install`; `make installcheck` runs
+# the fast deterministic suites against a running server (PGHOST, PGPORT,
+# PGUSER); scripts/test runs every suite on a server of its own.
 
 EXTENSION = flowstream
 MODULE_big = flowstream
@@ -13,8 +14,33 @@ OBJS = src/wide.o src/flow.o src/flowtext.o src/ops.o src/derive.o src/account.o
        src/verify.o
 DATA = $(wildcard sql/flowstream--*.sql)
 
+# `make installcheck` runs, in this order: the core's test programs (TAP, through
+# prove), the pgTAP files (through pg_prove, in the database PGTAP_DB, which
+# must be pg_cron's cron.database_name for 10_sweeper.sql), then pg_regress
+# (REGRESS) and pg_isolation_regress (ISOLATION).  Naming any of CORE_TESTS,
+# PGTAP, REGRESS or ISOLATION on the command line runs only the ones named:
+#   make installcheck REGRESS=examples ISOLATION=      one pg_regress test
+#   make installcheck PGTAP=test/pgtap/01_api.sql      one pgTAP file
 REGRESS = type arithmetic transitions examples property managed user_tables user_tables_property
 ISOLATION = api_concurrency sweep_concurrency token_decimals accounts_concurrency
+PGTAP = $(sort $(wildcard test/pgtap/*.sql))
+CORE_TESTS = test/core/flow_unit test/core/flow_property test/core/ops_property \
+             test/core/account_unit test/core/account_property
+PGTAP_DB ?= flowstream
+ifneq ($(findstring command line,$(origin CORE_TESTS) $(origin PGTAP) $(origin REGRESS) $(origin ISOLATION)),)
+ifneq ($(origin CORE_TESTS),command line)
+CORE_TESTS =
+endif
+ifneq ($(origin PGTAP),command line)
+PGTAP =
+endif
+ifneq ($(origin REGRESS),command line)
+REGRESS =
+endif
+ifneq ($(origin ISOLATION),command line)
+ISOLATION =
+endif
+endif
 
 PG_CONFIG ?= pg_config
 # PostgreSQL's own headers are included as system headers, so that
@@ -58,6 +84,31 @@ EXTRA_CLEAN = test/core/flow_property test/core/flow_unit test/core/ops_property
 
 core-test-build: test/core/flow_unit test/core/flow_property test/core/ops_property test/core/account_unit test/core/account_property
 .PHONY: core-test-build
+
+# installcheck (PGXS: pg_regress, then pg_isolation_regress) after the core and pgTAP
+installcheck: installcheck-core installcheck-pgtap
+
+installcheck-core: $(CORE_TESTS)
+ifneq ($(strip $(CORE_TESTS)),)
+	prove $(CORE_TESTS)
+endif
+
+installcheck-pgtap:
+ifneq ($(strip $(PGTAP)),)
+	@$(bindir)/psql -X -At -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$(PGTAP_DB)'" | grep -q 1 || \
+		$(bindir)/createdb $(PGTAP_DB)
+	pg_prove --psql-bin $(bindir)/psql -d $(PGTAP_DB) $(PGTAP)
+endif
+.PHONY: installcheck-core installcheck-pgtap
+
+# the planned tests of each kind, for test/regress/run.sh
+list-regress:
+	@echo $(REGRESS)
+list-isolation:
+	@echo $(ISOLATION)
+list-core:
+	@echo $(CORE_TESTS)
+.PHONY: list-regress list-isolation list-core
 
 # The benchmarks: their own throwaway cluster; writes BENCHMARKS.md and bench/throughput.png.
 bench:

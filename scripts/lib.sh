@@ -4,8 +4,10 @@
 # port and socket directory.  Sourced, not run.
 #
 # Everything of a run lives under FS_DIR (by default /tmp/flowstream-pg-$FS_PORT):
-#   $FS_DIR/pg     a relocated PostgreSQL 15 with this checkout's flowstream installed
+#   $FS_DIR/pg     a relocated PostgreSQL 15 with flowstream (from FS_SRC) installed
 #   $FS_DIR/data   the cluster; its socket is $FS_DIR itself
+# FS_SRC is the source tree that is built: this checkout, or the snapshot of
+# it that scripts/test takes (so that two runs never build in the same tree).
 # Debian's PostgreSQL finds its lib and share directories relative to its
 # binaries, so a copy of the binaries with links to the rest is a complete
 # installation of its own: two runs with different FS_PORT, or two checkouts,
@@ -17,6 +19,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SYS_PG=/usr/lib/postgresql/15
 FS_PORT=${FS_PORT:-54329}
 FS_DIR=${FS_DIR:-/tmp/flowstream-pg-$FS_PORT}
+FS_SRC=${FS_SRC:-$ROOT}
 FS_TREE=$FS_DIR/pg
 PGBIN=$FS_TREE/usr/lib/postgresql/15/bin
 PG_CONFIG=$PGBIN/pg_config
@@ -62,11 +65,12 @@ make_tree() {
 	done
 }
 
+# (each step chained: callers may run these in an `if`, where set -e is off)
 build_install() {
 	say "building flowstream into $FS_TREE"
-	make_tree "$FS_TREE"
-	make -C "$ROOT" -s PG_CONFIG=$PG_CONFIG >/dev/null
-	make -C "$ROOT" -s PG_CONFIG=$PG_CONFIG install >/dev/null
+	make_tree "$FS_TREE" &&
+		make -C "$FS_SRC" -s PG_CONFIG=$PG_CONFIG >/dev/null &&
+		make -C "$FS_SRC" -s PG_CONFIG=$PG_CONFIG install >/dev/null
 }
 
 stop_cluster() {
@@ -85,8 +89,8 @@ fresh_dir() {
 start_cluster() {
 	say "starting a throwaway PostgreSQL 15 on port $FS_PORT ($FS_DIR)"
 	runuser -u postgres -- "$PGBIN/initdb" -D "$FS_DIR/data" --auth=trust \
-		--no-instructions -E UTF8 --locale=C.UTF-8 >/dev/null
-	cat >>"$FS_DIR/data/postgresql.conf" <<CONF
+		--no-instructions -E UTF8 --locale=C.UTF-8 >/dev/null || return
+	cat >>"$FS_DIR/data/postgresql.conf" <<CONF || return
 port = $FS_PORT
 listen_addresses = ''
 unix_socket_directories = '$FS_DIR'
@@ -97,8 +101,8 @@ max_prepared_transactions = 10
 fsync = off
 CONF
 	trap stop_cluster EXIT
-	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$FS_DIR/data" -l "$FS_DIR/server.log" -w start >/dev/null
-	"$PGBIN/createdb" "$FS_DB"
+	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$FS_DIR/data" -l "$FS_DIR/server.log" -w start >/dev/null &&
+		"$PGBIN/createdb" "$FS_DB"
 }
 
 # Everything both commands need: packages, a private build, a running cluster.

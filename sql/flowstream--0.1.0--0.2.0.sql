@@ -982,3 +982,36 @@ CREATE FUNCTION flowstream.verify_history(user_table regclass, history regclass)
 COMMENT ON FUNCTION flowstream.verify_history(regclass, regclass) IS
     'checks every stream of a user''s table against the history its stream trigger keeps: each change '
     'replays, the money and the accrual add up, the plain columns are in step; one row per problem';
+
+--------------------------------------------------------------------------
+-- debt_sums() sums in parallel, and on Citus workers: combine, serialize
+-- and deserialize functions (an aggregate takes them only at its creation)
+--------------------------------------------------------------------------
+
+DROP AGGREGATE flowstream.debt_sums(flowstream.stream, timestamptz);
+DROP AGGREGATE flowstream.debt_sums(flowstream.stream);
+CREATE FUNCTION flowstream.debt_sums_combine(internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'debt_sums_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION flowstream.debt_sums_serialize(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'debt_sums_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION flowstream.debt_sums_deserialize(bytea, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'debt_sums_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.debt_sums_combine(internal, internal) IS
+    'combine function of debt_sums(): partial sums of parallel workers or Citus shards';
+COMMENT ON FUNCTION flowstream.debt_sums_serialize(internal) IS 'serialize function of debt_sums()';
+COMMENT ON FUNCTION flowstream.debt_sums_deserialize(bytea, internal) IS 'deserialize function of debt_sums()';
+CREATE AGGREGATE flowstream.debt_sums(flowstream.stream, timestamptz) (
+    SFUNC = flowstream.debt_sums_step, STYPE = internal, FINALFUNC = flowstream.debt_sums_final,
+    COMBINEFUNC = flowstream.debt_sums_combine, SERIALFUNC = flowstream.debt_sums_serialize,
+    DESERIALFUNC = flowstream.debt_sums_deserialize, PARALLEL = SAFE
+);
+CREATE AGGREGATE flowstream.debt_sums(flowstream.stream) (
+    SFUNC = flowstream.debt_sums_step, STYPE = internal, FINALFUNC = flowstream.debt_sums_final,
+    COMBINEFUNC = flowstream.debt_sums_combine, SERIALFUNC = flowstream.debt_sums_serialize,
+    DESERIALFUNC = flowstream.debt_sums_deserialize, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE flowstream.debt_sums(flowstream.stream, timestamptz) IS
+    'total, covered and uncovered debt of many streams at a time, summed exactly in one pass '
+    '(in tokens, with the largest decimals among them)';
+COMMENT ON AGGREGATE flowstream.debt_sums(flowstream.stream) IS
+    'total, covered and uncovered debt of many streams at flowstream.now(), summed exactly in one pass';

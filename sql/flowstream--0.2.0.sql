@@ -253,11 +253,25 @@ COMMENT ON FUNCTION flowstream.debt_sums_step(internal, flowstream.stream, times
 COMMENT ON FUNCTION flowstream.debt_sums_step(internal, flowstream.stream) IS
     'state function of debt_sums(stream)';
 COMMENT ON FUNCTION flowstream.debt_sums_final(internal) IS 'final function of debt_sums()';
+CREATE FUNCTION flowstream.debt_sums_combine(internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'debt_sums_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION flowstream.debt_sums_serialize(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'debt_sums_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION flowstream.debt_sums_deserialize(bytea, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'debt_sums_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION flowstream.debt_sums_combine(internal, internal) IS
+    'combine function of debt_sums(): partial sums of parallel workers or Citus shards';
+COMMENT ON FUNCTION flowstream.debt_sums_serialize(internal) IS 'serialize function of debt_sums()';
+COMMENT ON FUNCTION flowstream.debt_sums_deserialize(bytea, internal) IS 'deserialize function of debt_sums()';
 CREATE AGGREGATE flowstream.debt_sums(flowstream.stream, timestamptz) (
-    SFUNC = flowstream.debt_sums_step, STYPE = internal, FINALFUNC = flowstream.debt_sums_final
+    SFUNC = flowstream.debt_sums_step, STYPE = internal, FINALFUNC = flowstream.debt_sums_final,
+    COMBINEFUNC = flowstream.debt_sums_combine, SERIALFUNC = flowstream.debt_sums_serialize,
+    DESERIALFUNC = flowstream.debt_sums_deserialize, PARALLEL = SAFE
 );
 CREATE AGGREGATE flowstream.debt_sums(flowstream.stream) (
-    SFUNC = flowstream.debt_sums_step, STYPE = internal, FINALFUNC = flowstream.debt_sums_final
+    SFUNC = flowstream.debt_sums_step, STYPE = internal, FINALFUNC = flowstream.debt_sums_final,
+    COMBINEFUNC = flowstream.debt_sums_combine, SERIALFUNC = flowstream.debt_sums_serialize,
+    DESERIALFUNC = flowstream.debt_sums_deserialize, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE flowstream.debt_sums(flowstream.stream, timestamptz) IS
     'total, covered and uncovered debt of many streams at a time, summed exactly in one pass '

@@ -161,3 +161,81 @@ debt_sums_final(PG_FUNCTION_ARGS)
 	values[2] = units_to_numeric(&uncovered, scale, scale);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }
+
+/* Adds b to a, carries and all. */
+static void
+SumAdd(Sum *a, const Sum *b)
+{
+	a->low += b->low;
+	a->carries += b->carries + (a->low < b->low);
+	Add(&a->wide, &b->wide);
+}
+
+/*
+ * debt_sums_combine(a, b): the sums of two partial aggregates, for
+ * parallel query and for Citus, which sum on the workers.
+ */
+PG_FUNCTION_INFO_V1(debt_sums_combine);
+Datum
+debt_sums_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	DebtSums   *a,
+			   *b;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "debt_sums_combine called in a non-aggregate context");
+	if (PG_ARGISNULL(1))
+		PG_RETURN_POINTER(PG_ARGISNULL(0) ? NULL : PG_GETARG_POINTER(0));
+	b = (DebtSums *) PG_GETARG_POINTER(1);
+	if (PG_ARGISNULL(0))
+	{
+		a = (DebtSums *) MemoryContextAlloc(aggcontext, sizeof(DebtSums));
+		memcpy(a, b, sizeof(DebtSums));
+		PG_RETURN_POINTER(a);
+	}
+	a = (DebtSums *) PG_GETARG_POINTER(0);
+	for (int d = 0; d <= FLOW_MAX_DECIMALS; d++)
+	{
+		SumAdd(&a->total[d], &b->total[d]);
+		SumAdd(&a->covered[d], &b->covered[d]);
+	}
+	a->decimals_seen |= b->decimals_seen;
+	PG_RETURN_POINTER(a);
+}
+
+/*
+ * The partial sums travel between processes as bytea: a format byte, then
+ * the struct as it lies in memory (every process runs this same library).
+ */
+#define DEBT_SUMS_FORMAT	1
+
+PG_FUNCTION_INFO_V1(debt_sums_serialize);
+Datum
+debt_sums_serialize(PG_FUNCTION_ARGS)
+{
+	DebtSums   *sums = (DebtSums *) PG_GETARG_POINTER(0);
+	bytea	   *out = (bytea *) palloc(VARHDRSZ + 1 + sizeof(DebtSums));
+
+	SET_VARSIZE(out, VARHDRSZ + 1 + sizeof(DebtSums));
+	*(uint8 *) VARDATA(out) = DEBT_SUMS_FORMAT;
+	memcpy(VARDATA(out) + 1, sums, sizeof(DebtSums));
+	PG_RETURN_BYTEA_P(out);
+}
+
+PG_FUNCTION_INFO_V1(debt_sums_deserialize);
+Datum
+debt_sums_deserialize(PG_FUNCTION_ARGS)
+{
+	bytea	   *in = PG_GETARG_BYTEA_PP(0);
+	DebtSums   *sums;
+
+	if (VARSIZE_ANY_EXHDR(in) != 1 + sizeof(DebtSums) ||
+		*(const uint8 *) VARDATA_ANY(in) != DEBT_SUMS_FORMAT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("partial debt_sums of another format or size")));
+	sums = (DebtSums *) palloc(sizeof(DebtSums));
+	memcpy(sums, VARDATA_ANY(in) + 1, sizeof(DebtSums));
+	PG_RETURN_POINTER(sums);
+}

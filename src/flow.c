@@ -419,6 +419,13 @@ Snapshot(FlowState *s, int64_t t)
 
 	if (flow_accrued(s, t, &accrued) != FLOW_OK)
 		return FLOW_ERR_OVERFLOW;
+	/*
+	 * A stream with an end stores its debt in 192 bits (flow_store).  No
+	 * history reaches that (what accrues stays below 2^191), but a state
+	 * read from outside may start close enough to cross it.
+	 */
+	if (s->has_end && accrued.w[3] != 0)
+		return FLOW_ERR_OVERFLOW;
 	s->sd = accrued;
 	if (s->st < t)
 		s->st = t;
@@ -620,14 +627,17 @@ flow_void(FlowState *s, int64_t t, U256 *written_off)
 			return err;
 		td = u256_divmod_128(&accrued, Unit(s), NULL);
 		if (ExceedsBalance(s, &td))
+			accrued = u256_mul_128(s->balance, Unit(s));
+		/* the width an end needs, as in Snapshot() */
+		if (s->has_end && accrued.w[3] != 0)
+			return FLOW_ERR_OVERFLOW;
+		if (ExceedsBalance(s, &td))
 		{
 			U256		balance = u256_from_u128(s->balance);
 
 			u256_sub(written_off, &td, &balance);
-			s->sd = u256_mul_128(s->balance, Unit(s));
 		}
-		else
-			s->sd = accrued;
+		s->sd = accrued;
 	}
 	/* a pending stream's start moves back to t: it ends before it began */
 	s->st = t;
@@ -651,6 +661,7 @@ flow_set_terms(FlowState *s, const FlowAmount *rate, bool has_end, int64_t end, 
 {
 	FlowError	err = CheckTime(s, t);
 	bool		pending = s->st > t;
+	FlowState	next;
 
 	if (err != FLOW_OK)
 		return err;
@@ -665,15 +676,20 @@ flow_set_terms(FlowState *s, const FlowAmount *rate, bool has_end, int64_t end, 
 		return FLOW_ERR_END;
 	if (rate->units == s->rps && has_end == s->has_end && (!has_end || end == s->end))
 		return FLOW_ERR_SAME_RATE;
+	next = *s;
 	if (!pending)
 	{
-		err = Snapshot(s, t);
+		err = Snapshot(&next, t);
 		if (err != FLOW_OK)
 			return err;
 	}
-	s->rps = rate->units;
-	s->has_end = has_end;
-	s->end = has_end ? end : 0;
-	s->last = t;
+	/* the width an end needs, as in Snapshot() */
+	if (has_end && next.sd.w[3] != 0)
+		return FLOW_ERR_OVERFLOW;
+	next.rps = rate->units;
+	next.has_end = has_end;
+	next.end = has_end ? end : 0;
+	next.last = t;
+	*s = next;
 	return FLOW_OK;
 }

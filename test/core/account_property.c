@@ -2048,6 +2048,7 @@ main(int argc, char **argv)
 	int			nu = 0;
 
 	seed = argc > 1 ? strtoull(argv[1], NULL, 0) : DEFAULT_SEED;
+	tap_plan(P_COUNT);
 	printf("# seed %llu (rerun with: account_property %llu)\n", seed, seed);
 	fflush(stdout);
 	rng_state = seed;

@@ -7,7 +7,7 @@
  * comment, or computed by the independent sign-and-magnitude bignum of
  * oracle.h.  Output is TAP: one "ok N - name" or "not ok N - name" line per
  * test (a test is a group of checks; the failing checks are printed as "#"
- * comments above it), then the plan "1..N".  Exits non-zero on a failure.
+ * comments above it), after the plan "1..N".  Exits non-zero on a failure.
  */
 #include "account.h"
 #include "oracle.h"
@@ -1845,6 +1845,7 @@ main(void)
 {
 	T0 = oracle_time(2026, 1, 1, 0, 0, 0, 0);
 
+	tap_plan(18);
 	test_wide_signed();
 	test_wide_wider();
 	test_init();

@@ -32,7 +32,10 @@
  * On a failure it prints the seed, the stream's operations from its
  * creation, and the expected and actual values (at most 5 failures are
  * printed; the failing stream is then abandoned and the run goes on).
- * Ends with exactly one line "flow_property: N checks passed, M failed".
+ * TAP output: the plan first, then one test per property (the table
+ * `properties` below: each is the set of checks of one function), with its
+ * check count in the description; everything else is a "#" comment.
+ * Exits non-zero when a check failed.
  */
 #include <stdarg.h>
 #include <time.h>
@@ -429,7 +432,7 @@ print_log(void)
 				nb[200];
 
 	flow_format_time(cur_start, tb);
-	printf("  create(rate=%s, decimals=%d, start=%lld [%s], ", u128_str(cur_rate0, nb), cur_dec,
+	printf("#   create(rate=%s, decimals=%d, start=%lld [%s], ", u128_str(cur_rate0, nb), cur_dec,
 		   (long long) cur_start, tb);
 	flow_format_time(cur_at, tb);
 	printf("at=%lld [%s])\n", (long long) cur_at, tb);
@@ -438,7 +441,7 @@ print_log(void)
 		LogEntry   *e = &oplog[i];
 
 		flow_format_time(e->t, tb);
-		printf("  #%d %s(", i, all_op_names[e->op]);
+		printf("#   #%d %s(", i, all_op_names[e->op]);
 		if (e->op != OP_PAUSE && e->op != OP_VOID)
 		{
 			if (e->a.err)
@@ -462,13 +465,13 @@ failf(const char *fmt, ...)
 	if (failures_printed >= MAX_FAILURES_PRINTED)
 		return;
 	failures_printed++;
-	printf("FAILURE %d: seed %llu, stream %d, after op #%d\n", failures_printed, seed, cur_stream, nlog - 1);
+	printf("# FAILURE %d: seed %llu, stream %d, after op #%d\n", failures_printed, seed, cur_stream, nlog - 1);
 	if (cur_stream >= 0 && last_stream_printed != cur_stream)
 	{
 		print_log();
 		last_stream_printed = cur_stream;
 	}
-	printf("  ");
+	printf("#   ");
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -476,9 +479,54 @@ failf(const char *fmt, ...)
 	fflush(stdout);
 }
 
+/*
+ * The properties: every PCHECK counts towards the property of the function
+ * it is in, and each property is one TAP test.  A PCHECK in a function that
+ * is not in this table stops the program (add the function here).
+ */
+static const struct
+{
+	const char *fn;
+	const char *what;
+}			properties[] =
+{
+	{"run_stream", "every operation returns the error the model predicts; a failed one changes nothing; a void writes off what the model says"},
+	{"check_after", "after every operation: a valid state, deposits = balance + withdrawn + refunded, fields and snapshot as the model, time never goes back, text round trip"},
+	{"check_views", "at random times: total, covered, uncovered debt, refundable and status as the model"},
+	{"check_depletion", "the depletion time is the first microsecond the debt exceeds the balance"},
+	{"via_text", "amounts read back equal through their text form"},
+	{"run_overflow_cases", "snapshot debt near 2^256: overflow exactly when the model's sum reaches 2^256, and a refused operation changes nothing"},
+};
+#define N_PROPERTIES ((int) (sizeof(properties) / sizeof(properties[0])))
+static long prop_passed[N_PROPERTIES],
+			prop_failed[N_PROPERTIES];
+
+static int
+prop_index(const char *fn)
+{
+	for (int i = 0; i < N_PROPERTIES; i++)
+		if (strcmp(properties[i].fn, fn) == 0)
+			return i;
+	printf("Bail out! PCHECK in %s(), which is not in the table of properties\n", fn);
+	exit(2);
+}
+
+static bool
+prop_count(int i, bool ok)
+{
+	if (ok)
+		prop_passed[i]++;
+	else
+		prop_failed[i]++;
+	return check_count(ok);
+}
+
 #define PCHECK(cond, ...) \
 	do { \
-		if (!check_count(cond)) \
+		static int	pidx_ = -1; \
+		if (pidx_ < 0) \
+			pidx_ = prop_index(__func__); \
+		if (!prop_count(pidx_, (cond))) \
 			failf(__VA_ARGS__); \
 	} while (0)
 
@@ -1260,7 +1308,8 @@ main(int argc, char **argv)
 	clock_t		c0 = clock();
 
 	seed = argc > 1 ? strtoull(argv[1], NULL, 0) : DEFAULT_SEED;
-	printf("seed %llu (at least %d streams x up to %d operations; rerun with: flow_property %llu)\n",
+	printf("1..%d\n", N_PROPERTIES);
+	printf("# seed %llu (at least %d streams x up to %d operations; rerun with: flow_property %llu)\n",
 		   seed, N_STREAMS, OPS_PER_STREAM, seed);
 	fflush(stdout);
 	rng_state = seed;
@@ -1272,7 +1321,7 @@ main(int argc, char **argv)
 		run_stream(i);
 	run_overflow_cases();
 
-	printf("%ld operations (%ld succeeded) in %.1f s cpu; errors:", n_ops, n_ok,
+	printf("# %ld operations (%ld succeeded) in %.1f s cpu; errors:", n_ops, n_ok,
 		   (double) (clock() - c0) / CLOCKS_PER_SEC);
 	for (int e = 1; e <= FLOW_ERR_TOO_SMALL; e++)
 		if (n_err_by[e])
@@ -1283,6 +1332,16 @@ main(int argc, char **argv)
 	for (int st = 0; st < 8; st++)
 		printf(" %s=%ld", status_name(st), n_status_seen[st]);
 	printf("\n");
-	printf("flow_property: %ld checks passed, %ld failed\n", checks_passed, checks_failed);
+	for (int i = 0; i < N_PROPERTIES; i++)
+	{
+		if (prop_failed[i] > 0)
+			printf("not ok %d - %s: %ld of %ld checks failed\n", i + 1, properties[i].what,
+				   prop_failed[i], prop_failed[i] + prop_passed[i]);
+		else if (prop_passed[i] == 0)
+			printf("not ok %d - %s: no check ran\n", i + 1, properties[i].what);
+		else
+			printf("ok %d - %s (%ld checks)\n", i + 1, properties[i].what, prop_passed[i]);
+	}
+	printf("# flow_property: %ld checks passed, %ld failed\n", checks_passed, checks_failed);
 	return checks_failed > 0 ? 1 : 0;
 }

@@ -6,8 +6,10 @@
  * in a comment), computed by the independent bignum of oracle.h, or a
  * constant computed outside this program (Python's integers) and pasted in.
  *
- * Ends with exactly one line "flow_unit: N checks passed, M failed" and
- * exits non-zero when M > 0.
+ * TAP output: the plan first, then one test per test function below (its
+ * check count in the description; a failed check is printed as a "# FAIL"
+ * diagnostic before its test's "not ok"), then a comment with the checks
+ * passed and failed in all.  Exits non-zero when a check failed.
  */
 #include "oracle.h"
 
@@ -17,7 +19,7 @@
 	do { \
 		if (!check_count(cond) && failures_printed++ < MAX_UNIT_FAILURES_PRINTED) \
 		{ \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__); \
+			printf("# FAIL %s:%d: ", __FILE__, __LINE__); \
 			printf(__VA_ARGS__); \
 			putchar('\n'); \
 		} \
@@ -1914,22 +1916,55 @@ test_extremes(void)
 	}
 }
 
+static void
+test_reference_time(void)
+{
+	CHECK(flow_parse_time("2026-01-01T00:00:00Z", 20, &T0), "T0");
+}
+
+/* The tests, in order: each is one TAP test, whatever its number of checks. */
+static const struct
+{
+	void		(*fn) (void);
+	const char *what;
+}			tests[] =
+{
+	{test_reference_time, "the reference time T0 parses"},
+	{test_wide, "wide.c: 128- and 256-bit arithmetic against the oracle bignum"},
+	{test_decimals, "flowtext.c: decimals, amounts and rates, parsed and formatted"},
+	{test_times, "flowtext.c: times, parsed and formatted"},
+	{test_state_text, "flowtext.c: the stream literal"},
+	{test_worked_example, "flow.c: the worked example"},
+	{test_withdraw_paths, "flow.c: the paths of withdraw"},
+	{test_status_table, "flow.c: every operation in every status"},
+	{test_error_order, "flow.c: the order of errors"},
+	{test_depletion, "flow.c: depletion times"},
+	{test_extremes, "flow.c: extremes and overflow"},
+};
+
 int
 main(void)
 {
-	CHECK(flow_parse_time("2026-01-01T00:00:00Z", 20, &T0), "T0");
+	int			n = (int) (sizeof(tests) / sizeof(tests[0]));
 
-	test_wide();
-	test_decimals();
-	test_times();
-	test_state_text();
-	test_worked_example();
-	test_withdraw_paths();
-	test_status_table();
-	test_error_order();
-	test_depletion();
-	test_extremes();
+	printf("1..%d\n", n);
+	fflush(stdout);
+	for (int i = 0; i < n; i++)
+	{
+		long		p0 = checks_passed,
+					f0 = checks_failed;
 
-	printf("flow_unit: %ld checks passed, %ld failed\n", checks_passed, checks_failed);
+		tests[i].fn();
+		if (checks_failed > f0)
+			printf("not ok %d - %s: %ld of %ld checks failed\n", i + 1, tests[i].what,
+				   checks_failed - f0, checks_failed - f0 + checks_passed - p0);
+		else if (checks_passed == p0)
+			printf("not ok %d - %s: no check ran\n", i + 1, tests[i].what);
+		else
+			printf("ok %d - %s (%ld check%s)\n", i + 1, tests[i].what, checks_passed - p0,
+				   checks_passed - p0 == 1 ? "" : "s");
+		fflush(stdout);
+	}
+	printf("# flow_unit: %ld checks passed, %ld failed\n", checks_passed, checks_failed);
 	return checks_failed > 0 ? 1 : 0;
 }

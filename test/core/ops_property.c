@@ -20,7 +20,8 @@
  * corrupted, one event at a time (an amount, the state after it, its time,
  * its operation), and the audit must report the corruption.
  *
- * Ends with exactly one line "ops_property: N checks passed, M failed".
+ * Prints TAP: its plan, one test (the whole property), its checks counted in
+ * the description; the rest are comments.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -466,14 +467,17 @@ main(int argc, char **argv)
 {
 	seed = argc > 1 ? strtoull(argv[1], NULL, 10) : DEFAULT_SEED;
 	rng_state = seed;
-	printf("seed %llu (%d streams x up to %d operations; rerun with: ops_property %llu)\n",
+	printf("1..1\n");
+	printf("# seed %llu (%d streams x up to %d operations; rerun with: ops_property %llu)\n",
 		   seed, N_STREAMS, OPS_PER_STREAM, seed);
 	RateRules();
 	for (int k = 0; k < N_STREAMS; k++)
 		RunStream(k);
+	printf("#");
 	for (int op = 1; op < OP_COUNT; op++)
-		printf("%s %ld/%ld  ", flow_ops[op].label, n_ok[op], n_ok[op] + n_err[op]);
-	printf("(succeeded/tried)\n");
-	printf("ops_property: %ld checks passed, %ld failed\n", passed, failed);
+		printf(" %s %ld/%ld", flow_ops[op].label, n_ok[op], n_ok[op] + n_err[op]);
+	printf(" (succeeded/tried)\n");
+	printf("%s 1 - the operation table, apply and replay against a model; histories audited, corruptions reported (%ld checks, %ld failed)\n",
+		   failed == 0 && passed > 0 ? "ok" : "not ok", passed, failed);
 	return failed == 0 ? 0 : 1;
 }

@@ -730,7 +730,20 @@ sbn_str(const SBN *a, char *buf)
 
 static int	tap_count = 0;
 static int	tap_failed = 0;
+static int	tap_planned = -1;
 static long tap_failed_before = 0;
+
+/*
+ * The plan, first: a program that stops halfway leaves its unrun tests
+ * counted as failures by the harness.
+ */
+static inline void
+tap_plan(int n)
+{
+	tap_planned = n;
+	printf("1..%d\n", n);
+	fflush(stdout);
+}
 
 /* Starts a named test: the checks counted until tap_end belong to it. */
 static inline void
@@ -753,11 +766,17 @@ tap_end(const char *name)
 	return ok;
 }
 
-/* The plan, last; the exit status. */
+/* The exit status; a test planned and not run is a failure. */
 static inline int
 tap_done(void)
 {
-	printf("1..%d\n", tap_count);
+	if (tap_planned < 0)
+		printf("1..%d\n", tap_count);
+	else if (tap_count != tap_planned)
+	{
+		printf("# planned %d tests, ran %d\n", tap_planned, tap_count);
+		return 1;
+	}
 	return tap_failed > 0 ? 1 : 0;
 }
 

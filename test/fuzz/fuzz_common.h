@@ -54,6 +54,16 @@ fz_bn_2_256(void)
 	return r;
 }
 
+/* whether a stream with an end could store v as its snapshot debt: below 2^192 */
+static inline bool
+fz_too_wide_for_end(const FlowState *s, const BN *v)
+{
+	BN			lim = bn_zero();
+
+	lim.l[6] = 1;
+	return s->has_end && bn_cmp(v, &lim) >= 0;
+}
+
 /* rps * (min(t, end) - st) when that is positive, else 0 */
 static inline BN
 fz_bn_ongoing(const FlowState *s, int64_t t)
@@ -318,9 +328,9 @@ fz_check_depletion(const FlowState *s)
 					   (int) d, (long long) at, text);
 			return;
 		}
-		/* a stream solvent at its end never depletes */
-		if (s->has_end && (uint64_t) s->st + (uint64_t) bn_low128(&q) > (uint64_t) s->end &&
-			s->end >= s->st)
+		/* a stream solvent at its end (or whose end is behind st) never depletes */
+		if (s->has_end && (s->end < s->st ||
+						   (int64_t) ((uint64_t) s->st + (uint64_t) bn_low128(&q)) > s->end))
 		{
 			FUZZ_CHECK(d == FLOW_DEPLETION_NONE, "solvent at its end, yet a depletion time (%d): %s",
 					   (int) d, text);
@@ -479,6 +489,8 @@ fz_model(const FlowState *before, int op, const FlowAmount *a, int64_t t,
 					bn_sub(&sd, &sd, &paid);
 				else
 				{
+					if (fz_too_wide_for_end(before, &accrued))
+						return FLOW_ERR_OVERFLOW;
 					bn_sub(&sd, &accrued, &paid);
 					if (after->st < t)
 						after->st = t;
@@ -503,7 +515,7 @@ fz_model(const FlowState *before, int op, const FlowAmount *a, int64_t t,
 				break;
 			}
 		case OP_PAUSE:
-			if (overflow)
+			if (overflow || fz_too_wide_for_end(before, &accrued))
 				return FLOW_ERR_OVERFLOW;
 			bn_to_u256(&accrued, &after->sd);
 			if (after->st < t)
@@ -520,7 +532,7 @@ fz_model(const FlowState *before, int op, const FlowAmount *a, int64_t t,
 				return FLOW_ERR_SAME_RATE;
 			if (!pending)
 			{
-				if (overflow)
+				if (overflow || fz_too_wide_for_end(before, &accrued))
 					return FLOW_ERR_OVERFLOW;
 				bn_to_u256(&accrued, &after->sd);
 				if (after->st < t)
@@ -537,12 +549,18 @@ fz_model(const FlowState *before, int op, const FlowAmount *a, int64_t t,
 				{
 					BN			sd;
 
-					bn_sub(written_off, &td, &bal);
 					bn_mul(&sd, &bal, &unit);
+					if (fz_too_wide_for_end(before, &sd))
+						return FLOW_ERR_OVERFLOW;
+					bn_sub(written_off, &td, &bal);
 					bn_to_u256(&sd, &after->sd);
 				}
 				else
+				{
+					if (fz_too_wide_for_end(before, &accrued))
+						return FLOW_ERR_OVERFLOW;
 					bn_to_u256(&accrued, &after->sd);
+				}
 			}
 			after->st = t;
 			after->rps = 0;

@@ -7,8 +7,9 @@
 #   test/fuzz/run.sh --long          4 targets x 600 s (40 minutes)
 #   FUZZ_SECONDS=120 test/fuzz/run.sh [target...]   other budgets, some targets
 #   FUZZ_WORK=/path                  where builds, the grown corpus and crash
-#                                    artifacts go (default /tmp/flowstream-fuzz;
-#                                    kept between runs, so corpora accumulate)
+#                                    artifacts go (default /tmp/flowstream-fuzz-$FS_PORT,
+#                                    FS_PORT 54329 by default; kept between runs,
+#                                    so corpora accumulate)
 #
 # Targets (test/fuzz/fuzz_*.c; what each checks is in its header comment):
 #   text     flow_parse_state, the stream_in of flowstream.stream
@@ -17,19 +18,22 @@
 #   replay   the operation model: flow_apply, the replay of a history, its audit
 # Then each target's whole corpus (seeds and what the run grew) is replayed by
 # a gcc build of the same harness under valgrind (test/fuzz/replay.c).
+# Two TAP tests per target, planned first: the fuzzing and the replay (a
+# build is not a test: when one fails, the test it was for is "not ok").
 # A crash, sanitizer report, leak, timeout or failed check is "not ok"; the
 # input that caused it is kept under $FUZZ_WORK/artifacts/ and named in the
 # output: to keep it as a regression, copy it into test/fuzz/corpus/<target>/
 # (every run starts from that corpus).
 #
 # Needs clang and its fuzzer runtime: Debian's clang-14 (or clang) and
-# libclang-rt-14-dev.
+# libclang-rt-14-dev; without clang every test is skipped, and without
+# valgrind or gcc the replays are.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 SECONDS_PER_TARGET=${FUZZ_SECONDS:-35}
-WORK=${FUZZ_WORK:-/tmp/flowstream-fuzz}
+WORK=${FUZZ_WORK:-/tmp/flowstream-fuzz-${FS_PORT:-54329}}
 TARGETS=()
 for arg in "$@"; do
 	case "$arg" in
@@ -50,7 +54,7 @@ if [ -z "$CC" ]; then
 	done
 fi
 
-echo "1..$((3 * ${#TARGETS[@]}))"
+echo "1..$((2 * ${#TARGETS[@]}))"
 n=0
 total=0
 failed=0
@@ -59,29 +63,24 @@ mkdir -p "$WORK/bin" "$WORK/artifacts" "$WORK/logs"
 for t in "${TARGETS[@]}"; do
 	bin=$WORK/bin/fuzz_$t
 	log=$WORK/logs/$t.log
-	n=$((n + 1))
 	if [ -z "$CC" ]; then
-		echo "not ok $n - build fuzz_$t: no clang (apt-get install clang-14 libclang-rt-14-dev)"
-		failed=$((failed + 1)); n=$((n + 1))
-		echo "not ok $n - fuzz_$t # not built"
-		n=$((n + 1)); echo "ok $n - # SKIP replay: not built"
+		n=$((n + 1)); echo "ok $n - fuzz_$t # SKIP no clang (apt-get install clang-14 libclang-rt-14-dev)"
+		n=$((n + 1)); echo "ok $n - fuzz_$t corpus under valgrind # SKIP no clang"
 		continue
 	fi
-	if "$CC" -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	n=$((n + 1))
+	if ! "$CC" -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-Wall -Wextra -Wno-unused-function -Wno-unused-variable -I"$ROOT/src" \
 		-o "$bin" "$HERE/fuzz_$t.c" "$ROOT/src/wide.c" "$ROOT/src/flow.c" "$ROOT/src/flowtext.c" "$ROOT/src/ops.c" "$ROOT/src/account.c" "$ROOT/src/accounttext.c" \
 		>"$log.build" 2>&1; then
-		echo "ok $n - build fuzz_$t with $CC -fsanitize=fuzzer,address,undefined"
-	else
-		echo "not ok $n - build fuzz_$t"
+		echo "not ok $n - fuzz_$t: not run, the harness does not build with $CC -fsanitize=fuzzer,address,undefined"
 		sed 's/^/# /' "$log.build" | head -n 30
 		failed=$((failed + 1)); n=$((n + 1))
-		echo "not ok $n - fuzz_$t # not built"
-		n=$((n + 1)); echo "ok $n - # SKIP replay: not built"
+		echo "not ok $n - fuzz_$t corpus under valgrind: not run, not built"
+		failed=$((failed + 1))
 		continue
 	fi
-
-	n=$((n + 1))
+	echo "# built fuzz_$t with $CC -fsanitize=fuzzer,address,undefined"
 	mkdir -p "$WORK/corpus/$t"
 	start=$(date +%s)
 	# the first directory receives new inputs; the committed seeds are only read
@@ -111,7 +110,7 @@ for t in "${TARGETS[@]}"; do
 	# uninitialised reads that the sanitizers do not see
 	n=$((n + 1))
 	if ! command -v valgrind >/dev/null 2>&1 || ! command -v gcc >/dev/null 2>&1; then
-		echo "ok $n - # SKIP corpus replay under valgrind: no valgrind or gcc"
+		echo "ok $n - fuzz_$t corpus under valgrind # SKIP no valgrind or gcc"
 	elif ! gcc -O1 -g -std=gnu11 -Wno-unused-function -Wno-unused-variable -I"$ROOT/src" -o "$bin.replay" \
 		"$HERE/replay.c" "$HERE/fuzz_$t.c" "$ROOT/src/wide.c" "$ROOT/src/flow.c" "$ROOT/src/flowtext.c" "$ROOT/src/ops.c" "$ROOT/src/account.c" "$ROOT/src/accounttext.c" \
 		>"$log.replay" 2>&1; then

@@ -2,14 +2,20 @@
 # test/memcheck/run.sh — the pg_regress suite (type arithmetic transitions
 # examples property) against a PostgreSQL 15 whose every process runs under
 # valgrind's memcheck, then a short SQL fuzz of the managed layer there too.
-# TAP output, for prove.  It is slow (measured: 710 s in all, of which
-# pg_regress 626 s and the property test alone 555 s; it prints its timings),
-# so it is a separate command, not part of scripts/test:
+# TAP output, for prove: one test per pg_regress file, one for the SQL fuzz
+# and one for what valgrind reported, planned first (a build or a server
+# start is not a test: when one fails, every planned test is "not ok" with
+# the cause; without valgrind, every test is skipped).  It is slow
+# (measured: 710 s in all, of which pg_regress 626 s and the property test
+# alone 555 s; it prints its timings), so the whole suite is a separate
+# command; scripts/test runs it without the property test:
 #
 #   test/memcheck/run.sh                       the whole suite (~12 min)
 #   MEMCHECK_REGRESS='type arithmetic' test/memcheck/run.sh    some tests only
 #   MEMCHECK_SQLFUZZ_CALLS=0 test/memcheck/run.sh              no SQL fuzz
 #   MEMCHECK_TRACK_ORIGINS=no ...              faster, but see below
+#   MEMCHECK_WORK, MEMCHECK_PORT               where (default /tmp/flowstream-memcheck-$FS_PORT,
+#                                              port FS_PORT + 4; FS_PORT 54329 by default)
 #
 # How, and why valgrind rather than AddressSanitizer:
 # * The sources are copied (a snapshot of the work tree) and built apart, so
@@ -41,8 +47,8 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-WORK=${MEMCHECK_WORK:-/tmp/flowstream-memcheck}
-PORT=${MEMCHECK_PORT:-54433}
+WORK=${MEMCHECK_WORK:-/tmp/flowstream-memcheck-${FS_PORT:-54329}}
+PORT=${MEMCHECK_PORT:-$((${FS_PORT:-54329} + 4))}
 REGRESS=${MEMCHECK_REGRESS:-type arithmetic transitions examples property}
 FUZZ_CALLS=${MEMCHECK_SQLFUZZ_CALLS:-3000}
 TRACK=${MEMCHECK_TRACK_ORIGINS:-yes}
@@ -51,16 +57,26 @@ SYS=/usr/lib/postgresql/15
 R=$WORK/root/usr
 PGB=$R/lib/postgresql/15/bin
 
+read -r -a regress_tests <<<"$REGRESS"
+PLANNED=$((${#regress_tests[@]} + (FUZZ_CALLS > 0 ? 1 : 0) + 1))
+echo "1..$PLANNED"
 n=0
 failed=0
 t0=$(date +%s)
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
 finish() {
-	echo "1..$n"
 	echo "# memcheck took $(( $(date +%s) - t0 )) s in all"
 	[ "$failed" -eq 0 ]
 	exit $?
+}
+# every planned test not made yet is "not ok" (or, with "skip", skipped) for WHY
+the_rest() {
+	local how=$1 why=$2
+	while [ "$n" -lt "$PLANNED" ]; do
+		if [ "$how" = skip ]; then ok "memcheck # SKIP $why"; else notok "not run: $why"; fi
+	done
+	finish
 }
 stop_server() {
 	if [ -f "$WORK/data/postmaster.pid" ]; then
@@ -70,7 +86,7 @@ stop_server() {
 }
 
 for tool in valgrind make gcc; do
-	command -v "$tool" >/dev/null 2>&1 || { notok "$tool is missing"; finish; }
+	command -v "$tool" >/dev/null 2>&1 || the_rest skip "no $tool (Debian: $tool)"
 done
 
 # a leftover server of an earlier run
@@ -79,12 +95,18 @@ rm -rf "$WORK"
 mkdir -p "$WORK/src" "$WORK/vg" "$R/lib/postgresql" "$R/share/postgresql"
 
 # 1. the snapshot, built apart
-(cd "$SRC" && git ls-files -co --exclude-standard -- Makefile flowstream.control src sql expected |
-	tar -cf - -T -) | tar -xf - -C "$WORK/src"
-if make -C "$WORK/src" -s with_llvm=no PG_CONFIG=$SYS/bin/pg_config >"$WORK/build.log" 2>&1; then
-	ok "flowstream builds from a snapshot of the work tree (gcc -O2 -g)"
+# (a git work tree: its tracked and new files; else, as scripts/test's snapshot, all but build products)
+if git -C "$SRC" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	(cd "$SRC" && git ls-files -co --exclude-standard -- Makefile flowstream.control src sql expected |
+		tar -cf - -T -) | tar -xf - -C "$WORK/src"
 else
-	notok "flowstream does not build"; sed 's/^/# /' "$WORK/build.log" | tail -n 20; finish
+	tar -C "$SRC" --exclude='*.o' --exclude='*.so' --exclude='*.bc' -cf - Makefile flowstream.control src sql expected |
+		tar -xf - -C "$WORK/src"
+fi
+if make -C "$WORK/src" -s with_llvm=no PG_CONFIG=$SYS/bin/pg_config >"$WORK/build.log" 2>&1; then
+	echo "# flowstream builds from a snapshot of the work tree (gcc -O2 -g)"
+else
+	sed 's/^/# /' "$WORK/build.log" | tail -n 20; the_rest fail "flowstream does not build"
 fi
 
 # 2. a private, relocated PostgreSQL 15 with that build installed
@@ -92,12 +114,12 @@ cp -a $SYS "$R/lib/postgresql/" && cp -a /usr/share/postgresql/15 "$R/share/post
 install -m 755 "$WORK/src/flowstream.so" "$R/lib/postgresql/15/lib/"
 cp "$WORK/src/flowstream.control" "$WORK/src"/sql/flowstream--*.sql "$R/share/postgresql/15/extension/"
 if [ "$("$PGB/pg_config" --pkglibdir)" != "$R/lib/postgresql/15/lib" ]; then
-	notok "the copy of PostgreSQL is not relocatable: pg_config says $("$PGB/pg_config" --pkglibdir)"; finish
+	the_rest fail "the copy of PostgreSQL is not relocatable: pg_config says $("$PGB/pg_config" --pkglibdir)"
 fi
 chown -R postgres "$WORK"
 if ! runuser -u postgres -- "$PGB/initdb" -D "$WORK/data" --auth=trust --no-instructions -E UTF8 \
 	--locale=C.UTF-8 >"$WORK/initdb.log" 2>&1; then
-	notok "initdb"; sed 's/^/# /' "$WORK/initdb.log" | tail -n 20; finish
+	sed 's/^/# /' "$WORK/initdb.log" | tail -n 20; the_rest fail "initdb failed"
 fi
 cat >>"$WORK/data/postgresql.conf" <<CONF
 port = $PORT
@@ -116,15 +138,18 @@ start=$(date +%s)
 	--leak-check=no --track-origins="$TRACK" --num-callers=40 --read-var-info=no \
 	--error-markers=VGERROR-BEGIN,VGERROR-END --gen-suppressions=all \
 	--log-file="$WORK/vg/vg.%p.log" "$PGB/postgres" -D "$WORK/data" >"$WORK/server.log" 2>&1 &)
+# (pg_isready's own time-out is 3 s: a backend under valgrind on a busy machine
+# can take longer to answer, so it gets 60 s, and one answer is enough)
+ready=0
 for _ in $(seq 1 300); do
-	pg_isready -q -h "$WORK" -p "$PORT" && break
+	pg_isready -q -t 60 -h "$WORK" -p "$PORT" && { ready=1; break; }
 	sleep 1
 done
-if pg_isready -q -h "$WORK" -p "$PORT"; then
-	ok "PostgreSQL 15 under valgrind memcheck accepts connections ($(( $(date +%s) - start )) s)"
+if [ "$ready" -eq 1 ]; then
+	echo "# PostgreSQL 15 under valgrind memcheck accepts connections ($(( $(date +%s) - start )) s)"
 else
-	notok "the server under valgrind did not start"; tail -n 20 "$WORK/server.log" | sed 's/^/# /'
-	stop_server; finish
+	tail -n 20 "$WORK/server.log" | sed 's/^/# /'
+	stop_server; the_rest fail "the server under valgrind did not start"
 fi
 export PGHOST=$WORK PGPORT=$PORT PGUSER=postgres
 
@@ -144,8 +169,9 @@ for t in $REGRESS; do
 	fi
 done
 if [ "$rc" -ne 0 ]; then
-	notok "make installcheck exited $rc"
+	echo "# make installcheck exited $rc"
 	[ -f "$WORK/src/regression.diffs" ] && head -n 40 "$WORK/src/regression.diffs" | sed 's/^/# /'
+	failed=$((failed + 1))	# the exit status says so, whatever the tests above say
 fi
 echo "# pg_regress ($REGRESS) took ${took} s under valgrind"
 

@@ -4,13 +4,16 @@
 # SIGKILL, restarted, and then every witnessed operation must be in the
 # history, verify() must be clean (conservation per stream and per token,
 # exact accrual) and the API must work again.  Three cycles, on a cluster
-# of its own with fsync and synchronous_commit on.  TAP output for prove.
+# of its own with fsync and synchronous_commit on (FS_PGBIN's PostgreSQL, with
+# flowstream), in a directory of its own (mktemp), its socket there and no
+# TCP, on port FS_PORT + 30.  TAP output for prove.
 set -euo pipefail
 PGBIN=${FS_PGBIN:-/usr/lib/postgresql/15/bin}
 CYCLES=${CYCLES:-3}
+echo "1..$((CYCLES * 4))"
 work=$(mktemp -d)
 chmod 755 "$work"
-port=$((PGPORT + 3))
+port=$((${FS_PORT:-54329} + 30))
 data=$work/data
 export PGHOST=$work PGPORT=$port PGUSER=postgres PGDATABASE=crash
 q() { "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
@@ -59,7 +62,6 @@ cat >"$work/load.sql" <<'SQL'
 SELECT crash_op(:stream, :kind);
 SQL
 
-echo "1..$((CYCLES * 4))"
 n=0
 for cycle in $(seq 1 "$CYCLES"); do
 	# the load

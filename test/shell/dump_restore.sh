@@ -1,15 +1,34 @@
 #!/usr/bin/env bash
 # A database with live streams survives pg_dump and pg_restore: the same
 # debts, the same history, a clean verify(), and ids that go on where they
-# stopped.  TAP output, run by prove from scripts/test (PGHOST etc. set).
+# stopped.  TAP output, for prove; on a cluster of its own (FS_PGBIN's
+# PostgreSQL, with flowstream installed), in a directory of its own (mktemp),
+# its socket there and no TCP, on port FS_PORT + 10.
 set -euo pipefail
+echo "1..6"
 PGBIN=${FS_PGBIN:-/usr/lib/postgresql/15/bin}
 src=fs_dump_src
 dst=fs_dump_dst
-dump=$(mktemp -d)/flowstream.dump
+work=$(mktemp -d)
+chmod 755 "$work"
+dump=$work/flowstream.dump
 q() { "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
+cleanup() {
+	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+export PGHOST=$work PGPORT=$((${FS_PORT:-54329} + 10)) PGUSER=postgres
+chown postgres "$work"
+runuser -u postgres -- "$PGBIN/initdb" -D "$work/data" --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+cat >>"$work/data/postgresql.conf" <<CONF
+port = $PGPORT
+listen_addresses = ''
+unix_socket_directories = '$work'
+fsync = off
+CONF
+runuser -u postgres -- "$PGBIN/pg_ctl" -D "$work/data" -l "$work/log" -w start >/dev/null
 
-echo "1..6"
 "$PGBIN/dropdb" --if-exists "$src"; "$PGBIN/dropdb" --if-exists "$dst"
 "$PGBIN/createdb" "$src"; "$PGBIN/createdb" "$dst"
 "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$src" >/dev/null <<'SQL'
@@ -36,10 +55,10 @@ FROM flowstream.streams"
 history="SELECT string_agg(concat_ws('|', id, stream_id, op, actor, amount, destination, at, state), E'\n' ORDER BY id) FROM flowstream.events"
 
 "$PGBIN/pg_dump" -Fc -d "$src" -f "$dump"
-if "$PGBIN/pg_restore" --exit-on-error -d "$dst" "$dump" 2>/tmp/fs_restore.err; then
+if "$PGBIN/pg_restore" --exit-on-error -d "$dst" "$dump" 2>"$work/restore.err"; then
 	echo "ok 1 - pg_restore of a database with live streams succeeds"
 else
-	echo "not ok 1 - pg_restore of a database with live streams succeeds"; sed 's/^/# /' /tmp/fs_restore.err
+	echo "not ok 1 - pg_restore of a database with live streams succeeds"; sed 's/^/# /' "$work/restore.err"
 fi
 [ "$(q "$src" "$views")" = "$(q "$dst" "$views")" ] && [ -n "$(q "$dst" "$views")" ] \
 	&& echo "ok 2 - the same streams and debts after the restore" \

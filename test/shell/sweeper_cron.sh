@@ -3,11 +3,15 @@
 # stream (the one test that waits on the wall clock, at most 75 s); the
 # job's command removes the job once flowstream is dropped; a dump of a
 # database with the job scheduled restores into a new cluster with one job;
-# and a replica's sweeper does nothing.  TAP output, run by prove from
-# scripts/test, which exports PGHOST, PGPORT and PGUSER.
+# and a replica's sweeper does nothing.  TAP output, for prove; on clusters
+# of its own (FS_PGBIN's PostgreSQL, with flowstream and pg_cron), in a
+# directory of its own (mktemp), their sockets there and no TCP, on ports
+# FS_PORT + 20 (the primary), + 21 (the restored copy) and + 22 (the replica).
 set -euo pipefail
+echo "1..9"
 PGBIN=${FS_PGBIN:-/usr/lib/postgresql/15/bin}
-DB=flowstream					# cron.database_name of the test cluster
+DB=flowstream					# cron.database_name of the primary
+BASE=$((${FS_PORT:-54329} + 20))
 work=$(mktemp -d)
 chmod 755 "$work"
 q() { "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
@@ -26,19 +30,32 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A cluster of our own beside the test cluster: initdb or a base backup into $work/$1.
+# A cluster of ours, started: initdb or a base backup into $work/$1.
 new_cluster() {
 	local name=$1 port=$2
 	install -d -o postgres -g postgres -m 700 "$work/$name"
 	cat >>"$work/$name/data/postgresql.conf" <<CONF
 port = $port
+listen_addresses = ''
 unix_socket_directories = '$work/$name'
 CONF
 	other_clusters+=("$work/$name/data")
 	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$work/$name/data" -l "$work/$name/log" -w start >/dev/null
 }
 
-echo "1..9"
+# the primary, pg_cron's jobs run in $DB through its socket
+install -d -o postgres -g postgres -m 700 "$work/primary"
+runuser -u postgres -- "$PGBIN/initdb" -D "$work/primary/data" --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+cat >>"$work/primary/data/postgresql.conf" <<CONF
+shared_preload_libraries = 'pg_cron'
+cron.database_name = '$DB'
+cron.host = '$work/primary'
+fsync = off
+CONF
+new_cluster primary "$BASE"
+export PGHOST=$work/primary PGPORT=$BASE PGUSER=postgres
+"$PGBIN/createdb" "$DB"
+
 q -d "$DB" >/dev/null <<'SQL'
 CREATE EXTENSION IF NOT EXISTS pg_cron;
 CREATE EXTENSION IF NOT EXISTS flowstream;
@@ -70,9 +87,10 @@ runuser -u postgres -- "$PGBIN/initdb" -D "$work/restored/data" --auth=trust -E 
 cat >>"$work/restored/data/postgresql.conf" <<CONF
 shared_preload_libraries = 'pg_cron'
 cron.database_name = '$DB'
+cron.host = '$work/restored'
 CONF
-new_cluster restored $((PGPORT + 1))
-R=(-h "$work/restored" -p $((PGPORT + 1)))
+new_cluster restored $((BASE + 1))
+R=(-h "$work/restored" -p $((BASE + 1)))
 "$PGBIN/createdb" "${R[@]}" "$DB"
 chmod 644 "$work/with_job.dump"
 if "$PGBIN/pg_restore" "${R[@]}" --exit-on-error -d "$DB" "$work/with_job.dump" 2>"$work/restore.err"; then rc=0; else rc=1; fi
@@ -92,8 +110,8 @@ SELECT flowstream.unschedule_sweeper();
 SQL
 install -d -o postgres -g postgres -m 700 "$work/replica"
 runuser -u postgres -- "$PGBIN/pg_basebackup" -h "$PGHOST" -p "$PGPORT" -U postgres -D "$work/replica/data" -R -X stream -c fast >/dev/null
-new_cluster replica $((PGPORT + 2))
-P=(-h "$work/replica" -p $((PGPORT + 2)))
+new_cluster replica $((BASE + 2))
+P=(-h "$work/replica" -p $((BASE + 2)))
 in_recovery=$(q "${P[@]}" -d "$DB" -c "SELECT pg_is_in_recovery()")
 check "the replica is in recovery" [ "$in_recovery" = t ]
 swept=$(q "${P[@]}" -d "$DB" -c "SELECT flowstream.void_insolvent()" 2>&1 || true)

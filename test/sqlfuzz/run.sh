@@ -7,12 +7,17 @@
 #   SQLFUZZ_SEEDS="7 8" SQLFUZZ_CALLS=50000 test/sqlfuzz/run.sh
 #   test/sqlfuzz/run.sh --repro       also the reproducers of test/sqlfuzz/repro/
 #
-# Server: the one PGHOST/PGPORT name when it answers (scripts/test's, with
-# the extension installed), else a throwaway cluster of its own started with
-# scripts/lib.sh on port ${SQLFUZZ_PORT:-54431} (build, install, start: needs
-# root, like scripts/test).  Each seed runs in a new database, dropped after;
-# the roles it creates (sqlfuzz_*) are dropped at the end.  With its own
-# cluster it also reads the server log for a crashed backend.
+# Server: the one PGHOST/PGPORT/PGUSER name, with flowstream installable
+# (scripts/test's cluster, or `scripts/cluster start`'s).  When it does not
+# answer, every planned test fails with the cause: nothing is started in its
+# place.  Each seed runs in a new database, dropped after; the roles it
+# creates (sqlfuzz_*) are dropped at the end.  When the server's log is at
+# hand (SQLFUZZ_SERVER_LOG, or $FS_DIR/server.log as scripts/test sets FS_DIR),
+# one more test reads what the server logged meanwhile for a crashed backend.
+#
+# The plan is fixed before anything runs: PER_SEED tests per seed (those of
+# sqlfuzz.py; a seed that stops early shows the ones it did not make as
+# "not ok"), one per reproducer, and the log test.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -28,27 +33,36 @@ for arg in "$@"; do
 	esac
 done
 PY=/usr/bin/python3
-PSQL=/usr/lib/postgresql/15/bin/psql
+PSQL=${FS_PGBIN:-/usr/lib/postgresql/15/bin}/psql
+PER_SEED=6
 export PGUSER=${PGUSER:-postgres}
 export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
-
-own=0
-if ! "$PSQL" -X -q -d postgres -c 'SELECT 1' >/dev/null 2>&1; then
-	# a cluster of our own, as scripts/test makes one
-	export FS_PORT=${SQLFUZZ_PORT:-54431}
-	# shellcheck source=../../scripts/lib.sh
-	source "$ROOT/scripts/lib.sh"
-	set +e
-	fresh_dir
-	build_install >/dev/null
-	start_cluster >/dev/null
-	own=1
-fi
+LOG=${SQLFUZZ_SERVER_LOG:-${FS_DIR:+$FS_DIR/server.log}}
+[ -n "$LOG" ] && [ ! -r "$LOG" ] && LOG=
+LOGTEST=0
+[ -n "$LOG" ] && LOGTEST=1
+REPROS=()
+[ "$REPRO" -eq 1 ] && REPROS=("$HERE"/repro/*.sql)
+read -r -a seeds <<<"$SEEDS"
+PLANNED=$((PER_SEED * ${#seeds[@]} + ${#REPROS[@]} + LOGTEST))
+echo "1..$PLANNED"
 
 n=0
 failed=0
 total_calls=0
-for seed in $SEEDS; do
+# every planned test from number FROM on is "not ok", with WHY
+fail_rest() {
+	local why=$1 k
+	for ((k = n + 1; k <= PLANNED; k++)); do echo "not ok $k - not run: $why"; done
+	exit 1
+}
+if ! err=$("$PSQL" -X -q -d postgres -c 'SELECT 1' 2>&1 >/dev/null); then
+	fail_rest "no server at PGHOST=${PGHOST:-} PGPORT=${PGPORT:-}: $(echo "$err" | head -n 1)"
+fi
+log_from=0
+[ -n "$LOG" ] && log_from=$(stat -c %s "$LOG")
+
+for seed in "${seeds[@]}"; do
 	db=flowstream_sqlfuzz_$seed
 	"$PSQL" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
 	out=$("$PY" "$HERE/sqlfuzz.py" --seed "$seed" --calls "$CALLS" --dbname "$db" --tap-start $((n + 1)) 2>&1)
@@ -58,19 +72,24 @@ for seed in $SEEDS; do
 	bad=$(echo "$out" | grep -cE '^not ok ')
 	calls=$(echo "$out" | sed -nE 's/^(not )?ok [0-9]+ - ([0-9]+) SQL calls.*/\2/p' | head -n 1)
 	total_calls=$((total_calls + ${calls:-0}))
-	if [ "$tests" -eq 0 ] || { [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; }; then
-		n=$((n + 1)); tests=1; bad=1
-		echo "not ok $n - sqlfuzz seed $seed did not run to the end (exit $rc)"
-		echo "$out" | tail -n 20 | sed 's/^/# /'
-	else
-		n=$((n + tests))
-	fi
+	n=$((n + tests))
 	failed=$((failed + bad))
+	if [ "$tests" -lt "$PER_SEED" ] || { [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; }; then
+		echo "# sqlfuzz.py, seed $seed, stopped after $tests of its $PER_SEED tests (exit $rc); its last lines:"
+		echo "$out" | tail -n 20 | sed 's/^/#   /'
+		[ "$bad" -eq 0 ] && failed=$((failed + 1))	# the exit status shows it
+		while [ "$tests" -lt "$PER_SEED" ]; do
+			tests=$((tests + 1)); n=$((n + 1)); failed=$((failed + 1))
+			echo "not ok $n - sqlfuzz seed $seed: test $tests of $PER_SEED not run (sqlfuzz.py stopped, exit $rc)"
+		done
+	elif [ "$tests" -gt "$PER_SEED" ]; then
+		echo "# sqlfuzz.py made $tests tests for seed $seed, PER_SEED is $PER_SEED: change it in test/sqlfuzz/run.sh"
+	fi
 	"$PSQL" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
 done
 
 if [ "$REPRO" -eq 1 ]; then
-	for f in "$HERE"/repro/*.sql; do
+	for f in "${REPROS[@]}"; do
 		db=flowstream_sqlfuzz_repro
 		"$PSQL" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
 		res=$("$PSQL" -X -q -A -t -d "$db" -f "$f" 2>&1 | tail -n 1)
@@ -89,19 +108,17 @@ for r in sqlfuzz_alice sqlfuzz_bob sqlfuzz_carol sqlfuzz_app sqlfuzz_admin; do
 	"$PSQL" -X -q -d postgres -c "DROP ROLE IF EXISTS $r" >/dev/null 2>&1
 done
 
-if [ "$own" -eq 1 ]; then
+if [ -n "$LOG" ]; then
 	n=$((n + 1))
-	if grep -E 'terminated by signal|was terminated|PANIC|TRAP:|server process .* exited with exit code [^0]' \
-		"$FS_DIR/server.log" >/dev/null 2>&1; then
-		echo "not ok $n - the server log shows a crashed backend"
-		grep -E 'terminated by signal|was terminated|PANIC|TRAP:|exited with exit code' "$FS_DIR/server.log" |
-			head -n 10 | sed 's/^/# /'
+	crashes=$(tail -c +$((log_from + 1)) "$LOG" |
+		grep -E 'terminated by signal|was terminated|PANIC|TRAP:|server process .* exited with exit code [^0]')
+	if [ -n "$crashes" ]; then
+		echo "not ok $n - the server log ($LOG) shows a crashed backend during the fuzz"
+		echo "$crashes" | head -n 10 | sed 's/^/# /'
 		failed=$((failed + 1))
 	else
-		echo "ok $n - the server log shows no crashed backend"
+		echo "ok $n - the server log shows no crashed backend during the fuzz ($LOG)"
 	fi
-	stop_cluster
 fi
-echo "1..$n"
 echo "# sqlfuzz: $total_calls SQL calls in all (seeds: $SEEDS; $CALLS calls each)"
 [ "$failed" -eq 0 ]

@@ -60,8 +60,9 @@ US_DAY = 86400 * 10**6
 EPOCH2000 = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
 
 FLOWSTREAM_CODES = {"SF001", "SF002", "SF003", "SF004", "SF005", "SF006", "SF007", "SF008",
-                    "SF009", "SF010", "SF011", "SF012", "22023", "22004", "22003", "22P02", "22P03",
-                    "42501", "23514", "0A000", "55000", "25006", "40001"}
+                    "SF009", "SF010", "SF011", "SF012", "SF013", "SF014", "SF015", "SF016", "SF017",
+                    "SF018", "22023", "22004", "22003", "22P02", "22P03", "42501", "23514", "0A000",
+                    "55000", "25006", "40001"}
 TABLE_CONSTRAINT_CODES = {"23502", "23503", "23505"}
 PG_LITERAL_CODES = {"22P02", "22003", "22007", "22008", "22009", "22015"}
 
@@ -73,6 +74,15 @@ TOKENS = {"FZ0": 0, "FZ2": 2, "FZ6": 6, "FZ9": 9, "FZ18": 18}
 
 class ConnectionLost(Exception):
     pass
+
+
+SEED_ACCOUNTS = [
+    "(decimals=6,balance=1000.000000,netflow=-0.01,buffer=36,settled_at=2026-01-01T00:00:00Z,"
+    "last_op=2026-01-01T00:00:00Z)",
+    "(decimals=0,balance=0,netflow=0,buffer=0,settled_at=0001-01-01T00:00:00Z,last_op=0001-01-01T00:00:00Z)",
+    "(decimals=18,balance=-5.000000000000000000000001,netflow=0.000000000000000001,buffer=0,"
+    "settled_at=2026-06-01T12:00:00.5Z,last_op=2026-06-01T12:00:00.5Z)",
+]
 
 
 # ---------------------------------------------------------------------------
@@ -156,6 +166,8 @@ class Fuzzer:
         self.called = set()                          # functions and paths exercised
         self.streams = list(SEED_STREAMS)            # pool of valid stream literals
         self.ids = []                                # managed stream ids
+        self.flows = []                              # flow ids
+        self.accounts = list(SEED_ACCOUNTS)          # pool of account literals
         self.now = T2026                             # the test clock
         self.role = None
         self.roundtrip_bad = []
@@ -787,6 +799,319 @@ class Fuzzer:
                           (self.decimals(), tok), ("smallint", "text"), ["flowstream.tokens_guard()"],
                           category="flowstream-table", allowed=allowed)
 
+    # -- accounts and flows (SPEC 6) -----------------------------------------------
+
+    def party(self):
+        if self.role in ROLES and self.chance(0.5):
+            return self.role
+        return self.pick(ROLES) if self.chance(0.85) else self.name()
+
+    def flow_id(self):
+        if self.flows and self.chance(0.8):
+            return str(self.pick(self.flows))
+        return self.pick(["0", "-1", "9223372036854775807", None, "x", str(len(self.flows) + 1)])
+
+    def account_value(self):
+        if self.chance(0.02):
+            return None
+        a = self.pick(self.accounts)
+        return a if self.chance(0.8) else self.mangle(a)
+
+    def remember_accounts(self):
+        rows = self.raw("SELECT state::text FROM flowstream.accounts ORDER BY random() LIMIT 5")
+        for (v,) in rows:
+            if len(self.accounts) < 100:
+                self.accounts.append(v)
+
+    def a_accounts(self):
+        """the API of accounts and flows, and its views"""
+        f = self.pick(["account_deposit", "account_deposit", "account_withdraw", "account_transfer",
+                       "open_flow", "open_flow", "update_flow", "close_flow", "deposit_from_account",
+                       "withdraw_to_account", "withdraw_max_to_account", "reads", "flows_now"])
+        tok = self.token()
+        amount = self.numeric(decimals=TOKENS.get(tok, 6))
+        if f == "account_deposit":
+            self.call("SELECT flowstream.account_deposit(%s::text, %s::text, %s::numeric)",
+                      (self.party(), tok, amount), ("text", "text", "numeric"),
+                      ["flowstream.account_deposit(text,text,numeric)"])
+        elif f == "account_withdraw":
+            self.call("SELECT flowstream.account_withdraw(%s::text, %s::text, %s::numeric, %s::text)::text",
+                      (self.party(), tok, amount, self.name() if self.chance(0.3) else None),
+                      ("text", "text", "numeric", "text"), ["flowstream.account_withdraw(text,text,numeric,text)"])
+        elif f == "account_transfer":
+            self.call("SELECT flowstream.account_transfer(%s::text, %s::text, %s::text, %s::numeric)",
+                      (self.party(), self.party(), tok, amount), ("text", "text", "text", "numeric"),
+                      ["flowstream.account_transfer(text,text,text,numeric)"])
+        elif f == "open_flow":
+            rows = self.call("SELECT flowstream.open_flow(%s::text, %s::text, %s::text, %s::numeric)",
+                             (self.party(), self.party(), tok, self.rate()), ("text", "text", "text", "numeric"),
+                             ["flowstream.open_flow(text,text,text,numeric)"])
+            if rows and rows[0][0] is not None:
+                self.flows.append(rows[0][0])
+        elif f == "update_flow":
+            self.call("SELECT flowstream.update_flow(%s::bigint, %s::numeric)", (self.flow_id(), self.rate()),
+                      ("bigint", "numeric"), ["flowstream.update_flow(bigint,numeric)"])
+        elif f == "close_flow":
+            self.call("SELECT flowstream.close_flow(%s::bigint)", (self.flow_id(),), ("bigint",),
+                      ["flowstream.close_flow(bigint)"])
+        elif f == "deposit_from_account":
+            self.call("SELECT flowstream.deposit_from_account(%s::bigint, %s::numeric)",
+                      (self.stream_id(), self.numeric(decimals=6)), ("bigint", "numeric"),
+                      ["flowstream.deposit_from_account(bigint,numeric)"])
+        elif f == "withdraw_to_account":
+            self.call("SELECT flowstream.withdraw_to_account(%s::bigint, %s::numeric)::text",
+                      (self.stream_id(), self.numeric(decimals=6)), ("bigint", "numeric"),
+                      ["flowstream.withdraw_to_account(bigint,numeric)"])
+        elif f == "withdraw_max_to_account":
+            self.call("SELECT flowstream.withdraw_max_to_account(%s::bigint)::text", (self.stream_id(),),
+                      ("bigint",), ["flowstream.withdraw_max_to_account(bigint)"])
+        elif f == "reads":
+            who, at = self.party(), self.timestamptz()
+            g = self.pick([
+                ("SELECT flowstream.account_balance(%s::text, %s::text)::text", (who, tok), ("text", "text"),
+                 "flowstream.account_balance(text,text)"),
+                ("SELECT flowstream.account_balance(%s::text, %s::text, %s::timestamptz)::text", (who, tok, at),
+                 ("text", "text", "timestamptz"), "flowstream.account_balance(text,text,timestamp with time zone)"),
+                ("SELECT flowstream.account_available(%s::text, %s::text)::text", (who, tok), ("text", "text"),
+                 "flowstream.account_available(text,text)"),
+                ("SELECT flowstream.account_available(%s::text, %s::text, %s::timestamptz)::text", (who, tok, at),
+                 ("text", "text", "timestamptz"),
+                 "flowstream.account_available(text,text,timestamp with time zone)"),
+                ("SELECT flowstream.account_buffer(%s::text, %s::text)::text", (who, tok), ("text", "text"),
+                 "flowstream.account_buffer(text,text)"),
+                ("SELECT flowstream.account_critical_time(%s::text, %s::text)::text", (who, tok), ("text", "text"),
+                 "flowstream.account_critical_time(text,text)"),
+                ("SELECT flowstream.account_insolvency_time(%s::text, %s::text)::text", (who, tok),
+                 ("text", "text"), "flowstream.account_insolvency_time(text,text)"),
+                ("SELECT flowstream.account_state_at(%s::text, %s::text, %s::timestamptz)::text", (who, tok, at),
+                 ("text", "text", "timestamptz"),
+                 "flowstream.account_state_at(text,text,timestamp with time zone)"),
+                ("SELECT flowstream.netflow(%s::text, %s::text)::text", (who, tok), ("text", "text"),
+                 "flowstream.netflow(text,text)"),
+                ("SELECT flowstream.netflow(%s::text, %s::text, %s::timestamptz)::text", (who, tok, at),
+                 ("text", "text", "timestamptz"), "flowstream.netflow(text,text,timestamp with time zone)"),
+                ("SELECT count(*), sum(balance)::text, min(status) FROM flowstream.accounts_now", (), None, None),
+                ("SELECT count(*), sum(deficit)::text FROM flowstream.deficits", (), None, None),
+            ])
+            self.call(g[0], g[1], g[2], [g[3]] if g[3] else [])
+            if self.chance(0.2):
+                self.remember_accounts()
+        else:
+            k = self.rng.randrange(4)
+            if k == 0:
+                rows = self.call("INSERT INTO flowstream.flows_now (sender, receiver, token, rate_per_second) "
+                                 "VALUES (%s::text, %s::text, %s::text, %s::numeric) RETURNING id",
+                                 (self.party(), self.party(), tok, self.rate()), ("text", "text", "text", "numeric"),
+                                 ["flowstream.flows_now_write()"])
+                if rows and rows[0][0] is not None:
+                    self.flows.append(rows[0][0])
+            elif k == 1:
+                col, val, ty = self.pick([("rate_per_second", self.rate(), "numeric"),
+                                          ("rate_per_second", "0", "numeric"), ("buffer", "1", "numeric"),
+                                          ("sender", self.name(), "text"), ("version", "1", "bigint")])
+                self.call("UPDATE flowstream.flows_now SET %s = %%s::%s WHERE id = %%s::bigint" % (col, ty),
+                          (val, self.flow_id()), (ty, "bigint"), ["flowstream.flows_now_write()"])
+            elif k == 2:
+                self.call("DELETE FROM flowstream.flows_now WHERE id = %s::bigint", (self.flow_id(),),
+                          ("bigint",), ["flowstream.flows_now_write()"])
+            else:
+                self.call("SELECT count(*), sum(rate_per_second)::text FROM flowstream.flows_now", (), None, [])
+
+    def a_account_type(self):
+        """flowstream.account: its text and binary forms and its pure functions"""
+        a, at = self.account_value(), self.timestamptz()
+        k = self.rng.randrange(9)
+        if k == 0:
+            rows = self.call("SELECT %s::flowstream.account::text", (a,), None, ["account_in", "account_out"],
+                             category="flowstream account_in")
+            if rows and rows[0][0] and self.raw("SELECT %s::flowstream.account::text = %s",
+                                               (rows[0][0], rows[0][0]))[0][0] is not True:
+                self.roundtrip_bad.append(rows[0][0])
+        elif k == 1:
+            rows = self.call("SELECT flowstream.account_send(%s::flowstream.account)", (a,), None,
+                             ["flowstream.account_send(flowstream.account)"], category="flowstream account_in")
+            if rows and rows[0][0] is not None:
+                b = bytes(rows[0][0])
+                if self.chance(0.5):
+                    b = bytes(x ^ (1 << self.rng.randrange(8)) if self.chance(0.05) else x for x in b)
+                e = self.copy_in("sqlfuzz_acct (a)", [[b]])
+                self.called.add("flowstream.account_recv(internal)")
+                if e is not None:
+                    self.hist[("flowstream-binary", e.pgcode)] += 1
+                    if e.pgcode not in FLOWSTREAM_CODES:
+                        self.bad.append(("COPY sqlfuzz_acct binary %s" % b.hex(), e.pgcode,
+                                         e.pgerror.strip().splitlines()[0]))
+        else:
+            f, sig = self.pick([
+                ("balance(%s::flowstream.account, %s::timestamptz)", "balance(flowstream.account,timestamp with time zone)"),
+                ("available(%s::flowstream.account, %s::timestamptz)", "available(flowstream.account,timestamp with time zone)"),
+                ("top_up(%s::flowstream.account, %s::timestamptz)", "top_up(flowstream.account,timestamp with time zone)"),
+                ("netflow(%s::flowstream.account)", "netflow(flowstream.account)"),
+                ("buffer(%s::flowstream.account)", "buffer(flowstream.account)"),
+                ("critical_time(%s::flowstream.account)", "critical_time(flowstream.account)"),
+                ("insolvency_time(%s::flowstream.account)", "insolvency_time(flowstream.account)")])
+            params = (a, at) if "timestamptz" in f else (a,)
+            types = ("flowstream.account", "timestamptz") if "timestamptz" in f else ("flowstream.account",)
+            self.call("SELECT flowstream.%s::text" % f, params, types, ["flowstream." + sig],
+                      category="flowstream account")
+
+    # -- fixed terms, agreed updates, operators (SPEC 7, 8) -------------------------------
+
+    def a_terms(self):
+        f = self.pick(["create_fixed_stream", "create_fixed_stream", "redeem", "propose", "confirm", "revoke",
+                       "balance_of", "pure", "approve_operator", "revoke_operator"])
+        if f == "create_fixed_stream":
+            who = self.role if self.role in ROLES else self.party()
+            start = self.now + self.rng.choice([0, -US_DAY, US_DAY])
+            rows = self.call("SELECT flowstream.create_fixed_stream(%s::text, %s::text, %s::text, %s::numeric, "
+                             "%s::timestamptz, %s::timestamptz, %s::boolean, %s::jsonb, %s::boolean)",
+                             (who, self.party(), self.token(), self.numeric(decimals=6), ts(start),
+                              ts(start + self.rng.choice([1, US_DAY, 30 * US_DAY, -1])) if self.chance(0.8)
+                              else self.timestamptz(), self.boolean(), self.jsonb(), self.boolean()),
+                             ("text", "text", "text", "numeric", "timestamptz", "timestamptz", "boolean", "jsonb",
+                              "boolean"),
+                             ["flowstream.create_fixed_stream(text,text,text,numeric,timestamp with time zone,"
+                              "timestamp with time zone,boolean,jsonb,boolean)"])
+            if rows and rows[0][0] is not None:
+                self.ids.append(rows[0][0])
+        elif f == "redeem":
+            self.call("SELECT (flowstream.redeem(%s::bigint)).*", (self.stream_id(),), ("bigint",),
+                      ["flowstream.redeem(bigint)"])
+        elif f in ("propose", "confirm"):
+            name = "propose_update" if f == "propose" else "confirm_update"
+            self.call("SELECT flowstream.%s(%%s::bigint, %%s::numeric, %%s::timestamptz)" % name,
+                      (self.stream_id(), self.rate(), None if self.chance(0.4) else self.timestamptz()),
+                      ("bigint", "numeric", "timestamptz"),
+                      ["flowstream.%s(bigint,numeric,timestamp with time zone)" % name])
+        elif f == "revoke":
+            self.call("SELECT flowstream.revoke_update(%s::bigint)", (self.stream_id(),), ("bigint",),
+                      ["flowstream.revoke_update(bigint)"])
+        elif f == "balance_of":
+            if self.chance(0.5):
+                self.call("SELECT flowstream.balance_of(%s::bigint, %s::text)::text",
+                          (self.stream_id(), self.party()), ("bigint", "text"), ["flowstream.balance_of(bigint,text)"])
+            else:
+                self.call("SELECT flowstream.balance_of(%s::bigint, %s::text, %s::timestamptz)::text",
+                          (self.stream_id(), self.party(), self.timestamptz()), ("bigint", "text", "timestamptz"),
+                          ["flowstream.balance_of(bigint,text,timestamp with time zone)"])
+        elif f == "pure":
+            k = self.rng.randrange(5)
+            if k == 0:
+                rows = self.call("SELECT flowstream.stream(%s::numeric, %s::int, %s::timestamptz, %s::timestamptz, "
+                                 "%s::timestamptz)::text",
+                                 (self.rate(), self.decimals(), self.timestamptz(), ts(self.now), self.timestamptz()),
+                                 ("numeric", "int", "timestamptz", "timestamptz", "timestamptz"),
+                                 ["flowstream.stream(numeric,integer,timestamp with time zone,timestamp with time "
+                                  "zone,timestamp with time zone)"])
+                if rows:
+                    self.remember(rows)
+            elif k == 1:
+                rows = self.call("SELECT flowstream.set_terms(%s::flowstream.stream, %s::numeric, %s::timestamptz, "
+                                 "%s::timestamptz)::text",
+                                 (self.stream_value(), self.rate(), None if self.chance(0.3) else self.timestamptz(),
+                                  self.timestamptz()), ("flowstream.stream", "numeric", "timestamptz", "timestamptz"),
+                                 ["flowstream.set_terms(flowstream.stream,numeric,timestamp with time zone,"
+                                  "timestamp with time zone)"])
+                if rows:
+                    self.remember(rows)
+            elif k == 2:
+                self.call("SELECT flowstream.fixed_rate(%s::numeric, %s::int, %s::timestamptz, %s::timestamptz)::text",
+                          (self.numeric(decimals=6), self.decimals(), self.timestamptz(), self.timestamptz()),
+                          ("numeric", "int", "timestamptz", "timestamptz"),
+                          ["flowstream.fixed_rate(numeric,integer,timestamp with time zone,timestamp with time zone)"])
+            elif k == 3:
+                self.call("SELECT flowstream.end_time(%s::flowstream.stream)::text", (self.stream_value(),),
+                          ("flowstream.stream",), ["flowstream.end_time(flowstream.stream)"])
+            else:
+                self.call("SELECT flowstream.top_up(%s::flowstream.stream, %s::timestamptz)::text",
+                          (self.stream_value(), self.timestamptz()), ("flowstream.stream", "timestamptz"),
+                          ["flowstream.top_up(flowstream.stream,timestamp with time zone)"])
+        elif f == "approve_operator":
+            perms = self.pick(["{create}", "{create,rate,pause,void,withdraw,refund,transfer}", "{rate}", "{}",
+                               "{nope}", "{NULL}", None, "{withdraw,transfer}"])
+            self.call("SELECT flowstream.approve_operator(%s::text, %s::text, %s::text[], %s::text, %s::numeric)",
+                      (self.party(), self.party(), perms, self.token() if self.chance(0.5) else None,
+                       self.rate() if self.chance(0.3) else None), ("text", "text", "text[]", "text", "numeric"),
+                      ["flowstream.approve_operator(text,text,text[],text,numeric)"])
+        else:
+            self.call("SELECT flowstream.revoke_operator(%s::text, %s::text, %s::text)",
+                      (self.party(), self.party(), self.token() if self.chance(0.5) else None),
+                      ("text", "text", "text"), ["flowstream.revoke_operator(text,text,text)"])
+
+    # -- automation (SPEC 8) --------------------------------------------------------
+
+    def a_automation(self):
+        f = self.pick(["set_auto_top_up", "set_auto_withdraw", "runway", "after", "maintain", "thresholds",
+                       "skip", "liquidate"])
+        if f == "set_auto_top_up":
+            self.call("SELECT flowstream.set_auto_top_up(%s::bigint, %s::interval)",
+                      (self.stream_id(), self.interval()), ("bigint", "interval"),
+                      ["flowstream.set_auto_top_up(bigint,interval)"])
+        elif f == "set_auto_withdraw":
+            self.call("SELECT flowstream.set_auto_withdraw(%s::bigint, %s::interval, %s::text)",
+                      (self.stream_id(), self.interval(), self.name() if self.chance(0.3) else None),
+                      ("bigint", "interval", "text"), ["flowstream.set_auto_withdraw(bigint,interval,text)"])
+        elif f == "runway":
+            self.call("SELECT count(*), sum(top_up)::text FROM flowstream.runway(%s::interval)", (self.interval(),),
+                      ("interval",), ["flowstream.runway(interval)"])
+        elif f == "after":
+            self.call("SELECT flowstream.after(%s::timestamptz, %s::interval)::text", (self.timestamptz(), self.interval()),
+                      ("timestamptz", "interval"), ["flowstream.after(timestamp with time zone,interval)"])
+        else:
+            if self.chance(0.7):
+                self.set_role(self.pick([None, ADMIN_ROLE]))
+            if f == "maintain":
+                self.call("SELECT job, done FROM flowstream.maintain(%s::int)",
+                          (self.pick(["1", "10", "1000", "0", "-1", None]),), ("int",),
+                          ["flowstream.maintain(integer)"])
+            elif f == "thresholds":
+                self.call("SELECT flowstream.set_runway_thresholds(%s::interval[])",
+                          (self.pick(["{7 days,1 day,0}", "{1 hour}", "{}", "{-1 day}", "{NULL}", None]),),
+                          ("interval[]",), ["flowstream.set_runway_thresholds(interval[])"])
+            elif f == "skip":
+                self.call("SELECT flowstream.set_maintenance_skip(%s::text[])",
+                          (self.pick(["{}", "{payout}", "{void,liquidate,top_up,payout,alert}", "{nope}",
+                                      "{NULL}", None]),), ("text[]",), ["flowstream.set_maintenance_skip(text[])"])
+            else:
+                self.call("SELECT flowstream.liquidate_critical(%s::int)", (self.pick(["1", "1000", "0", None]),),
+                          ("int",), ["flowstream.liquidate_critical(integer)"])
+
+    def a_table_write_2(self):
+        """direct writes to the tables of accounts, flows, operators and payouts: refused"""
+        if self.role is not None and self.chance(0.7):
+            self.set_role(None)
+        allowed = FLOWSTREAM_CODES | TABLE_CONSTRAINT_CODES
+        k = self.rng.randrange(6)
+        if k == 0:
+            self.call("UPDATE flowstream.accounts SET state = %s::flowstream.account WHERE id = 1",
+                      (self.account_value(),), ("flowstream.account",), ["flowstream.accounts_guard()"],
+                      category="flowstream-table", allowed=allowed)
+        elif k == 1:
+            self.call("INSERT INTO flowstream.accounts (state, first_event, last_event, party, token) "
+                      "SELECT %s::flowstream.account, max(id), max(id), %s::text, 'FZ6' FROM flowstream.events",
+                      (self.account_value(), self.party()), ("flowstream.account", "text"),
+                      ["flowstream.accounts_guard()"], category="flowstream-table", allowed=allowed)
+        elif k == 2:
+            self.call(self.pick(["UPDATE flowstream.flows SET rate = 0", "DELETE FROM flowstream.flows",
+                                 "DELETE FROM flowstream.accounts"]), (), None, ["flowstream.accounts_guard()"],
+                      category="flowstream-table", allowed=allowed)
+        elif k == 3:
+            self.call(self.pick(["UPDATE flowstream.operators SET permissions = '{create}'",
+                                 "DELETE FROM flowstream.operators",
+                                 "INSERT INTO flowstream.operators (party, operator, permissions, approved_at, "
+                                 "approved_by, approval) SELECT 'a', 'b', '{create}', now(), 'a', max(id) "
+                                 "FROM flowstream.operators_history"]), (), None,
+                      ["flowstream.operators_guard()"], category="flowstream-table", allowed=allowed)
+        elif k == 4:
+            self.call(self.pick(["UPDATE flowstream.payouts SET next_at = now()", "DELETE FROM flowstream.payouts",
+                                 "INSERT INTO flowstream.payouts (stream_id, every, next_at, set_by) "
+                                 "SELECT s.id, '1 day', now(), s.last_event FROM flowstream.streams s LIMIT 1"]),
+                      (), None, ["flowstream.payouts_guard()"], category="flowstream-table", allowed=allowed)
+        else:
+            self.call(self.pick(["TRUNCATE flowstream.accounts CASCADE", "TRUNCATE flowstream.operators CASCADE",
+                                 "TRUNCATE flowstream.payouts"]), (), None, ["flowstream.refuse_truncate()"],
+                      category="flowstream-table", allowed=allowed)
+
     UT_COLUMNS = {"rate": "numeric", "voided": "boolean", "at": "timestamptz", "dec": "int",
                   "state": "flowstream.stream"}
 
@@ -843,7 +1168,9 @@ class Fuzzer:
     ACTIONS = [("a_constructor", 8), ("a_accessor", 8), ("a_view", 10), ("a_transition", 14), ("a_rate", 3),
                ("a_due_time", 3), ("a_text_input", 8), ("a_compare", 3), ("a_send", 2), ("a_internal_probe", 0.2),
                ("a_copy_binary", 5), ("a_binary_roundtrip", 0.5), ("a_role", 3), ("a_clock", 3), ("a_api", 20),
-               ("a_admin", 1.5), ("a_view_write", 3), ("a_table_write", 3), ("a_user_table", 4)]
+               ("a_admin", 1.5), ("a_view_write", 3), ("a_table_write", 3), ("a_user_table", 4),
+               ("a_accounts", 14), ("a_account_type", 4), ("a_terms", 8), ("a_automation", 4),
+               ("a_table_write_2", 1.5)]
 
     def run(self, n, deadline):
         names = [a for a, _ in self.ACTIONS]
@@ -871,7 +1198,8 @@ def setup(conn):
     cur.execute("ALTER TABLE sqlfuzz_bin ADD COLUMN IF NOT EXISTS r sqlfuzz_pair")
     cur.execute("CREATE TABLE IF NOT EXISTS sqlfuzz_rt (s flowstream.stream)")
     cur.execute("CREATE TABLE IF NOT EXISTS sqlfuzz_rt2 (s flowstream.stream)")
-    cur.execute("GRANT ALL ON sqlfuzz_bin, sqlfuzz_rt, sqlfuzz_rt2 TO PUBLIC")
+    cur.execute("CREATE TABLE IF NOT EXISTS sqlfuzz_acct (a flowstream.account)")
+    cur.execute("GRANT ALL ON sqlfuzz_bin, sqlfuzz_rt, sqlfuzz_rt2, sqlfuzz_acct TO PUBLIC")
     # a user's table whose stream the trigger keeps, with a history
     cur.execute("DROP TABLE IF EXISTS sqlfuzz_ut, sqlfuzz_ut_history")
     cur.execute("CREATE TABLE sqlfuzz_ut (id bigint PRIMARY KEY, rate numeric NOT NULL, voided boolean, "
@@ -973,6 +1301,10 @@ def main():
             if sig == "flowstream.stream_in(cstring)" and "stream_in" in fz.called:
                 hit = True
             if sig == "flowstream.stream_out(flowstream.stream)" and "stream_out" in fz.called:
+                hit = True
+            if sig == "flowstream.account_in(cstring)" and "account_in" in fz.called:
+                hit = True
+            if sig == "flowstream.account_out(flowstream.account)" and "account_out" in fz.called:
                 hit = True
             if not hit:
                 missing.append(sig)

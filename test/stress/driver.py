@@ -713,6 +713,8 @@ def main():
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args()
 
+    print("1..4")               # before anything can fail: a run that stops early shows its unrun tests
+    sys.stdout.flush()
     t0 = time.time()
     rng = random.Random(a.seed)
     ensure_database(a.db)
@@ -720,7 +722,6 @@ def main():
     cur = conn.cursor()
     default_void_after = prepare(conn, fresh=True)
     run_id = "st%x" % (int(time.time() * 1000) % 0xfffffff)
-    print("1..4")
     print("# flowstream stress: seed %d, %d operations, database %s, tokens %s_d0..d18" % (
         a.seed, a.ops, a.db, run_id))
     print("ok 1 - set-up: extension, roles st_alice st_bob st_carol st_eve st_app (in flowstream_app), 19 tokens")

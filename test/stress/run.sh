@@ -15,10 +15,11 @@
 # sequence it finds that still fails, as SQL for psql, and exits non-zero.
 #
 # It needs a running server with flowstream installed and a superuser in
-# PGHOST/PGPORT/PGUSER (by default the cluster of scripts/test), and Debian's
+# PGHOST/PGPORT/PGUSER (by default the cluster of scripts/test on FS_PORT), and Debian's
 # python3-psycopg2.  It works in the database fs_stress (and fs_stress_shrink
 # while shrinking), creating them when absent and the extension in them anew.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-export PGHOST=${PGHOST:-/tmp/flowstream-pg-54329} PGPORT=${PGPORT:-54329} PGUSER=${PGUSER:-postgres}
+port=${FS_PORT:-54329}
+export PGHOST=${PGHOST:-${FS_DIR:-/tmp/flowstream-pg-$port}} PGPORT=${PGPORT:-$port} PGUSER=${PGUSER:-postgres}
 exec /usr/bin/python3 "$here/driver.py" "$@"
