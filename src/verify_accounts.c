@@ -479,7 +479,8 @@ CheckFlow(Checker *c, HeapTuple tuple, TupleDesc desc)
 	int64		id = Int8Col(tuple, desc, 1, &isnull);
 	FlowOp		op;
 	U256		rate;
-	Datum		recorded_rate;
+	Datum		recorded_rate,
+				recorded_buffer;
 
 	c->prefix = psprintf("flow " INT64_FORMAT, id);
 	c->token = SPI_getvalue(tuple, desc, 10);
@@ -515,8 +516,10 @@ CheckFlow(Checker *c, HeapTuple tuple, TupleDesc desc)
 	else if (!SameNumeric(SPI_getbinval(tuple, desc, 2, &isnull), false,
 						  rate_to_numeric(u256_low128(&rate)), false))
 		Emitf(c, "its rate %s is not the rate after its last event", SPI_getvalue(tuple, desc, 2));
-	if (!SameNumeric(SPI_getbinval(tuple, desc, 3, &isnull), false,
-					 SPI_getbinval(tuple, desc, 20, &buffer_null), buffer_null) || buffer_null)
+	/* read before the call: C leaves the order of a call's arguments open */
+	recorded_buffer = SPI_getbinval(tuple, desc, 20, &buffer_null);
+	if (!SameNumeric(SPI_getbinval(tuple, desc, 3, &isnull), false, recorded_buffer, buffer_null) ||
+		buffer_null)
 		Emitf(c, "its buffer %s is not the buffer after its last event", SPI_getvalue(tuple, desc, 3));
 
 	/* closed exactly when its rate is 0, at its last event */
