@@ -31,7 +31,6 @@ typedef struct TokenAudit
 {
 	char		name[NAMEDATALEN * 4];	/* hash key (a token longer than this shares an entry) */
 	AccountAudit audit;
-	bool		seen;
 } TokenAudit;
 
 typedef struct Checker
@@ -80,17 +79,15 @@ Audit(Checker *c, const char *token)
 {
 	char		key[NAMEDATALEN * 4];
 	TokenAudit *t;
+	bool		found;
 
 	if (token == NULL)
 		return NULL;
 	memset(key, 0, sizeof(key));
 	strlcpy(key, token, sizeof(key));
-	t = hash_search(c->tokens, key, HASH_ENTER, NULL);
-	if (!t->seen)
-	{
+	t = hash_search(c->tokens, key, HASH_ENTER, &found);
+	if (!found)					/* a new entry is uninitialized but for its key */
 		memset(&t->audit, 0, sizeof(t->audit));
-		t->seen = true;
-	}
 	return t;
 }
 
