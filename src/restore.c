@@ -211,13 +211,18 @@ flow_flow_after(FlowOp op, Datum amount, bool amount_null, Datum buffer, bool bu
 /*
  * The end of history kind/id as the queries see it (not what this
  * transaction's current command inserted), and whether its row exists.
+ * For a stream's row, token and sender (text, else (Datum) 0) ask too
+ * whether a bridge of its history moved an account of another token or,
+ * a deposit from an account, another party's than the sender: *astray.
  */
-bool
-flow_history_end(HistoryKind kind, int64 id, HistoryEnd *end)
+static bool
+ReadHistoryEnd(HistoryKind kind, int64 id, Datum token, Datum sender, HistoryEnd *end,
+			   bool *astray)
 {
-	Oid			types[3] = {INT8OID, INT8OID, INT8OID};
-	Datum		values[3] = {Int64GetDatum(id), Int64GetDatum(id), Int64GetDatum(id)};
-	char		nulls[3] = {'n', 'n', 'n'};
+	Oid			types[5] = {INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID};
+	Datum		values[5] = {Int64GetDatum(id), Int64GetDatum(id), Int64GetDatum(id), token, sender};
+	char		nulls[5] = {'n', 'n', 'n', token != (Datum) 0 ? ' ' : 'n',
+						   sender != (Datum) 0 ? ' ' : 'n'};
 	HeapTuple	tuple;
 	TupleDesc	desc;
 	bool		isnull,
@@ -232,16 +237,23 @@ flow_history_end(HistoryKind kind, int64 id, HistoryEnd *end)
 	/*
 	 * $1 a stream, $2 an account (its events name it as their account or
 	 * their peer), $3 a flow; the others NULL.  Every branch is one probe
-	 * of an index on (key, id).  Columns: 1 id, 2 at, 3 op, 4 state,
-	 * 5 void_after, 6 amount, 7 account_id, 8 account, 9 peer_id, 10 peer,
-	 * 11 flow_buffer, 12 whether the row exists.
+	 * of an index on (key, id); the bridges are read only for a stream's
+	 * row ($4 its token, $5 its sender).  Columns: 1 id, 2 at, 3 op,
+	 * 4 state, 5 void_after, 6 amount, 7 account_id, 8 account, 9 peer_id,
+	 * 10 peer, 11 flow_buffer, 12 whether the row exists, 13 whether a
+	 * bridge went astray.
 	 */
 	if (SPI_execute_plan(flow_plan(PLAN_LAST_EVENT,
 								   "SELECT e.id, e.at, e.op, e.state, e.void_after, e.amount, "
 								   "e.account_id, e.account, e.peer_id, e.peer, e.flow_buffer, "
 								   "EXISTS (SELECT FROM flowstream.streams s WHERE s.id OPERATOR(pg_catalog.=) $1) "
 								   "OR EXISTS (SELECT FROM flowstream.accounts a WHERE a.id OPERATOR(pg_catalog.=) $2) "
-								   "OR EXISTS (SELECT FROM flowstream.flows f WHERE f.id OPERATOR(pg_catalog.=) $3) "
+								   "OR EXISTS (SELECT FROM flowstream.flows f WHERE f.id OPERATOR(pg_catalog.=) $3), "
+								   "$4 IS NOT NULL AND EXISTS (SELECT FROM flowstream.events b "
+								   "JOIN flowstream.accounts a ON a.id OPERATOR(pg_catalog.=) b.account_id "
+								   "WHERE b.stream_id OPERATOR(pg_catalog.=) $1 AND (a.token OPERATOR(pg_catalog.<>) $4 "
+								   "OR (b.op OPERATOR(pg_catalog.=) 'deposit_from_account'::flowstream.op "
+								   "AND a.party OPERATOR(pg_catalog.<>) $5))) "
 								   "FROM (SELECT pg_catalog.max(x.id) AS id FROM ("
 								   "(SELECT id FROM flowstream.events WHERE stream_id OPERATOR(pg_catalog.=) $1 "
 								   "ORDER BY id DESC LIMIT 1) UNION ALL "
@@ -252,12 +264,13 @@ flow_history_end(HistoryKind kind, int64 id, HistoryEnd *end)
 								   "(SELECT id FROM flowstream.events WHERE flow_id OPERATOR(pg_catalog.=) $3 "
 								   "ORDER BY id DESC LIMIT 1)) x) l "
 								   "LEFT JOIN flowstream.events e ON e.id OPERATOR(pg_catalog.=) l.id",
-								   3, types),
+								   5, types),
 						 values, nulls, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not read the history of %s " INT64_FORMAT, history_noun[kind], id);
 	tuple = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;
 	exists = DatumGetBool(SPI_getbinval(tuple, desc, 12, &isnull));
+	*astray = DatumGetBool(SPI_getbinval(tuple, desc, 13, &isnull));
 	end->event_id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
 	if (isnull)
 	{
@@ -320,6 +333,19 @@ flow_history_end(HistoryKind kind, int64 id, HistoryEnd *end)
 	return exists;
 }
 
+/*
+ * The end of history kind/id as the queries see it (not what this
+ * transaction's current command inserted), and whether its row exists.
+ */
+bool
+flow_history_end(HistoryKind kind, int64 id, HistoryEnd *end)
+{
+	bool		astray;
+
+	return ReadHistoryEnd(kind, id, (Datum) 0, (Datum) 0, end, &astray);
+}
+
+/* Refuses an event; problem is what the replay said, a sentence without its capital and period. */
 static void
 NotFromHistory(HistoryKind kind, int64 id, const char *problem)
 {
@@ -327,7 +353,7 @@ NotFromHistory(HistoryKind kind, int64 id, const char *problem)
 			(errcode(ERRCODE_CHECK_VIOLATION),
 			 errmsg("event does not follow from the history of %s " INT64_FORMAT,
 					history_noun[kind], id),
-			 errdetail("%s", problem)));
+			 errdetail("%c%s.", pg_toupper((unsigned char) problem[0]), problem + 1)));
 }
 
 /*
@@ -351,7 +377,12 @@ Before(HistoryKind kind, int64 id, int64 event_id, HistoryEnd *end)
 	if (seen != NULL && seen->last->end.event_id > end->event_id)
 		*end = seen->last->end;
 	if (end->event_id >= event_id)
-		NotFromHistory(kind, id, "An event after it in this history is restored already.");
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("event " INT64_FORMAT " does not come after the last event of %s " INT64_FORMAT,
+						event_id, history_noun[kind], id),
+				 errdetail("Event " INT64_FORMAT " of that history is restored already; "
+						   "a history is restored in the order of its events.", end->event_id)));
 }
 
 /* Reads the columns of an event that concern accounts and a flow. */
@@ -441,13 +472,14 @@ flow_replay_account_event(const AccountEvent *e, const AccountsBefore *before,
 	}
 	if (e->has_flow)
 	{
-		if ((before->flow == NULL) != (e->op == OP_OPEN_FLOW))
+		if (before->flow == NULL && e->op != OP_OPEN_FLOW)
 		{
-			snprintf(problem, FLOW_DETAIL_MAX, before->flow == NULL ?
-					 "the first event of its flow is a %s, not an open_flow" :
-					 "a %s event follows other events of its flow", label);
+			snprintf(problem, FLOW_DETAIL_MAX,
+					 "the first event of its flow is a %s, not an open_flow", label);
 			return problem;
 		}
+		if (before->flow != NULL && e->op == OP_OPEN_FLOW)
+			return "an open_flow event follows other events of its flow";
 		if (before->flow != NULL)
 		{
 			if (before->flow_account_id != e->account_id || before->flow_peer_id != e->peer_id)
@@ -484,7 +516,7 @@ RestoreStreamPart(const AccountEvent *e, int64 event_id, const FlowState *after)
 	Before(HISTORY_STREAM, e->stream_id, event_id, &before);
 	if (!e->amount_null &&
 		!numeric_to_units(e->amount, flow_event_scale(e->op, after->decimals), &recorded))
-		NotFromHistory(HISTORY_STREAM, e->stream_id, "Its amount is not an amount of its stream's token.");
+		NotFromHistory(HISTORY_STREAM, e->stream_id, "its amount is not an amount of its stream's token");
 	why = flow_replay(before.event_id != 0 ? &before.stream : NULL, e->op,
 					  e->amount_null ? NULL : &recorded, e->at, after, problem);
 	if (why == NULL && before.event_id != 0 && e->at < before.at)
@@ -584,7 +616,7 @@ flow_restore_event(Relation rel, HeapTuple tuple)
 		RestoreAccountsPart(&e, event_id, &r);
 		if (e.has_stream && r.a_after.decimals != after.decimals)
 			NotFromHistory(HISTORY_ACCOUNT, e.account_id,
-						   "Its stream and its account have tokens of different decimals.");
+						   "its stream and its account have tokens of different decimals");
 	}
 
 	/* all its histories end with it now */
@@ -620,7 +652,10 @@ flow_restore_event(Relation rel, HeapTuple tuple)
 /*
  * A direct insert into flowstream.streams: allowed only to restore a
  * stream whose history, ending in its state, grace and last_event, is
- * already in flowstream.events.
+ * already in flowstream.events.  Its bridges must have moved accounts of
+ * its token, and a deposit from an account its sender's: of those whose
+ * rows exist (restore_accounts.c checks the pair when the account's row
+ * comes second).
  */
 void
 flow_restore_stream(Relation rel, HeapTuple tuple)
@@ -630,19 +665,32 @@ flow_restore_stream(Relation rel, HeapTuple tuple)
 	bool		isnull,
 				grace_null,
 				state_null,
-				last_null;
+				last_null,
+				token_null,
+				sender_null,
+				astray;
 	int64		id = DatumGetInt64(heap_getattr(tuple, c->s_id, desc, &isnull));
 	Datum		grace = heap_getattr(tuple, c->s_void_after, desc, &grace_null);
 	Datum		last_event = heap_getattr(tuple, c->s_last_event, desc, &last_null);
 	Datum		state = heap_getattr(tuple, c->s_state, desc, &state_null);
+	Datum		token = heap_getattr(tuple, c->s_token, desc, &token_null);
+	Datum		sender = heap_getattr(tuple, c->s_sender, desc, &sender_null);
 	FlowState	row;
 	HistoryEnd	end;
 
-	/* the row's constraints run after this trigger: a NULL state is refused here */
+	/* the row's constraints run after this trigger: NULLs are refused here */
 	if (!state_null)
 		flow_state_arg(state, &row);
-	(void) flow_history_end(HISTORY_STREAM, id, &end);
-	if (state_null || last_null || end.event_id == 0 || flow_state_cmp(&end.stream, &row) != 0 ||
+	if (token_null || sender_null)
+		token = sender = (Datum) 0;
+	(void) ReadHistoryEnd(HISTORY_STREAM, id, token, sender, &end, &astray);
+	if (astray)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("streams are created with flowstream.create_stream()"),
+				 errdetail("Stream " INT64_FORMAT " moved money to or from an account of another token, "
+						   "or from another account than its sender's.", id)));
+	if (state_null || last_null || token_null || sender_null || end.event_id == 0 || flow_state_cmp(&end.stream, &row) != 0 ||
 		!flow_same_grace(grace, grace_null, end.grace, end.grace_null) ||
 		DatumGetInt64(last_event) != end.event_id)
 		ereport(ERROR,
