@@ -238,7 +238,9 @@ ReadHistoryEnd(HistoryKind kind, int64 id, Datum token, Datum sender, HistoryEnd
 	 * $1 a stream, $2 an account (its events name it as their account or
 	 * their peer), $3 a flow; the others NULL.  Every branch is one probe
 	 * of an index on (key, id); the bridges are read only for a stream's
-	 * row ($4 its token, $5 its sender).  Columns: 1 id, 2 at, 3 op,
+	 * row ($4 its token, $5 its sender), each account by its key (a plan
+	 * made while a restore begins must still fit when the tables are
+	 * full).  Columns: 1 id, 2 at, 3 op,
 	 * 4 state, 5 void_after, 6 amount, 7 account_id, 8 account, 9 peer_id,
 	 * 10 peer, 11 flow_buffer, 12 whether the row exists, 13 whether a
 	 * bridge went astray.
@@ -250,10 +252,11 @@ ReadHistoryEnd(HistoryKind kind, int64 id, Datum token, Datum sender, HistoryEnd
 								   "OR EXISTS (SELECT FROM flowstream.accounts a WHERE a.id OPERATOR(pg_catalog.=) $2) "
 								   "OR EXISTS (SELECT FROM flowstream.flows f WHERE f.id OPERATOR(pg_catalog.=) $3), "
 								   "$4 IS NOT NULL AND EXISTS (SELECT FROM flowstream.events b "
-								   "JOIN flowstream.accounts a ON a.id OPERATOR(pg_catalog.=) b.account_id "
-								   "WHERE b.stream_id OPERATOR(pg_catalog.=) $1 AND (a.token OPERATOR(pg_catalog.<>) $4 "
+								   "WHERE b.stream_id OPERATOR(pg_catalog.=) $1 "
+								   "AND (SELECT a.token OPERATOR(pg_catalog.<>) $4 "
 								   "OR (b.op OPERATOR(pg_catalog.=) 'deposit_from_account'::flowstream.op "
-								   "AND a.party OPERATOR(pg_catalog.<>) $5))) "
+								   "AND a.party OPERATOR(pg_catalog.<>) $5) "
+								   "FROM flowstream.accounts a WHERE a.id OPERATOR(pg_catalog.=) b.account_id)) "
 								   "FROM (SELECT pg_catalog.max(x.id) AS id FROM ("
 								   "(SELECT id FROM flowstream.events WHERE stream_id OPERATOR(pg_catalog.=) $1 "
 								   "ORDER BY id DESC LIMIT 1) UNION ALL "

@@ -73,16 +73,33 @@ SameText(Relation rel, HeapTuple tuple, AttrNumber a, const char *b)
 }
 
 /*
- * Runs a query of a row's restore: each row is restored once, so it is
- * planned for its call.  Inside SPI; the result is in SPI_tuptable.
+ * Runs a statement of this file, prepared once per backend and kept.  Its
+ * parameters are of built-in types, so the plan cache alone keeps it
+ * right should the extension be made anew: it parses a statement again
+ * when the tables it reads change.  (flow_plan()'s slots are catalog.c's.)
+ * The statements are written so that any plan of theirs probes indexes
+ * only, from the row's own key: a restore fills the tables they read as
+ * it goes, so a plan made for its first rows must still fit its last.
+ * Inside SPI; the result is in SPI_tuptable.
  */
 static void
-Facts(const char *sql, int nargs, Oid *types, Datum *values)
+Facts(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, Datum *values)
 {
-	if (SPI_execute_with_args(sql, nargs, types, values, NULL, true, 1) != SPI_OK_SELECT ||
-		SPI_processed > 1)
+	if (*plan == NULL)
+	{
+		SPIPlanPtr	prepared = SPI_prepare(sql, nargs, types);
+
+		if (prepared == NULL || SPI_keepplan(prepared) != 0)
+			elog(ERROR, "could not prepare a query of a restore: %s",
+				 SPI_result_code_string(SPI_result));
+		*plan = prepared;
+	}
+	if (SPI_execute_plan(*plan, values, NULL, true, 1) != SPI_OK_SELECT || SPI_processed > 1)
 		elog(ERROR, "could not read the history of a restored row");
 }
+
+static SPIPlanPtr account_facts = NULL;
+static SPIPlanPtr flow_facts = NULL;
 
 /*
  * A direct insert into flowstream.accounts: allowed only to restore an
@@ -143,25 +160,28 @@ flow_restore_account(Relation rel, HeapTuple tuple)
 	values[2] = party;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	Facts("SELECT (SELECT pg_catalog.min(x.id) FROM ("
+	Facts(&account_facts,
+		  "SELECT (SELECT pg_catalog.min(x.id) FROM ("
 		  " (SELECT id FROM flowstream.events WHERE account_id OPERATOR(pg_catalog.=) $1 ORDER BY id LIMIT 1)"
 		  " UNION ALL"
 		  " (SELECT id FROM flowstream.events WHERE peer_id OPERATOR(pg_catalog.=) $1 ORDER BY id LIMIT 1)) x),"
 		  " (SELECT t.decimals FROM flowstream.tokens t WHERE t.token OPERATOR(pg_catalog.=) $2),"
-		  " (SELECT pg_catalog.count(*) FROM (SELECT DISTINCT ON (flow_id) op FROM flowstream.events"
-		  "  WHERE account_id OPERATOR(pg_catalog.=) $1 AND flow_id IS NOT NULL ORDER BY flow_id, id DESC) l"
-		  "  WHERE l.op OPERATOR(pg_catalog.=) ANY ('{open_flow,update_flow}'::flowstream.op[])),"
-		  " EXISTS (SELECT FROM flowstream.events e JOIN flowstream.accounts o"
-		  "  ON o.id OPERATOR(pg_catalog.=) e.peer_id"
-		  "  WHERE e.account_id OPERATOR(pg_catalog.=) $1 AND o.token OPERATOR(pg_catalog.<>) $2)"
-		  " OR EXISTS (SELECT FROM flowstream.events e JOIN flowstream.accounts o"
-		  "  ON o.id OPERATOR(pg_catalog.=) e.account_id"
-		  "  WHERE e.peer_id OPERATOR(pg_catalog.=) $1 AND o.token OPERATOR(pg_catalog.<>) $2),"
-		  " EXISTS (SELECT FROM flowstream.events e JOIN flowstream.streams s"
-		  "  ON s.id OPERATOR(pg_catalog.=) e.stream_id"
-		  "  WHERE e.account_id OPERATOR(pg_catalog.=) $1 AND (s.token OPERATOR(pg_catalog.<>) $2"
+		  /* its events without a flow form one group, left out after */
+		  " (SELECT pg_catalog.count(*) FROM (SELECT DISTINCT ON (flow_id) flow_id, op FROM flowstream.events"
+		  "  WHERE account_id OPERATOR(pg_catalog.=) $1 ORDER BY flow_id, id DESC) l"
+		  "  WHERE l.flow_id IS NOT NULL"
+		  "  AND l.op OPERATOR(pg_catalog.=) ANY ('{open_flow,update_flow}'::flowstream.op[])),"
+		  " EXISTS (SELECT FROM flowstream.events e WHERE e.account_id OPERATOR(pg_catalog.=) $1"
+		  "  AND (SELECT o.token FROM flowstream.accounts o WHERE o.id OPERATOR(pg_catalog.=) e.peer_id)"
+		  "  OPERATOR(pg_catalog.<>) $2)"
+		  " OR EXISTS (SELECT FROM flowstream.events e WHERE e.peer_id OPERATOR(pg_catalog.=) $1"
+		  "  AND (SELECT o.token FROM flowstream.accounts o WHERE o.id OPERATOR(pg_catalog.=) e.account_id)"
+		  "  OPERATOR(pg_catalog.<>) $2),"
+		  " EXISTS (SELECT FROM flowstream.events e WHERE e.account_id OPERATOR(pg_catalog.=) $1"
+		  "  AND (SELECT s.token OPERATOR(pg_catalog.<>) $2"
 		  "  OR (e.op OPERATOR(pg_catalog.=) 'deposit_from_account'::flowstream.op"
-		  "  AND s.sender OPERATOR(pg_catalog.<>) $3))),"
+		  "  AND s.sender OPERATOR(pg_catalog.<>) $3)"
+		  "  FROM flowstream.streams s WHERE s.id OPERATOR(pg_catalog.=) e.stream_id)),"
 		  " EXISTS (SELECT FROM flowstream.events e WHERE e.account_id OPERATOR(pg_catalog.=) $1"
 		  "  AND e.op OPERATOR(pg_catalog.=) 'withdraw_to_account'::flowstream.op"
 		  "  AND $3 IS DISTINCT FROM (SELECT t.destination FROM flowstream.events t"
@@ -269,7 +289,8 @@ flow_restore_flow(Relation rel, HeapTuple tuple)
 	values[2] = Int64GetDatum(receiver_account);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	Facts("SELECT fe.id, fe.at,"
+	Facts(&flow_facts,
+		  "SELECT fe.id, fe.at,"
 		  " (SELECT a.party FROM flowstream.accounts a WHERE a.id OPERATOR(pg_catalog.=) $2),"
 		  " (SELECT a.token FROM flowstream.accounts a WHERE a.id OPERATOR(pg_catalog.=) $2),"
 		  " (SELECT a.party FROM flowstream.accounts a WHERE a.id OPERATOR(pg_catalog.=) $3),"

@@ -25,7 +25,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS flowstream;
-SELECT plan(70);
+SELECT plan(72);
 SET LOCAL client_min_messages = warning;
 
 INSERT INTO flowstream.tokens (token, decimals, liquidation_reward)
@@ -295,6 +295,11 @@ SELECT lives_ok(format($$SELECT pg_temp.put_account(%s, 4000000, '{"token": "T16
 SELECT throws_ok(format('SELECT pg_temp.put_account(%s, 4000000)', :bob),
     '23514', format('account %s is not where its history ends', :bob + 4000000),
     'bob''s account of T16, which paid carol''s of T16C: refused');
+SELECT lives_ok(format($$SELECT pg_temp.put_account(%s, 4000000, '{"token": "T16C"}')$$, :erin),
+    'erin''s account, as one of T16C: restored');
+SELECT throws_ok(format('SELECT pg_temp.put_account(%s, 4000000)', pg_temp.acc('t16_frank')),
+    '23514', format('account %s is not where its history ends', pg_temp.acc('t16_frank') + 4000000),
+    'frank''s account of T16, which erin''s of T16C streamed to: refused');
 SELECT lives_ok(format($$SELECT pg_temp.put_stream(%s, 4000000, '{"token": "T16C"}')$$, :s),
     'alice''s stream, as one of T16C: restored, her account not restored yet');
 SELECT throws_ok(format('SELECT pg_temp.put_account(%s, 4000000)', :alice),
