@@ -624,8 +624,10 @@ flow_write_stream_account(int64 id, bool created, const char *party, const char 
  * receivers of its open flows and the account of reward (NULL: none),
  * without waiting for those others hold: false when one could not be had.
  * Every writer of a flow holds its sender's account, so its open flows
- * cannot change meanwhile.  *flows receives their ids, *n how many, and
- * *latest the latest last operation of the accounts locked.
+ * cannot change meanwhile.  *flows receives their ids, *n how many,
+ * *latest the latest last operation of the accounts locked, and *self the
+ * account's state as it is now: an earlier liquidation of the same run may
+ * have paid it a reward since the caller read it.
  */
 static int
 CompareIds(const void *x, const void *y)
@@ -638,7 +640,7 @@ CompareIds(const void *x, const void *y)
 
 bool
 flow_lock_liquidation(int64 id, const char *token, const char *reward, int64 **flows,
-					  int *n, int64 *latest)
+					  int *n, int64 *latest, Account *self)
 {
 	Oid			types[1] = {INT8OID};
 	Datum		values[1] = {Int64GetDatum(id)};
@@ -659,7 +661,7 @@ flow_lock_liquidation(int64 id, const char *token, const char *reward, int64 **f
 		elog(ERROR, "could not read the flows of account " INT64_FORMAT, id);
 	*n = (int) SPI_processed;
 	*flows = palloc(sizeof(int64) * (*n + 1));
-	ids = palloc(sizeof(int64) * (*n + 1));
+	ids = palloc(sizeof(int64) * (*n + 2));
 	for (int i = 0; i < *n; i++)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[i];
@@ -668,6 +670,7 @@ flow_lock_liquidation(int64 id, const char *token, const char *reward, int64 **f
 		ids[i] = DatumGetInt64(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull));
 	}
 	m = *n;
+	ids[m++] = id;				/* the caller's lock already: not skipped */
 	if (reward_id != 0 && reward_id != id)
 		ids[m++] = reward_id;
 
@@ -685,12 +688,10 @@ flow_lock_liquidation(int64 id, const char *token, const char *reward, int64 **f
 		m = k;
 	}
 	*latest = FLOW_TIME_MIN;
-	if (m == 0)
-		return true;
 	values[0] = PointerGetDatum(construct_array(elems, m, INT8OID, sizeof(int64),
 												FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	if (SPI_execute_plan(flow_plan(PLAN_LOCK_ACCOUNT_SKIP,
-								   "SELECT state FROM flowstream.accounts "
+								   "SELECT state, id FROM flowstream.accounts "
 								   "WHERE id OPERATOR(pg_catalog.=) ANY ($1) "
 								   "ORDER BY id FOR UPDATE SKIP LOCKED",
 								   1, array_type),
@@ -704,6 +705,8 @@ flow_lock_liquidation(int64 id, const char *token, const char *reward, int64 **f
 						 &state);
 		if (state.last > *latest)
 			*latest = state.last;
+		if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &isnull)) == id)
+			*self = state;
 	}
 	return SPI_processed == (uint64) m;
 }

@@ -399,7 +399,7 @@ extern void flow_token_policy(const char *token, int *decimals, AccountPolicy *p
 							  char **reward);
 extern void flow_apply_account_call(AccountCall *call);
 extern bool flow_lock_liquidation(int64 id, const char *token, const char *reward,
-								  int64 **flows, int *n, int64 *latest);
+								  int64 **flows, int *n, int64 *latest, Account *self);
 extern void flow_lock_stream_account(const char *party, const char *token, bool credits,
 									 OpAccount *a, int64 *id, bool *created, int *decimals,
 									 int *outflows);

@@ -826,7 +826,7 @@ def main():
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args()
 
-    print("1..7")               # before anything can fail: a run that stops early shows its unrun tests
+    print("1..%d" % (7 if KNOWN else 6))  # before anything can fail: a run that stops early shows its unrun tests
     sys.stdout.flush()
     t0 = time.time()
     rng = random.Random(a.seed)
@@ -1144,7 +1144,7 @@ def main():
             for k, v in sorted(known.items()):
                 print("#   %s: %s" % (k, KNOWN[k]))
                 print("#     first: %s" % v[0])
-        else:
+        elif KNOWN:
             print("ok 7 - none of the known disagreements with the SPEC showed up")
 
     # the events of every stream of this epoch: as many as the model's operations
