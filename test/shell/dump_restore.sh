@@ -6,7 +6,7 @@
 # PostgreSQL, with flowstream installed), in a directory of its own (mktemp),
 # its socket there and no TCP, on port FS_PORT + 10.
 set -euo pipefail
-echo "1..12"
+echo "1..14"
 PGBIN=${FS_PGBIN:-/usr/lib/postgresql/15/bin}
 src=fs_dump_src
 dst=fs_dump_dst
@@ -14,6 +14,7 @@ work=$(mktemp -d)
 chmod 755 "$work"
 dump=$work/flowstream.dump
 q() { "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
+differ() { diff <(q "$src" "$1") <(q "$dst" "$1") | sed 's/^/#   /' | head -n 20; }	# for a failure's diagnosis
 cleanup() {
 	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true
 	rm -rf "$work"
@@ -88,6 +89,18 @@ SELECT flowstream.transfer(8, 'zed');
 SET LOCAL flowstream.actor = 'zed';
 SELECT flowstream.withdraw_to_account(8, 0.5);
 COMMIT;
+-- the rest of 0.2.0 beside accounts: stream 8 topped up from alice's account by maintain();
+-- stream 9 (fixed terms) paid out into gina's account by it every hour; an operator of alice's
+BEGIN;
+SET LOCAL flowstream.actor = 'alice';
+SELECT flowstream.create_fixed_stream('alice', 'gina', 'USDC', 100, '2026-01-03 02:00:00+00', '2026-02-03 02:00:00+00');
+SELECT flowstream.set_auto_top_up(8, '1 day');
+SELECT flowstream.approve_operator('alice', 'opco', ARRAY['create', 'rate'], 'USDC', 0.5);
+SET LOCAL flowstream.actor = 'gina';
+SELECT flowstream.set_auto_withdraw(9, '1 hour');
+COMMIT;
+SET flowstream.clock = '2026-01-03 03:00:00+00';
+SELECT flowstream.maintain();
 SQL
 
 views="SET flowstream.clock = '2026-03-01 00:00:00+00';
@@ -100,7 +113,7 @@ history="SELECT string_agg(e::text, E'\n' ORDER BY id) FROM flowstream.events e"
 accounts="SELECT string_agg(a::text, E'\n' ORDER BY id) FROM flowstream.accounts a"
 flows="SELECT string_agg(f::text, E'\n' ORDER BY id) FROM flowstream.flows f"
 # verify() at the scenario's last time: later, flows would have drained accounts into deficits
-verify="SET flowstream.clock = '2026-01-03 02:00:00+00'; SELECT * FROM flowstream.verify()"
+verify="SET flowstream.clock = '2026-01-03 03:00:00+00'; SELECT * FROM flowstream.verify()"
 
 "$PGBIN/pg_dump" -Fc -d "$src" -f "$dump"
 if "$PGBIN/pg_restore" --exit-on-error -d "$dst" "$dump" 2>"$work/restore.err"; then
@@ -119,7 +132,7 @@ fi
 	|| echo "not ok 4 - verify() is clean before and after the restore"
 next_src=$(q "$src" "SET flowstream.clock = '2026-03-01 00:00:00+00'; SELECT flowstream.create_stream('postgres', 'x', 'USDC', 1)")
 next_dst=$(q "$dst" "SET flowstream.clock = '2026-03-01 00:00:00+00'; SELECT flowstream.create_stream('postgres', 'x', 'USDC', 1)")
-[ "$next_src" = "$next_dst" ] && [ "$next_dst" = 9 ] \
+[ "$next_src" = "$next_dst" ] && [ "$next_dst" = 10 ] \
 	&& echo "ok 5 - stream ids go on where they stopped" \
 	|| echo "not ok 5 - stream ids go on where they stopped ($next_src vs $next_dst)"
 # a restored row that does not end its history is refused
@@ -135,27 +148,45 @@ shape="SELECT string_agg(DISTINCT op::text, ',' ORDER BY op::text) FROM flowstre
 	&& [ "$(q "$src" "SELECT count(*) FROM flowstream.events WHERE op = 'account_transfer' AND destination = 'keeper'")" = 1 ] \
 	&& echo "ok 7 - the dumped database has deposits, withdrawals, transfers, flows opened, updated, closed and liquidated (paying a reward), and bridges" \
 	|| echo "not ok 7 - the dumped database has every kind of event of accounts ($(q "$src" "$shape"))"
-[ "$(q "$src" "$accounts")" = "$(q "$dst" "$accounts")" ] && [ "$(q "$dst" "SELECT count(*) FROM flowstream.accounts")" = 10 ] \
+[ "$(q "$src" "$accounts")" = "$(q "$dst" "$accounts")" ] && [ "$(q "$dst" "SELECT count(*) FROM flowstream.accounts")" = 11 ] \
 	&& echo "ok 8 - the same accounts after the restore, every column" \
-	|| echo "not ok 8 - the same accounts after the restore, every column"
+	|| { echo "not ok 8 - the same accounts after the restore, every column"; differ "$accounts"; }
 [ "$(q "$src" "$flows")" = "$(q "$dst" "$flows")" ] && [ "$(q "$dst" "SELECT count(*) FROM flowstream.flows")" = 4 ] \
 	&& echo "ok 9 - the same flows after the restore, every column" \
 	|| echo "not ok 9 - the same flows after the restore, every column"
 [ "$(q "$src" "$history")" = "$(q "$dst" "$history")" ] \
 	&& echo "ok 10 - the same events after the restore, every column" \
 	|| echo "not ok 10 - the same events after the restore, every column"
+# the balances as the views show them, and the rest of 0.2.0's tables
+balances="SET flowstream.clock = '2026-01-03 03:00:00+00';
+SELECT string_agg(a::text, E'\n' ORDER BY party, token) FROM flowstream.accounts_now a"
+# a week later, alice's flows have drained her account: a deficit
+deficits="SET flowstream.clock = '2026-01-10 00:00:00+00';
+SELECT string_agg(d::text, ',' ORDER BY party, token) FROM flowstream.deficits d"
+[ "$(q "$src" "$balances")" = "$(q "$dst" "$balances")" ] && [ -n "$(q "$dst" "$balances")" ] \
+	&& [ "$(q "$src" "$deficits")" = "$(q "$dst" "$deficits")" ] && [ -n "$(q "$dst" "$deficits")" ] \
+	&& echo "ok 11 - the same balances, available balances, netflows, buffers, critical times and deficits" \
+	|| { echo "not ok 11 - the same balances, available balances, netflows, buffers, critical times and deficits"; differ "$balances"; }
+others="SELECT (SELECT string_agg(o::text, ',' ORDER BY party, operator) FROM flowstream.operators o) || ' / ' ||
+       (SELECT string_agg(p::text, ',' ORDER BY stream_id) FROM flowstream.payouts p) || ' / ' ||
+       (SELECT string_agg(concat_ws('|', id, proposed_rate, depletes_at, top_up_keep, top_up_at), ',' ORDER BY id)
+        FROM flowstream.streams)"
+[ "$(q "$src" "$others")" = "$(q "$dst" "$others")" ] && [ -n "$(q "$dst" "$others")" ] \
+	&& [ "$(q "$src" "SELECT count(*) FROM flowstream.events WHERE op = 'deposit_from_account' AND actor = 'flowstream_sweeper'")" = 1 ] \
+	&& echo "ok 12 - the same operators, payouts and top-ups (one made by maintain() from an account)" \
+	|| { echo "not ok 12 - the same operators, payouts and top-ups (one made by maintain() from an account)"; differ "$others"; }
 more="SET flowstream.clock = '2026-03-01 00:00:00+00';
 BEGIN; SET LOCAL flowstream.actor = 'dave';
 SELECT flowstream.account_deposit('newcomer', 'USDC', 1), flowstream.open_flow('dave', 'newcomer', 'USDC', 0.00001);
 COMMIT;
 SELECT id FROM flowstream.accounts WHERE party = 'newcomer'"
 [ "$(q "$src" "$more")" = "$(q "$dst" "$more")" ] && [ "$(q "$dst" "$flows")" = "$(q "$src" "$flows")" ] \
-	&& echo "ok 11 - account and flow ids go on where they stopped" \
-	|| echo "not ok 11 - account and flow ids go on where they stopped"
+	&& echo "ok 13 - account and flow ids go on where they stopped" \
+	|| echo "not ok 13 - account and flow ids go on where they stopped"
 # critical_at was computed again on the way in: the sweeper finds the same accounts
 sweep="SET flowstream.clock = '2026-01-10 00:00:00+00'; SELECT flowstream.liquidate_critical()"
 swept_src=$(q "$src" "$sweep"); swept_dst=$(q "$dst" "$sweep")
 [ "$swept_src" = "$swept_dst" ] && [ "$swept_dst" -gt 0 ] && [ "$(q "$src" "$accounts")" = "$(q "$dst" "$accounts")" ] \
 	&& [ "$(q "$src" "$history")" = "$(q "$dst" "$history")" ] \
-	&& echo "ok 12 - a liquidation after the restore liquidates what it does in the original ($swept_dst)" \
-	|| echo "not ok 12 - a liquidation after the restore liquidates what it does in the original ($swept_src vs $swept_dst)"
+	&& echo "ok 14 - a liquidation after the restore liquidates what it does in the original ($swept_dst)" \
+	|| echo "not ok 14 - a liquidation after the restore liquidates what it does in the original ($swept_src vs $swept_dst)"
