@@ -7,29 +7,13 @@
 # its socket there and no TCP, on port FS_PORT + 10.
 set -euo pipefail
 echo "1..14"
-PGBIN=${FS_PGBIN:-/usr/lib/postgresql/15/bin}
+. "$(dirname "${BASH_SOURCE[0]}")/lib/own_cluster.bash"
+own_cluster $((${FS_PORT:-54329} + 10))
 src=fs_dump_src
 dst=fs_dump_dst
-work=$(mktemp -d)
-chmod 755 "$work"
 dump=$work/flowstream.dump
 q() { "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
 differ() { diff <(q "$src" "$1") <(q "$dst" "$1") | sed 's/^/#   /' | head -n 20; }	# for a failure's diagnosis
-cleanup() {
-	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-export PGHOST=$work PGPORT=$((${FS_PORT:-54329} + 10)) PGUSER=postgres
-chown postgres "$work"
-runuser -u postgres -- "$PGBIN/initdb" -D "$work/data" --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-cat >>"$work/data/postgresql.conf" <<CONF
-port = $PGPORT
-listen_addresses = ''
-unix_socket_directories = '$work'
-fsync = off
-CONF
-runuser -u postgres -- "$PGBIN/pg_ctl" -D "$work/data" -l "$work/log" -w start >/dev/null
 
 "$PGBIN/dropdb" --if-exists "$src"; "$PGBIN/dropdb" --if-exists "$dst"
 "$PGBIN/createdb" "$src"; "$PGBIN/createdb" "$dst"

@@ -11,10 +11,8 @@
 # FS_PORT + 40.
 set -euo pipefail
 echo "1..8"
-PGBIN=${FS_PGBIN:-/usr/lib/postgresql/15/bin}
+. "$(dirname "${BASH_SOURCE[0]}")/lib/own_cluster.bash"
 DB=flowstream					# cron.database_name of the cluster
-work=$(mktemp -d)
-chmod 755 "$work"
 q() { "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 n=0
 check() {						# check "description" command...
@@ -22,24 +20,8 @@ check() {						# check "description" command...
 	n=$((n + 1))
 	if "$@"; then echo "ok $n - $what"; else echo "not ok $n - $what"; fi
 }
-cleanup() {
-	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-export PGHOST=$work PGPORT=$((${FS_PORT:-54329} + 40)) PGUSER=postgres
-chown postgres "$work"
-runuser -u postgres -- "$PGBIN/initdb" -D "$work/data" --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-cat >>"$work/data/postgresql.conf" <<CONF
-port = $PGPORT
-listen_addresses = ''
-unix_socket_directories = '$work'
-shared_preload_libraries = 'pg_cron'
-cron.database_name = '$DB'
-cron.host = '$work'
-fsync = off
-CONF
-runuser -u postgres -- "$PGBIN/pg_ctl" -D "$work/data" -l "$work/log" -w start >/dev/null
+own_cluster $((${FS_PORT:-54329} + 40)) "shared_preload_libraries = 'pg_cron'" \
+	"cron.database_name = '$DB'" "cron.host = '@DIR@'"
 "$PGBIN/createdb" "$DB"
 
 # The treasury (the superuser, acting as itself) pays emp 1 LIQ per second;
