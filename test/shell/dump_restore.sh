@@ -73,6 +73,14 @@ SELECT flowstream.transfer(8, 'zed');
 SET LOCAL flowstream.actor = 'zed';
 SELECT flowstream.withdraw_to_account(8, 0.5);
 COMMIT;
+-- a flow whose buffer is above 2^127 - 1 base units (5 x 10^16 WEI/s for an hour: 1.8 x 10^38):
+-- its replay finds the period that gives it; critical before 03:00, maintain() liquidates it
+SELECT flowstream.account_deposit('whale', 'WEI', 170000000000000000000);
+SELECT flowstream.account_deposit('whale', 'WEI', 170000000000000000000);
+BEGIN;
+SET LOCAL flowstream.actor = 'whale';
+SELECT flowstream.open_flow('whale', 'vault', 'WEI', 50000000000000000);
+COMMIT;
 -- the rest of 0.2.0 beside accounts: stream 8 topped up from alice's account by maintain();
 -- stream 9 (fixed terms) paid out into gina's account by it every hour; an operator of alice's
 BEGIN;
@@ -132,11 +140,12 @@ shape="SELECT string_agg(DISTINCT op::text, ',' ORDER BY op::text) FROM flowstre
 	&& [ "$(q "$src" "SELECT count(*) FROM flowstream.events WHERE op = 'account_transfer' AND destination = 'keeper'")" = 1 ] \
 	&& echo "ok 7 - the dumped database has deposits, withdrawals, transfers, flows opened, updated, closed and liquidated (paying a reward), and bridges" \
 	|| echo "not ok 7 - the dumped database has every kind of event of accounts ($(q "$src" "$shape"))"
-[ "$(q "$src" "$accounts")" = "$(q "$dst" "$accounts")" ] && [ "$(q "$dst" "SELECT count(*) FROM flowstream.accounts")" = 11 ] \
+[ "$(q "$src" "$accounts")" = "$(q "$dst" "$accounts")" ] && [ "$(q "$dst" "SELECT count(*) FROM flowstream.accounts")" = 12 ] \
 	&& echo "ok 8 - the same accounts after the restore, every column" \
 	|| { echo "not ok 8 - the same accounts after the restore, every column"; differ "$accounts"; }
-[ "$(q "$src" "$flows")" = "$(q "$dst" "$flows")" ] && [ "$(q "$dst" "SELECT count(*) FROM flowstream.flows")" = 4 ] \
-	&& echo "ok 9 - the same flows after the restore, every column" \
+[ "$(q "$src" "$flows")" = "$(q "$dst" "$flows")" ] && [ "$(q "$dst" "SELECT count(*) FROM flowstream.events WHERE op = 'open_flow' AND flow_buffer > 2 ^ 127 / 1e18")" = 1 ] \
+	&& [ "$(q "$dst" "SELECT count(*) FROM flowstream.flows")" = 5 ] \
+	&& echo "ok 9 - the same flows after the restore, every column (one opened with a buffer above 2^127 - 1 base units)" \
 	|| echo "not ok 9 - the same flows after the restore, every column"
 [ "$(q "$src" "$history")" = "$(q "$dst" "$history")" ] \
 	&& echo "ok 10 - the same events after the restore, every column" \
