@@ -297,6 +297,43 @@ account_flow_buffer(u128 rate, const AccountPolicy *p, int decimals, U256 *buffe
 }
 
 /*
+ * A policy under which a flow at rate (> 0) locks buffer, for a replay of a
+ * recorded buffer: min_buffer when the buffer fits it, else the shortest
+ * buffer_period whose buffer reaches it (exactly it, when any period gives
+ * it; a lowered rate keeps the smaller of that and its old buffer).
+ */
+FlowError
+account_policy_for_buffer(u128 rate, const U256 *buffer, int decimals, AccountPolicy *p)
+{
+	U256		one = u256_from_u128(1),
+				x,
+				period;
+	u128		rem;
+
+	memset(p, 0, sizeof(*p));
+	if (decimals < 0 || decimals > FLOW_MAX_DECIMALS)
+		return FLOW_ERR_DECIMALS;
+	if (u256_fits_u128(buffer) && u256_low128(buffer) <= I127_MAX)
+	{
+		p->min_buffer = u256_low128(buffer);
+		return FLOW_OK;
+	}
+	if (rate == 0)
+		return FLOW_ERR_OVERFLOW;
+	/* the least period with rate * period > (buffer - 1) * unit */
+	u256_sub(&x, buffer, &one);
+	if (!u256_mul_u128(&x, &x, flow_unit_scale[decimals]) || !u256_add(&x, &x, &one))
+		return FLOW_ERR_OVERFLOW;
+	period = u256_divmod_128(&x, rate, &rem);
+	if (rem != 0 && !u256_add(&period, &period, &one))
+		return FLOW_ERR_OVERFLOW;
+	if (!u256_fits_u128(&period) || u256_low128(&period) > (u128) INT64_MAX)
+		return FLOW_ERR_OVERFLOW;
+	p->buffer_period = (int64_t) u256_low128(&period);
+	return FLOW_OK;
+}
+
+/*
  * The buffer increase that opening f (f NULL or closed) or updating it to
  * rate needs from the sender's available balance: 0 when the buffer does
  * not grow.  With account_available, what FLOW_ERR_UNAVAILABLE reports.

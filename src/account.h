@@ -109,6 +109,8 @@ extern AccountTime account_insolvency_time(const Account *a, int64_t *at);
 /* buffers */
 extern FlowError account_flow_buffer(u128 rate, const AccountPolicy *p, int decimals,
 									 U256 *buffer);
+extern FlowError account_policy_for_buffer(u128 rate, const U256 *buffer, int decimals,
+										   AccountPolicy *p);
 extern FlowError account_flow_need(const AccountFlow *f, u128 rate, const AccountPolicy *p,
 								   int decimals, U256 *increase);
 

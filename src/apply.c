@@ -341,7 +341,8 @@ ApplyBridge(FlowCall *call, OpRow *row, const OpActor *actor, HeapTuple old, Tup
 							 &bridge->outflows);
 	*t = flow_account_operation_time(*t, &bridge->account.state, NULL, flow_clock_pinned());
 	err = flow_apply_bridge(call->op, row, &bridge->account, &call->args, actor, *t, &call->res);
-	if (err == FLOW_ERR_UNAVAILABLE || err == FLOW_ERR_CRITICAL)
+	if (err == FLOW_ERR_UNAVAILABLE || err == FLOW_ERR_CRITICAL ||
+		(err == FLOW_ERR_TIME_ORDER && *t < bridge->account.state.last))
 	{
 		AccountCall ac;
 

@@ -48,12 +48,12 @@ Write(SPIPlanPtr plan, Datum *values, const char *nulls)
 }
 
 /*
- * The token's decimals and buffer settings: 22023 for a token nobody
+ * The token's decimals and buffer settings; false for a token nobody
  * registered.  *reward receives the party paid the unburnt buffer of a
  * liquidation, or NULL.
  */
-void
-flow_token_policy(const char *token, int *decimals, AccountPolicy *policy, char **reward)
+static bool
+TokenPolicy(const char *token, int *decimals, AccountPolicy *policy, char **reward)
 {
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1] = {CStringGetTextDatum(token)};
@@ -71,10 +71,7 @@ flow_token_policy(const char *token, int *decimals, AccountPolicy *policy, char 
 						 values, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read flowstream.tokens");
 	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown token \"%s\"", token),
-				 errhint("Tokens are registered in flowstream.tokens.")));
+		return false;
 	tuple = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;
 	*decimals = DatumGetInt16(SPI_getbinval(tuple, desc, 1, &isnull));
@@ -87,6 +84,24 @@ flow_token_policy(const char *token, int *decimals, AccountPolicy *policy, char 
 	else
 		policy->min_buffer = u256_low128(&min_buffer);
 	*reward = SPI_getvalue(tuple, desc, 4);
+	return true;
+}
+
+static void
+UnknownToken(const char *token)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown token \"%s\"", token),
+			 errhint("Tokens are registered in flowstream.tokens.")));
+}
+
+/* The token's decimals and buffer settings: 22023 for a token nobody registered. */
+void
+flow_token_policy(const char *token, int *decimals, AccountPolicy *policy, char **reward)
+{
+	if (!TokenPolicy(token, decimals, policy, reward))
+		UnknownToken(token);
 }
 
 /*
@@ -293,13 +308,22 @@ WriteAccount(int64 id, bool created, const char *party, const char *token, const
 		Oid			types[7] = {INT8OID, flow_catalog()->account_type, INT8OID, INT4OID,
 		TIMESTAMPTZOID, TEXTOID, TEXTOID};
 
+		/*
+		 * AccountId() serializes those who create one account, and looks
+		 * again once it waited; but a REPEATABLE READ or SERIALIZABLE
+		 * snapshot cannot see the row the other one committed meanwhile.
+		 * ON CONFLICT DO NOTHING turns that into what those isolation
+		 * levels promise: a serialization failure (40001) to retry, not a
+		 * unique violation.
+		 */
 		values[5] = CStringGetTextDatum(party);
 		values[6] = CStringGetTextDatum(token);
 		if (Write(flow_plan(PLAN_INSERT_ACCOUNT,
 							"INSERT INTO flowstream.accounts "
 							"(id, state, first_event, last_event, open_outflows, critical_at, party, token) "
-							"VALUES ($1, $2, $3, $3, $4, $5, $6, $7)", 7, types),
-				  values, nulls) != SPI_OK_INSERT)
+							"VALUES ($1, $2, $3, $3, $4, $5, $6, $7) "
+							"ON CONFLICT (party, token) DO NOTHING", 7, types),
+				  values, nulls) != SPI_OK_INSERT || SPI_processed != 1)
 			elog(ERROR, "could not insert account " INT64_FORMAT, id);
 	}
 	else
@@ -428,7 +452,22 @@ flow_apply_account_call(AccountCall *call)
 		call->peer_party = receiver;
 		call->token = token;
 	}
-	flow_token_policy(call->token, &call->decimals, &policy, &reward);
+	memset(&actor, 0, sizeof(actor));
+	actor.name = call->actor;
+	actor.system = call->system;
+	actor.refused = call->actor_problem != ACTOR_OK;
+	actor.as_sender = strcmp(call->actor, call->party) == 0;
+	actor.as_recipient = has_peer && strcmp(call->actor, call->peer_party) == 0;
+
+	/* an unknown token is an argument's error: who may act ranks before it (SPEC §5) */
+	if (!TokenPolicy(call->token, &call->decimals, &policy, &reward))
+	{
+		if (!actor.refused && !actor.system && !flow_may_act(call->op, &actor, true))
+			flow_operator_grants(&actor, call->party, has_peer ? call->peer_party : NULL, call->token);
+		if (!flow_may_act(call->op, &actor, true))
+			flow_report_account(FLOW_ERR_NOT_ALLOWED, call, NULL, 0);
+		UnknownToken(call->token);
+	}
 	if (ids[0] == 0)
 	{
 		ids[0] = AccountId(call->party, call->token,
@@ -458,24 +497,9 @@ flow_apply_account_call(AccountCall *call)
 	b.party = call->peer_party;
 	f.sender = call->party;
 	f.receiver = call->peer_party;
-	memset(&actor, 0, sizeof(actor));
-	actor.name = call->actor;
-	actor.system = call->system;
-	actor.refused = call->actor_problem != ACTOR_OK;
-	actor.as_sender = strcmp(call->actor, call->party) == 0;
-	actor.as_recipient = has_peer && strcmp(call->actor, call->peer_party) == 0;
 	/* an actor that may not act as a party may be an operator of one */
 	if (!actor.refused && !actor.system && !flow_may_act(call->op, &actor, true))
 		flow_operator_grants(&actor, call->party, has_peer ? call->peer_party : NULL, call->token);
-
-	/* one open flow per sender, receiver and token: told only to who may open it */
-	if (call->op == OP_OPEN_FLOW && flow_may_act(call->op, &actor, true) &&
-		OpenFlowExists(call->party, call->peer_party, call->token))
-		ereport(ERROR,
-				(errcode(ERRCODE_FLOW_EXISTS),
-				 errmsg("a flow from \"%s\" to \"%s\" in %s is open already", call->party,
-						call->peer_party, call->token),
-				 errhint("Change its rate with update_flow(), or close it first.")));
 
 	call->args.policy = policy;
 	if (flow_op_takes_number(call->op) && call->args.units == NULL)
@@ -490,6 +514,19 @@ flow_apply_account_call(AccountCall *call)
 									flow_clock_pinned());
 	err = flow_apply_account(call->op, &a, has_peer ? &b : NULL, on_flow ? &f : NULL,
 							 &call->args, &actor, t, &call->res);
+
+	/*
+	 * One open flow per sender, receiver and token.  It is told only to who
+	 * may open the flow, so it ranks after the time (SF010) and after who
+	 * may act (42501), and before the arguments' errors.
+	 */
+	if (call->op == OP_OPEN_FLOW && !flow_error_before_actor(err) && err != FLOW_ERR_NOT_ALLOWED &&
+		OpenFlowExists(call->party, call->peer_party, call->token))
+		ereport(ERROR,
+				(errcode(ERRCODE_FLOW_EXISTS),
+				 errmsg("a flow from \"%s\" to \"%s\" in %s is open already", call->party,
+						call->peer_party, call->token),
+				 errhint("Change its rate with update_flow(), or close it first.")));
 	if (err != FLOW_OK)
 		flow_report_account(err, call, Latest(&a, has_peer ? &b : NULL), t);
 	call->at = t;
@@ -587,8 +624,10 @@ flow_write_stream_account(int64 id, bool created, const char *party, const char 
  * receivers of its open flows and the account of reward (NULL: none),
  * without waiting for those others hold: false when one could not be had.
  * Every writer of a flow holds its sender's account, so its open flows
- * cannot change meanwhile.  *flows receives their ids, *n how many, and
- * *latest the latest last operation of the accounts locked.
+ * cannot change meanwhile.  *flows receives their ids, *n how many,
+ * *latest the latest last operation of the accounts locked, and *self the
+ * account's state as it is now: an earlier liquidation of the same run may
+ * have paid it a reward since the caller read it.
  */
 static int
 CompareIds(const void *x, const void *y)
@@ -601,7 +640,7 @@ CompareIds(const void *x, const void *y)
 
 bool
 flow_lock_liquidation(int64 id, const char *token, const char *reward, int64 **flows,
-					  int *n, int64 *latest)
+					  int *n, int64 *latest, Account *self)
 {
 	Oid			types[1] = {INT8OID};
 	Datum		values[1] = {Int64GetDatum(id)};
@@ -622,7 +661,7 @@ flow_lock_liquidation(int64 id, const char *token, const char *reward, int64 **f
 		elog(ERROR, "could not read the flows of account " INT64_FORMAT, id);
 	*n = (int) SPI_processed;
 	*flows = palloc(sizeof(int64) * (*n + 1));
-	ids = palloc(sizeof(int64) * (*n + 1));
+	ids = palloc(sizeof(int64) * (*n + 2));
 	for (int i = 0; i < *n; i++)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[i];
@@ -631,6 +670,7 @@ flow_lock_liquidation(int64 id, const char *token, const char *reward, int64 **f
 		ids[i] = DatumGetInt64(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull));
 	}
 	m = *n;
+	ids[m++] = id;				/* the caller's lock already: not skipped */
 	if (reward_id != 0 && reward_id != id)
 		ids[m++] = reward_id;
 
@@ -648,12 +688,10 @@ flow_lock_liquidation(int64 id, const char *token, const char *reward, int64 **f
 		m = k;
 	}
 	*latest = FLOW_TIME_MIN;
-	if (m == 0)
-		return true;
 	values[0] = PointerGetDatum(construct_array(elems, m, INT8OID, sizeof(int64),
 												FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	if (SPI_execute_plan(flow_plan(PLAN_LOCK_ACCOUNT_SKIP,
-								   "SELECT state FROM flowstream.accounts "
+								   "SELECT state, id FROM flowstream.accounts "
 								   "WHERE id OPERATOR(pg_catalog.=) ANY ($1) "
 								   "ORDER BY id FOR UPDATE SKIP LOCKED",
 								   1, array_type),
@@ -667,6 +705,8 @@ flow_lock_liquidation(int64 id, const char *token, const char *reward, int64 **f
 						 &state);
 		if (state.last > *latest)
 			*latest = state.last;
+		if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &isnull)) == id)
+			*self = state;
 	}
 	return SPI_processed == (uint64) m;
 }

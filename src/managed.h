@@ -6,9 +6,12 @@
  *   settings.c  the actor and the test clock
  *   catalog.c   OIDs, column numbers, the owner, prepared statements
  *   events.c    writing the history, and knowing who writes it
- *   restore.c   what a restore (pg_restore, COPY) may insert
+ *   restore.c   what a restore (pg_restore, COPY) may insert into the
+ *               history and the streams; the replay of an event of
+ *               accounts, which verify_accounts.c shares
  *   operators.c the operators parties approve, and what they may do
  *   apply_accounts.c  one operation on locked accounts and a flow
+ *   restore_accounts.c  what a restore may insert into accounts and flows
  *   apply.c     one operation on one locked stream row, handed to the trigger
  *   triggers.c  the guards on the tables (they call apply.c and restore.c)
  *   api.c       the API functions of streams: arguments, who acts, then apply.c
@@ -196,8 +199,103 @@ extern bool flow_same_grace(Datum a, bool a_null, Datum b, bool b_null);
 
 extern void flow_restore_event(Relation rel, HeapTuple tuple);
 extern void flow_restore_stream(Relation rel, HeapTuple tuple);
-extern HeapTuple flow_restore_account(Relation rel, HeapTuple tuple);
-extern void flow_restore_flow(Relation rel, HeapTuple tuple);
+
+/* the histories an event joins */
+typedef enum HistoryKind
+{
+	HISTORY_STREAM,
+	HISTORY_ACCOUNT,
+	HISTORY_FLOW
+} HistoryKind;
+
+/* the end of a history: its latest event, and what it left */
+typedef struct HistoryEnd
+{
+	int64		event_id;		/* 0: the history is empty */
+	int64		at;
+	FlowOp		op;
+	FlowState	stream;			/* a stream's state after it */
+	Datum		grace;			/* and its void_after */
+	bool		grace_null;
+	Account		account;		/* an account's state after it */
+	AccountFlow flow;			/* a flow's rate and buffer after it */
+	int			decimals;		/* a flow's: its accounts' */
+	int64		account_id;		/* a flow's: the accounts it moved */
+	int64		peer_id;
+} HistoryEnd;
+
+extern bool flow_history_end(HistoryKind kind, int64 id, HistoryEnd *end);
+
+/* where the columns of an event are in a tuple (of flowstream.events, or a query's) */
+typedef struct EventColumns
+{
+	AttrNumber	op,
+				amount,
+				at,
+				stream_id,
+				account_id,
+				account,
+				peer_id,
+				peer,
+				flow_id,
+				flow_buffer;
+} EventColumns;
+
+/* an event's columns that concern accounts and a flow */
+typedef struct AccountEvent
+{
+	FlowOp		op;
+	Datum		amount;
+	bool		amount_null;
+	int64		at;
+	bool		has_stream;		/* stream_id is set */
+	bool		has_account;	/* account_id is set */
+	bool		has_peer;		/* peer_id is set */
+	bool		has_flow;		/* flow_id is set */
+	int64		stream_id;
+	int64		account_id;
+	int64		peer_id;
+	int64		flow_id;
+	Datum		account;		/* the states after it */
+	bool		account_null;
+	Datum		peer;
+	bool		peer_null;
+	Datum		flow_buffer;
+	bool		flow_buffer_null;
+} AccountEvent;
+
+/* what an event's accounts and flow were before it */
+typedef struct AccountsBefore
+{
+	const Account *account;		/* NULL: it is the account's first event */
+	const Account *peer;		/* NULL: the peer's first event */
+	const AccountFlow *flow;	/* NULL: the flow's first event */
+	int64		flow_account_id;	/* the accounts the flow's event before moved */
+	int64		flow_peer_id;
+} AccountsBefore;
+
+/* an event of accounts as the core's replay takes it */
+typedef struct AccountReplay
+{
+	bool		replayed;		/* its columns could be read, and were replayed */
+	Account		a_before,
+				a_after,
+				b_before,
+				b_after;
+	AccountFlow f_before,
+				f_after;
+	bool		has_recorded;
+	U256		recorded;		/* its amount, in units of flow_event_scale() */
+} AccountReplay;
+
+extern void flow_read_account_event(HeapTuple tuple, TupleDesc desc, const EventColumns *cols,
+									AccountEvent *e);
+extern const char *flow_account_event_shape(const AccountEvent *e, char *problem);
+extern bool flow_rate_after(FlowOp op, Datum amount, bool amount_null, u128 *rate);
+extern bool flow_flow_after(FlowOp op, Datum amount, bool amount_null, Datum buffer,
+							bool buffer_null, int decimals, AccountFlow *f);
+extern const char *flow_replay_account_event(const AccountEvent *e, const AccountsBefore *before,
+											 AccountReplay *r, char *problem);
 
 /* ---- apply.c ---- */
 
@@ -301,13 +399,18 @@ extern void flow_token_policy(const char *token, int *decimals, AccountPolicy *p
 							  char **reward);
 extern void flow_apply_account_call(AccountCall *call);
 extern bool flow_lock_liquidation(int64 id, const char *token, const char *reward,
-								  int64 **flows, int *n, int64 *latest);
+								  int64 **flows, int *n, int64 *latest, Account *self);
 extern void flow_lock_stream_account(const char *party, const char *token, bool credits,
 									 OpAccount *a, int64 *id, bool *created, int *decimals,
 									 int *outflows);
 extern void flow_write_stream_account(int64 id, bool created, const char *party,
 									  const char *token, const Account *a, int outflows,
 									  int64 event_id);
+
+/* ---- restore_accounts.c ---- */
+
+extern HeapTuple flow_restore_account(Relation rel, HeapTuple tuple);
+extern void flow_restore_flow(Relation rel, HeapTuple tuple);
 
 /* ---- api.c ---- */
 

@@ -853,6 +853,9 @@ flow_apply_bridge(FlowOp op, OpRow *row, OpAccount *a, const OpArgs *args,
 	else
 		return FLOW_ERR_NOT_A_NUMBER;	/* not a bridge */
 
+	/* SPEC §5: the time (SF010), of either side, ranks before the status */
+	if (es == FLOW_ERR_TIME_ORDER || ea == FLOW_ERR_TIME_ORDER)
+		return es == FLOW_ERR_TIME_ORDER ? es : ea;
 	if (flow_error_before_actor(es))
 		return es;
 	if (flow_error_before_actor(ea))
@@ -915,14 +918,11 @@ flow_replay_account(FlowOp op, const Account *a, const Account *b, const Account
 			amount.units = u256_low128(recorded);
 	}
 	/* the buffer as recorded: a policy that gives exactly it */
-	if (f_after != NULL && (op == OP_OPEN_FLOW || op == OP_UPDATE_FLOW))
+	if (f_after != NULL && (op == OP_OPEN_FLOW || op == OP_UPDATE_FLOW) &&
+		account_policy_for_buffer(f_after->rate, &f_after->buffer, a->decimals, &policy) != FLOW_OK)
 	{
-		if (!u256_fits_u128(&f_after->buffer) || u256_low128(&f_after->buffer) > I127_MAX)
-		{
-			snprintf(problem, FLOW_DETAIL_MAX, "the recorded buffer of a %s is out of range", label);
-			return problem;
-		}
-		policy.min_buffer = u256_low128(&f_after->buffer);
+		snprintf(problem, FLOW_DETAIL_MAX, "the recorded buffer of a %s is out of range", label);
+		return problem;
 	}
 	/* a liquidation's reward may exceed 2^127 - 1: a transfer replays its units */
 	err = AccountMoney(op, &na, &nb, &nf, &amount,

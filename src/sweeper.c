@@ -148,13 +148,16 @@ flow_void_insolvent(int32 max_streams)
 /*
  * Liquidates account id of party in token, which the sweeper holds locked,
  * at t: closes every open outgoing flow with a liquidate event, then pays
- * the unburnt buffer to the token's reward party, if it names one.  False
- * when it is left for a later run: another transaction holds one of the
+ * the unburnt buffer to the token's reward party, if it names one.  Its
+ * state is read again under the lock: a reward an earlier liquidation of
+ * this run paid it may have made it healthy.  False when it is not critical
+ * any more, or is left for a later run: another transaction holds one of the
  * accounts, or (on a test clock) one of them moved past t.
  */
 static bool
-Liquidate(int64 id, const char *party, const char *token, const Account *state, int64 t)
+Liquidate(int64 id, const char *party, const char *token, int64 t)
 {
+	Account		state;
 	int			decimals;
 	AccountPolicy policy;
 	char	   *reward;
@@ -167,17 +170,15 @@ Liquidate(int64 id, const char *party, const char *token, const Account *state, 
 	flow_token_policy(token, &decimals, &policy, &reward);
 	if (reward != NULL && strcmp(reward, party) == 0)
 		reward = NULL;			/* the unburnt buffer stays with the sender anyway */
-	if (!flow_lock_liquidation(id, token, reward, &flows, &n, &latest))
+	if (!flow_lock_liquidation(id, token, reward, &flows, &n, &latest, &state))
 		return false;
-	if (state->last > latest)
-		latest = state->last;
 	if (latest > t)
 	{
 		if (flow_clock_pinned())
 			return false;
 		t = latest;
 	}
-	err = account_liquidation(state, t, &unburnt);
+	err = account_liquidation(&state, t, &unburnt);
 	if (err == FLOW_ERR_NOT_CRITICAL)
 		return false;
 	if (err != FLOW_OK)
@@ -255,7 +256,7 @@ flow_liquidate_critical(int32 max_accounts)
 	values[0] = TimestampTzGetDatum(t);
 	values[1] = Int32GetDatum(max_accounts);
 	if (SPI_execute_plan(flow_plan(PLAN_CRITICAL,
-								   "SELECT id, state, party, token FROM flowstream.accounts "
+								   "SELECT id, party, token FROM flowstream.accounts "
 								   "WHERE critical_at OPERATOR(pg_catalog.<=) $1 "
 								   "ORDER BY critical_at LIMIT $2 FOR UPDATE SKIP LOCKED",
 								   2, types),
@@ -269,14 +270,12 @@ flow_liquidate_critical(int32 max_accounts)
 	{
 		HeapTuple	tuple = critical->vals[i];
 		bool		isnull;
-		Account		state;
 		int64		id = DatumGetInt64(SPI_getbinval(tuple, critical->tupdesc, 1, &isnull));
 
 		CHECK_FOR_INTERRUPTS();
 		old = MemoryContextSwitchTo(each);
-		flow_account_arg(SPI_getbinval(tuple, critical->tupdesc, 2, &isnull), &state);
-		if (Liquidate(id, SPI_getvalue(tuple, critical->tupdesc, 3),
-					  SPI_getvalue(tuple, critical->tupdesc, 4), &state, t))
+		if (Liquidate(id, SPI_getvalue(tuple, critical->tupdesc, 2),
+					  SPI_getvalue(tuple, critical->tupdesc, 3), t))
 			liquidated++;
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(each);

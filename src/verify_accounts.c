@@ -86,7 +86,7 @@ Audit(Checker *c, const char *token)
 	memset(key, 0, sizeof(key));
 	strlcpy(key, token, sizeof(key));
 	t = hash_search(c->tokens, key, HASH_ENTER, &found);
-	if (!found)
+	if (!found)					/* a new entry is uninitialized but for its key */
 		memset(&t->audit, 0, sizeof(t->audit));
 	return t;
 }
@@ -161,24 +161,15 @@ SameNumeric(Datum a, bool a_null, Datum b, bool b_null)
 											 b_null ? zero : b)) == 0;
 }
 
-/* The rate a flow has after an event of op with amount: 0 but after open and update. */
-static bool
-RateAfter(FlowOp op, Datum amount, bool amount_null, U256 *rate)
-{
-	*rate = u256_from_u128(0);
-	if (op != OP_OPEN_FLOW && op != OP_UPDATE_FLOW)
-		return true;
-	return !amount_null && numeric_to_units(amount, FLOW_RATE_SCALE, rate) &&
-		u256_fits_u128(rate) && u256_low128(rate) <= I127_MAX;
-}
-
 /*
  * Columns of the events query: 1 id, 2 op, 3 amount, 4 at, 5 account_id,
  * 6 account, 7 its state before, 8 peer_id, 9 peer, 10 its state before,
  * 11 flow_id, 12-14 op, amount and flow_buffer of the flow's event before,
  * 15 flow_buffer, 16 the account's token, 17 stream_id, 18 whether the
- * flow has a row.
+ * flow has a row, 19-20 account_id and peer_id of the flow's event before.
  */
+static const EventColumns event_cols = {2, 3, 4, 17, 5, 6, 8, 9, 11, 15};
+
 static const char *const events_sql =
 "WITH sides AS ("
 " SELECT id, account_id AS acc, account AS state FROM flowstream.events WHERE account_id IS NOT NULL"
@@ -187,11 +178,12 @@ static const char *const events_sql =
 " before AS ("
 " SELECT id, acc, lag(state) OVER (PARTITION BY acc ORDER BY id) AS state FROM sides),"
 " flow_before AS ("
-" SELECT id, lag(op) OVER w AS op, lag(amount) OVER w AS amount, lag(flow_buffer) OVER w AS buffer"
+" SELECT id, lag(op) OVER w AS op, lag(amount) OVER w AS amount, lag(flow_buffer) OVER w AS buffer,"
+" lag(account_id) OVER w AS account_id, lag(peer_id) OVER w AS peer_id"
 " FROM flowstream.events WHERE flow_id IS NOT NULL WINDOW w AS (PARTITION BY flow_id ORDER BY id))"
 " SELECT e.id, e.op, e.amount, e.at, e.account_id, e.account, ba.state, e.peer_id, e.peer, bb.state,"
 " e.flow_id, fb.op, fb.amount, fb.buffer, e.flow_buffer, a.token, e.stream_id,"
-" EXISTS (SELECT FROM flowstream.flows f WHERE f.id = e.flow_id)"
+" EXISTS (SELECT FROM flowstream.flows f WHERE f.id = e.flow_id), fb.account_id, fb.peer_id"
 " FROM flowstream.events e"
 " LEFT JOIN before ba ON ba.id = e.id AND ba.acc = e.account_id"
 " LEFT JOIN before bb ON bb.id = e.id AND bb.acc = e.peer_id"
@@ -201,118 +193,74 @@ static const char *const events_sql =
 " OR e.flow_id IS NOT NULL"
 " ORDER BY e.id";
 
-/* One event of accounts: its shape, then the replay of its states. */
+/* One event of accounts: its shape, then the replay of its states (restore.c). */
 static void
 CheckEvent(Checker *c, HeapTuple tuple, TupleDesc desc)
 {
-	bool		isnull,
-				amount_null,
-				has_account,
-				has_peer,
-				has_flow,
-				has_stream;
+	bool		isnull;
 	int64		id = Int8Col(tuple, desc, 1, &isnull);
-	FlowOp		op = flow_op_of_label(DatumGetObjectId(SPI_getbinval(tuple, desc, 2, &isnull)));
-	const OpInfo *info = &flow_ops[op];
-	Datum		amount = SPI_getbinval(tuple, desc, 3, &amount_null);
-	int64		at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 4, &isnull));
-	Account		a_after,
-				a_before,
-				b_after,
-				b_before;
-	AccountFlow f_before,
-				f_after;
-	U256		recorded,
-				rate;
-	bool		has_recorded = !amount_null;
+	AccountEvent e;
+	AccountsBefore before;
+	AccountReplay r;
+	Account		a_before,
+				b_before,
+				a_after;
+	AccountFlow f_before;
 	char		problem[FLOW_DETAIL_MAX];
 	const char *why;
 	TokenAudit *audit;
 
 	c->prefix = psprintf("event " INT64_FORMAT, id);
 	c->token = SPI_getvalue(tuple, desc, 16);
-	(void) Int8Col(tuple, desc, 5, &isnull);
-	has_account = !isnull;
-	(void) Int8Col(tuple, desc, 8, &isnull);
-	has_peer = !isnull;
-	(void) Int8Col(tuple, desc, 11, &isnull);
-	has_flow = !isnull;
-	(void) Int8Col(tuple, desc, 17, &isnull);
-	has_stream = !isnull;
-
-	/* the columns its kind of operation fills */
-	if (has_stream != (info->kind == KIND_STREAM || info->kind == KIND_BRIDGE) ||
-		has_account != (info->kind != KIND_STREAM) ||
-		has_peer != (info->kind == KIND_FLOW || op == OP_ACCOUNT_TRANSFER) ||
-		has_flow != (info->kind == KIND_FLOW))
+	flow_read_account_event(tuple, desc, &event_cols, &e);
+	why = flow_account_event_shape(&e, problem);
+	if (why != NULL)
 	{
-		Emitf(c, "a %s event with the wrong stream, account, peer or flow columns", info->label);
-		return;
-	}
-	if (!AccountCol(tuple, desc, 6, &a_after) || (has_peer && !AccountCol(tuple, desc, 9, &b_after)))
-	{
-		Emitf(c, "a %s event without the states of its accounts", info->label);
+		Emitf(c, "%s", why);
 		return;
 	}
 	if (c->token == NULL)
 		Emitf(c, "its account %s has no row in flowstream.accounts", SPI_getvalue(tuple, desc, 5));
-	if (has_flow && !DatumGetBool(SPI_getbinval(tuple, desc, 18, &isnull)))
+	if (e.has_flow && !DatumGetBool(SPI_getbinval(tuple, desc, 18, &isnull)))
 		Emitf(c, "its flow %s has no row in flowstream.flows", SPI_getvalue(tuple, desc, 11));
 
-	/* the states before it: an account's first event finds it empty */
-	if (!AccountCol(tuple, desc, 7, &a_before))
-		(void) account_init(&a_before, a_after.decimals);
-	if (has_peer && !AccountCol(tuple, desc, 10, &b_before))
-		(void) account_init(&b_before, b_after.decimals);
-	memset(&f_before, 0, sizeof(f_before));
-	memset(&f_after, 0, sizeof(f_after));
-	if (has_flow)
+	/* the states before it, from the window query: NULL before an account's or a flow's first event */
+	memset(&before, 0, sizeof(before));
+	if (AccountCol(tuple, desc, 7, &a_before))
+		before.account = &a_before;
+	if (e.has_peer && AccountCol(tuple, desc, 10, &b_before))
+		before.peer = &b_before;
+	if (e.has_flow)
 	{
 		bool		prev_op_null,
 					prev_amount_null,
-					prev_buffer_null,
-					buffer_null;
+					prev_buffer_null;
 		Datum		prev_op = SPI_getbinval(tuple, desc, 12, &prev_op_null);
 		Datum		prev_amount = SPI_getbinval(tuple, desc, 13, &prev_amount_null);
 		Datum		prev_buffer = SPI_getbinval(tuple, desc, 14, &prev_buffer_null);
-		Datum		buffer = SPI_getbinval(tuple, desc, 15, &buffer_null);
 
+		(void) AccountCol(tuple, desc, 6, &a_after);
 		if (!prev_op_null)
 		{
-			if (!RateAfter(flow_op_of_label(DatumGetObjectId(prev_op)), prev_amount,
-						   prev_amount_null, &rate) ||
-				prev_buffer_null ||
-				!numeric_to_units(prev_buffer, a_after.decimals, &f_before.buffer))
+			if (!flow_flow_after(flow_op_of_label(DatumGetObjectId(prev_op)), prev_amount,
+								 prev_amount_null, prev_buffer, prev_buffer_null,
+								 a_after.decimals, &f_before))
 			{
 				Emitf(c, "the flow's event before it records no rate or buffer");
 				return;
 			}
-			f_before.rate = u256_low128(&rate);
+			before.flow = &f_before;
+			before.flow_account_id = Int8Col(tuple, desc, 19, &isnull);
+			before.flow_peer_id = Int8Col(tuple, desc, 20, &isnull);
 		}
-		if (!RateAfter(op, amount, amount_null, &rate) || buffer_null ||
-			!numeric_to_units(buffer, a_after.decimals, &f_after.buffer))
-		{
-			Emitf(c, "it records no rate or buffer of its flow");
-			return;
-		}
-		f_after.rate = u256_low128(&rate);
 	}
-	if (has_recorded &&
-		!numeric_to_units(amount, flow_event_scale(op, a_after.decimals), &recorded))
-	{
-		Emitf(c, "its amount is not an amount of its account's token");
-		return;
-	}
-	why = flow_replay_account(op, &a_before, has_peer ? &b_before : NULL,
-							  has_flow ? &f_before : NULL, has_recorded ? &recorded : NULL,
-							  at, &a_after, has_peer ? &b_after : NULL,
-							  has_flow ? &f_after : NULL, problem);
+	why = flow_replay_account_event(&e, &before, &r, problem);
 	if (why != NULL)
 		Emitf(c, "%s", why);
 	audit = Audit(c, c->token);
-	if (audit != NULL)
-		flow_audit_account_event(&audit->audit, op, has_recorded ? &recorded : NULL,
-								 a_after.decimals);
+	if (r.replayed && audit != NULL)
+		flow_audit_account_event(&audit->audit, e.op, r.has_recorded ? &r.recorded : NULL,
+								 r.a_after.decimals);
 }
 
 /*
@@ -475,8 +423,9 @@ CheckFlow(Checker *c, HeapTuple tuple, TupleDesc desc)
 				buffer_null;
 	int64		id = Int8Col(tuple, desc, 1, &isnull);
 	FlowOp		op;
-	U256		rate;
-	Datum		recorded_rate;
+	u128		rate;
+	Datum		recorded_rate,
+				recorded_buffer;
 
 	c->prefix = psprintf("flow " INT64_FORMAT, id);
 	c->token = SPI_getvalue(tuple, desc, 10);
@@ -507,13 +456,15 @@ CheckFlow(Checker *c, HeapTuple tuple, TupleDesc desc)
 
 	/* its rate and buffer are the last event's */
 	recorded_rate = SPI_getbinval(tuple, desc, 19, &amount_null);
-	if (!RateAfter(op, recorded_rate, amount_null, &rate))
+	if (!flow_rate_after(op, recorded_rate, amount_null, &rate))
 		Emitf(c, "its last event records no rate");
 	else if (!SameNumeric(SPI_getbinval(tuple, desc, 2, &isnull), false,
-						  rate_to_numeric(u256_low128(&rate)), false))
+						  rate_to_numeric(rate), false))
 		Emitf(c, "its rate %s is not the rate after its last event", SPI_getvalue(tuple, desc, 2));
-	if (!SameNumeric(SPI_getbinval(tuple, desc, 3, &isnull), false,
-					 SPI_getbinval(tuple, desc, 20, &buffer_null), buffer_null) || buffer_null)
+	/* read before the call: C leaves the order of a call's arguments open */
+	recorded_buffer = SPI_getbinval(tuple, desc, 20, &buffer_null);
+	if (!SameNumeric(SPI_getbinval(tuple, desc, 3, &isnull), false, recorded_buffer, buffer_null) ||
+		buffer_null)
 		Emitf(c, "its buffer %s is not the buffer after its last event", SPI_getvalue(tuple, desc, 3));
 
 	/* closed exactly when its rate is 0, at its last event */

@@ -1065,6 +1065,78 @@ test_buffer_size(void)
 }
 
 /*
+ * The replay of a recorded buffer (verify(), restore): a policy under which
+ * the flow's rate locks exactly that buffer, also above 2^127 - 1 base units,
+ * where no min_buffer can give it.  Round trips through account_flow_buffer.
+ */
+static void
+test_policy_for_buffer(void)
+{
+	U256		b,
+				again;
+	AccountPolicy p,
+				found;
+	uint64_t	x = UINT64_C(88172645463325252);
+	int			roundtrips = 0;
+
+	tap_begin();
+	for (int i = 0; i < 20000; i++)
+	{
+		u128		rate;
+		int			dec;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		dec = (int) (x % 19);
+		rate = ((u128) (x >> 5) << (x % 64)) + 1;
+		if (rate > I127_MAX)
+			rate = I127_MAX;
+		p.buffer_period = (int64_t) ((x >> 3) % (UINT64_C(1) << (x % 63)));
+		p.min_buffer = (x & 1) ? (u128) (x >> 20) : 0;
+		if (account_flow_buffer(rate, &p, dec, &b) != FLOW_OK || u256_is_zero(&b))
+			continue;
+		CHECK(account_policy_for_buffer(rate, &b, dec, &found) == FLOW_OK,
+			  "a policy for the buffer %s of rate %s", u256_str(&b, sb1), u128_str(rate, sb2));
+		CHECK(account_flow_buffer(rate, &found, dec, &again) == FLOW_OK && u256_cmp(&again, &b) == 0,
+			  "the policy found gives %s back, not %s", u256_str(&b, sb1), u256_str(&again, sb2));
+		roundtrips++;
+	}
+	CHECK(roundtrips > 10000, "round trips: %d", roundtrips);
+	/* 5 x 10^16 tokens/s at 18 decimals for an hour: 1.8 x 10^38 base units, above 2^127 - 1 */
+	p.buffer_period = HOUR;
+	p.min_buffer = 0;
+	{
+		u128		rate = (u128) UINT64_C(50000000000000000) * (u128) UINT64_C(1000000000000000000);
+
+		CHECK(account_flow_buffer(rate, &p, 18, &b) == FLOW_OK && u256_fits_u128(&b) &&
+			  u256_low128(&b) > I127_MAX, "1.8 x 10^38 base units: above 2^127 - 1");
+		CHECK(account_policy_for_buffer(rate, &b, 18, &found) == FLOW_OK &&
+			  found.buffer_period == HOUR && found.min_buffer == 0, "the buffer's period: an hour (%lld)",
+			  (long long) found.buffer_period);
+	}
+	/* a buffer no period gives at that rate: the least period above it, which the replay then refuses */
+	b = u256_from_u128(I127_MAX);
+	{
+		U256		one = u256_from_u128(1);
+
+		(void) u256_add(&b, &b, &one);
+		(void) u256_add(&b, &b, &one);
+	}
+	CHECK(account_policy_for_buffer(I127_MAX, &b, 18, &found) == FLOW_OK &&
+		  account_flow_buffer(I127_MAX, &found, 18, &again) == FLOW_OK && u256_cmp(&again, &b) > 0,
+		  "2^127 + 1 units at rate 2^127 - 1, 18 decimals: no period gives it exactly");
+	CHECK(account_policy_for_buffer(I127_MAX, &b, 0, &found) == FLOW_ERR_OVERFLOW,
+		  "2^127 + 1 units at rate 2^127 - 1, 0 decimals: a period beyond 2^63 - 1 us");
+	CHECK(account_policy_for_buffer(0, &b, 0, &found) == FLOW_ERR_OVERFLOW, "rate 0: no period");
+	CHECK(account_policy_for_buffer(1, &b, 19, &found) == FLOW_ERR_DECIMALS, "decimals 19");
+	/* a period beyond 2^63 - 1 microseconds */
+	b.w[3] = UINT64_C(1) << 40;
+	CHECK(account_policy_for_buffer(1, &b, 0, &found) == FLOW_ERR_OVERFLOW, "a period beyond int64");
+	tap_end("a recorded buffer's policy: min_buffer below 2^127, else the least period that gives it");
+}
+
+/*
  * Superfluid issue #1846: lowering a rate must never raise the buffer,
  * even when min_buffer was raised since the flow opened.
  */
@@ -1845,12 +1917,13 @@ main(void)
 {
 	T0 = oracle_time(2026, 1, 1, 0, 0, 0, 0);
 
-	tap_plan(18);
+	tap_plan(19);
 	test_wide_signed();
 	test_wide_wider();
 	test_init();
 	test_superfluid_example();
 	test_buffer_size();
+	test_policy_for_buffer();
 	test_lowering_never_raises();
 	test_buffer_needs_available();
 	test_withdraw_transfer();
