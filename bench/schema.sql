@@ -195,3 +195,141 @@ BEGIN
     PERFORM setval('flowstream.streams_id_seq', (SELECT max(id) FROM flowstream.streams));
 END
 $$;
+
+--------------------------------------------------------------------------
+-- Accounts and flows (SPEC §6).
+--
+-- The write benchmark of flows runs as acme_app, an application (member of
+-- flowstream_app) that acts for its users through flowstream.actor, set
+-- in the transaction that acts: user:k sends flow k (the first flows of the
+-- load), cyc-<client> opens and closes a flow of its own.  Its baseline,
+-- the least such a write does: the same rows in tables of the same columns
+-- and indexes (bench.acct like flowstream.accounts, bench.flow like
+-- flowstream.flows, bench.ledger_log like flowstream.events): one statement
+-- that updates the flow's row and its two accounts' rows and appends the
+-- event, nothing else (bench/base_flow.sql).
+--------------------------------------------------------------------------
+
+CREATE ROLE acme_app LOGIN;
+GRANT flowstream_app TO acme_app;
+GRANT USAGE ON SCHEMA bench TO acme_app;
+CREATE TABLE bench.acct (LIKE flowstream.accounts INCLUDING DEFAULTS INCLUDING IDENTITY
+                         INCLUDING INDEXES INCLUDING STORAGE);
+CREATE TABLE bench.flow (LIKE flowstream.flows INCLUDING DEFAULTS INCLUDING IDENTITY
+                         INCLUDING INDEXES INCLUDING STORAGE);
+DO $$
+DECLARE
+    opts text[] := (SELECT reloptions FROM pg_class WHERE oid = 'flowstream.accounts'::regclass);
+BEGIN
+    IF opts IS NOT NULL THEN
+        EXECUTE format('ALTER TABLE bench.acct SET (%s)', array_to_string(opts, ', '));
+    END IF;
+END
+$$;
+GRANT SELECT, UPDATE ON bench.acct TO acme_app;
+GRANT SELECT, INSERT, UPDATE ON bench.flow TO acme_app;
+GRANT USAGE ON SEQUENCE bench.flow_id_seq TO acme_app;
+GRANT SELECT, INSERT ON bench.ledger_log TO acme_app;
+GRANT USAGE ON SEQUENCE bench.ledger_log_id_seq TO acme_app;
+
+-- The time of the loaded account operations, set by run.sh before a load.
+CREATE TABLE bench.params (t0 timestamptz NOT NULL);
+INSERT INTO bench.params VALUES (now());
+
+-- The fast load of accounts and flows (benchmark only), as exact as
+-- load_streams: for each of n senders, an account_deposit event and an
+-- open_flow event at t0, each with the states after it of the accounts it
+-- moved (the receivers' netflows add up flow after flow), then the account
+-- rows (state, first and last event, open outflows, critical_at as the API
+-- stores it) and the flow rows; guards off meanwhile, and run.sh requires
+-- flowstream.verify() to report nothing afterwards.  Token USDF (6
+-- decimals, buffer_period 1 hour): a flow at rate r locks 3600 r.
+--
+-- kind: 'flow'     senders user:<i>, flow i (load them first: flow id = i),
+--                  0.001 USDF/s, 200,000 USDF deposited: healthy for years,
+--                  in the liquidation's index but far from due;
+--       'critical' senders late:<i>, 0.001 USDF/s, deposited r x (1 day
+--                  + 1 hour + 0 to 600 s): critical from a day after t0
+--                  (plus the jitter), insolvent an hour later;
+--       'cyc'      accounts cyc-0 .. cyc-<n-1>, 200,000 USDF, no flow (no
+--                  colon: pgbench would read ':<name>' in a literal as a
+--                  variable).
+-- Receivers payee:<kind><first>:<j>, one per 100 senders.
+CREATE PROCEDURE bench.load_accounts(first bigint, n bigint, kind text)
+    LANGUAGE plpgsql AS $$
+DECLARE
+    ev bigint;
+    a0 bigint;
+    f0 bigint;
+    m bigint := CASE WHEN kind = 'cyc' THEN 0 ELSE greatest(n / 100, 1) END;
+    t0 timestamptz := (SELECT p.t0 FROM bench.params p);
+    ts text := to_char(t0 AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"');
+    r numeric := 0.001;
+BEGIN
+    SELECT coalesce(max(id), 0) INTO ev FROM flowstream.events;
+    SELECT coalesce(max(id), 0) + 1 INTO a0 FROM flowstream.accounts;
+    SELECT coalesce(max(id), 0) + 1 INTO f0 FROM flowstream.flows;
+
+    CREATE TEMP TABLE load_acct ON COMMIT DROP AS
+    SELECT i - first AS k, i,
+           CASE kind WHEN 'flow' THEN 'user:' WHEN 'critical' THEN 'late:' ELSE 'cyc-' END || i AS party,
+           'payee:' || kind || first || ':' || ((i - first) % greatest(m, 1)) AS receiver,
+           (i - first) % greatest(m, 1) AS j,
+           CASE kind WHEN 'critical'
+                THEN round(r * (3600 + 86400 + ((hashint8(i) & 2147483647)::numeric / 2147483648) * 600), 6)
+                ELSE 200000 END AS deposit
+    FROM generate_series(first, first + n - 1) i;
+    ALTER TABLE load_acct ADD COLUMN c bigint;     -- the how-manieth flow into its receiver
+    UPDATE load_acct l SET c = x.c
+    FROM (SELECT k, row_number() OVER (PARTITION BY j ORDER BY k) AS c FROM load_acct) x WHERE x.k = l.k;
+
+    ALTER TABLE flowstream.events DISABLE TRIGGER events_guard;
+    ALTER TABLE flowstream.accounts DISABLE TRIGGER accounts_guard;
+    ALTER TABLE flowstream.flows DISABLE TRIGGER flows_guard;
+    INSERT INTO flowstream.events (id, op, actor, amount, destination, at, account_id, account,
+                                   peer_id, peer, flow_id, flow_buffer)
+    SELECT ev + 2 * k + 1, 'account_deposit'::flowstream.op, party, deposit, NULL, t0, a0 + k,
+           format('(decimals=6,balance=%s,netflow=0,buffer=0,settled_at=%s,last_op=%s)',
+                  deposit, ts, ts)::flowstream.account, NULL, NULL, NULL, NULL
+    FROM load_acct
+    UNION ALL
+    SELECT ev + 2 * k + 2, 'open_flow'::flowstream.op, party, r, receiver, t0, a0 + k,
+           format('(decimals=6,balance=%s,netflow=-%s,buffer=%s,settled_at=%s,last_op=%s)',
+                  deposit, r, r * 3600, ts, ts)::flowstream.account,
+           a0 + n + j,
+           format('(decimals=6,balance=0,netflow=%s,buffer=0,settled_at=%s,last_op=%s)',
+                  r * c, ts, ts)::flowstream.account,
+           f0 + k, r * 3600
+    FROM load_acct WHERE kind <> 'cyc'
+    ORDER BY 1;
+    INSERT INTO flowstream.accounts (id, state, first_event, last_event, open_outflows, critical_at, party, token)
+    SELECT a0 + k, s, ev + 2 * k + 1, ev + 2 * k + CASE WHEN kind = 'cyc' THEN 1 ELSE 2 END,
+           CASE WHEN kind = 'cyc' THEN 0 ELSE 1 END,
+           CASE WHEN kind = 'cyc' THEN NULL ELSE flowstream.critical_time(s) END, party, 'USDF'
+    FROM (SELECT k, party,
+                 CASE WHEN kind = 'cyc'
+                      THEN format('(decimals=6,balance=%s,netflow=0,buffer=0,settled_at=%s,last_op=%s)',
+                                  deposit, ts, ts)
+                      ELSE format('(decimals=6,balance=%s,netflow=-%s,buffer=%s,settled_at=%s,last_op=%s)',
+                                  deposit, r, r * 3600, ts, ts) END::flowstream.account AS s
+          FROM load_acct) x
+    UNION ALL
+    SELECT a0 + n + j,
+           format('(decimals=6,balance=0,netflow=%s,buffer=0,settled_at=%s,last_op=%s)',
+                  r * count(*), ts, ts)::flowstream.account,
+           ev + 2 * min(k) + 2, ev + 2 * max(k) + 2, 0, NULL, min(receiver), 'USDF'
+    FROM load_acct WHERE kind <> 'cyc' GROUP BY j
+    ORDER BY 1;
+    INSERT INTO flowstream.flows (id, sender_account, receiver_account, rate, buffer, first_event, last_event,
+                                  opened_at, sender, receiver, token)
+    SELECT f0 + k, a0 + k, a0 + n + j, r, r * 3600, ev + 2 * k + 2, ev + 2 * k + 2, t0, party, receiver, 'USDF'
+    FROM load_acct WHERE kind <> 'cyc' ORDER BY 1;
+    ALTER TABLE flowstream.events ENABLE TRIGGER events_guard;
+    ALTER TABLE flowstream.accounts ENABLE TRIGGER accounts_guard;
+    ALTER TABLE flowstream.flows ENABLE TRIGGER flows_guard;
+
+    PERFORM setval('flowstream.events_id_seq', (SELECT max(id) FROM flowstream.events));
+    PERFORM setval('flowstream.accounts_id_seq', (SELECT max(id) FROM flowstream.accounts));
+    PERFORM setval('flowstream.flows_id_seq', greatest((SELECT max(id) FROM flowstream.flows), 1));
+END
+$$;
