@@ -113,4 +113,7 @@ list-core:
 # The benchmarks: their own throwaway cluster; writes BENCHMARKS.md and bench/throughput.png.
 bench:
 	bash bench/run.sh
-.PHONY: bench
+# every benchmark at a small scale, in a few minutes: a check of the harness (bench/results-quick/)
+bench-quick:
+	BENCH_QUICK=1 bash bench/run.sh
+.PHONY: bench bench-quick
