@@ -233,7 +233,8 @@ SQL
 	              WHERE i.indrelid = 'flowstream.streams'::regclass AND pg_get_indexdef(i.indexrelid) ~ 'due'")
 	[ -n "$idx" ] || die "no index on the due time of flowstream.streams"
 	record sweeper_index "$idx"
-	grep -qw "$idx" "$OUT/sweeper_plan_$label.txt" ||
+	# at the quick scale a sequential scan is the better plan: only the full run requires the index
+	grep -qw "$idx" "$OUT/sweeper_plan_$label.txt" || [ "$QUICK" = 1 ] ||
 		die "the sweeper's query does not use $idx (see $OUT/sweeper_plan_$label.txt)"
 }
 say "sweeper among $((N_WRITE + N_DUE)) streams"
@@ -467,7 +468,7 @@ SQL
 	idx=$(sql -c "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
 	              WHERE i.indrelid = 'flowstream.accounts'::regclass AND pg_get_indexdef(i.indexrelid) ~ 'critical_at'")
 	[ -n "$idx" ] || die "no index on the critical time of flowstream.accounts"
-	grep -qw "$idx" "$OUT/liquidation_plan_$label.txt" ||
+	grep -qw "$idx" "$OUT/liquidation_plan_$label.txt" || [ "$QUICK" = 1 ] ||
 		die "the liquidation's query does not use $idx (see $OUT/liquidation_plan_$label.txt)"
 }
 say "liquidation among $(sql -c 'SELECT count(*) FROM flowstream.accounts') accounts"
