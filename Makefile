@@ -10,7 +10,7 @@ OBJS = src/wide.o src/flow.o src/flowtext.o src/ops.o src/derive.o src/account.o
        src/convert.o src/report.o src/stream_type.o src/stream_funcs.o src/aggregates.o \
        src/account_type.o src/user_trigger.o src/user_history.o \
        src/settings.o src/catalog.o src/events.o src/restore.o src/restore_accounts.o src/operators.o src/apply_accounts.o \
-       src/apply.o src/triggers.o src/api.o src/api_accounts.o src/api_operators.o src/view.o src/sweeper.o src/automation.o src/verify_accounts.o \
+       src/apply.o src/triggers.o src/api.o src/api_bulk.o src/api_accounts.o src/api_operators.o src/view.o src/sweeper.o src/automation.o src/verify_accounts.o \
        src/verify.o
 DATA = $(wildcard sql/flowstream--*.sql)
 
@@ -121,7 +121,10 @@ list-core:
 # The benchmarks: their own throwaway cluster; writes BENCHMARKS.md and bench/throughput.png.
 bench:
 	bash bench/run.sh
-.PHONY: bench
+# every benchmark at a small scale, in a few minutes: a check of the harness (bench/results-quick/)
+bench-quick:
+	BENCH_QUICK=1 bash bench/run.sh
+.PHONY: bench bench-quick
 
 # Releases.  The version is flowstream.control's default_version; META.json and
 # debian/changelog must agree with it (test/shell/release.sh checks).

@@ -25,7 +25,12 @@
 # Knobs (environment): BENCH_DURATION (seconds per pgbench run, 10),
 # BENCH_REPS (runs per side and setting, 3), BENCH_READ_REPS (5),
 # BENCH_SWEEP_REPS (7), BENCH_CLIENTS ("1 2 8"), BENCH_FLOW_CLIENTS ("1 8"),
-# BENCH_ACCOUNTS (accounts at the large size, 1000000), FS_PORT (54440).
+# BENCH_ACCOUNTS (accounts at the large size, 1000000), BENCH_BULK (streams
+# created by create_streams(), 1000000), FS_PORT (54440).
+#
+# BENCH_QUICK=1 (`make bench-quick`): every benchmark at a small scale (10^4
+# streams, 2 s runs, one of each), in a few minutes, to check the harness;
+# its report goes to bench/results-quick/BENCHMARKS.md, not to BENCHMARKS.md.
 
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -34,10 +39,16 @@ export FS_PORT=${FS_PORT:-54440}
 source "$BENCH_DIR/../scripts/lib.sh"
 PACKAGES="$PACKAGES gnuplot-nox"
 
+QUICK=${BENCH_QUICK:-0}
+if [ "$QUICK" = 1 ]; then
+	: "${BENCH_DURATION:=2}" "${BENCH_REPS:=1}" "${BENCH_READ_REPS:=1}" "${BENCH_SWEEP_REPS:=1}"
+	: "${BENCH_ACCOUNTS:=12000}" "${BENCH_BULK:=5000}"
+fi
 DURATION=${BENCH_DURATION:-10}
 REPS=${BENCH_REPS:-3}
 READ_REPS=${BENCH_READ_REPS:-5}
 SWEEP_REPS=${BENCH_SWEEP_REPS:-7}
+N_BULK=${BENCH_BULK:-1000000}
 CLIENTS=${BENCH_CLIENTS:-"1 2 8"}
 FLOW_CLIENTS=${BENCH_FLOW_CLIENTS:-"1 8"}
 HOT_CLIENTS=8
@@ -48,6 +59,12 @@ N_FLOWS=98000           # the flows the flow writes touch: ids 1..N_FLOWS, sende
 N_CRIT=1000             # the critical accounts the liquidation takes
 A_TOTAL=${BENCH_ACCOUNTS:-1000000}   # accounts at the large size
 OUT=$BENCH_DIR/results
+MD=$ROOT/BENCHMARKS.md
+PNG=$BENCH_DIR/throughput.png
+if [ "$QUICK" = 1 ]; then
+	N_WRITE=2000 N_TOTAL=10000 N_FLOWS=2000
+	OUT=$BENCH_DIR/results-quick MD=$OUT/BENCHMARKS.md PNG=$OUT/throughput.png
+fi
 START=$SECONDS
 
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$FS_DB" "$@"; }
@@ -216,7 +233,8 @@ SQL
 	              WHERE i.indrelid = 'flowstream.streams'::regclass AND pg_get_indexdef(i.indexrelid) ~ 'due'")
 	[ -n "$idx" ] || die "no index on the due time of flowstream.streams"
 	record sweeper_index "$idx"
-	grep -qw "$idx" "$OUT/sweeper_plan_$label.txt" ||
+	# at the quick scale a sequential scan is the better plan: only the full run requires the index
+	grep -qw "$idx" "$OUT/sweeper_plan_$label.txt" || [ "$QUICK" = 1 ] ||
 		die "the sweeper's query does not use $idx (see $OUT/sweeper_plan_$label.txt)"
 }
 say "sweeper among $((N_WRITE + N_DUE)) streams"
@@ -313,6 +331,60 @@ for rep in $(seq "$READ_REPS"); do
 done
 
 # ------------------------------------------------------------------------
+say "reads per row against a stored numeric, and debt_sums with 2 workers"
+# ------------------------------------------------------------------------
+# The floor of a function returning a numeric per row: sum() over a stored
+# numeric column holding the very values (covered debt at one fixed time;
+# the balance), in bench.plain_streams; beside it, what users would write
+# instead (inlined SQL, PL/pgSQL).  Every query of a group must return the
+# same sum to the last digit.
+sql -c "ALTER TABLE bench.plain_streams ADD COLUMN covered numeric" \
+	-c "UPDATE bench.plain_streams p SET covered = flowstream.covered_debt(s.state, $at) FROM flowstream.streams s WHERE s.id = p.id" \
+	-c "VACUUM FULL ANALYZE bench.plain_streams"
+declare -A R
+R[fs_covered]="SELECT sum(flowstream.covered_debt(state, $at)) FROM flowstream.streams"
+R[stored_covered]="SELECT sum(covered) FROM bench.plain_streams"
+R[sql_covered]="SELECT sum(least(balance, bench.total_debt_sql(rate_per_second, snapshot_debt, snapshot_time, decimals, $at))) FROM bench.plain_streams"
+R[plpgsql_covered]="SELECT sum((bench.stream_debts(rate_per_second, balance, snapshot_debt, snapshot_time, decimals, $at)).covered_debt) FROM bench.plain_streams"
+R[fs_balance]="SELECT sum(flowstream.balance(state)) FROM flowstream.streams"
+R[stored_balance]="SELECT sum(balance) FROM bench.plain_streams"
+R_ORDER="fs_covered stored_covered sql_covered plpgsql_covered fs_balance stored_balance"
+for group in "fs_covered stored_covered sql_covered plpgsql_covered" "fs_balance stored_balance"; do
+	sums=$(for q in $group; do sql -c "SELECT trim_scale(x) FROM (${R[$q]}) q(x)"; done | sort -u)
+	[ "$(echo "$sums" | wc -l)" = 1 ] || die "the per-row reads disagree ($group): $sums"
+	record "rowread_sum_${group%% *}" "$sums"
+done
+for q in $R_ORDER; do
+	record "rowread_cmd_$q" "${R[$q]}"
+	exec_ms "${R[$q]}" >/dev/null
+done
+for rep in $(seq "$READ_REPS"); do
+	for q in $R_ORDER; do
+		ms=$(exec_ms "${R[$q]}")
+		printf '%s\t%s\t%s\n' "$q" "$rep" "$ms" >>"$OUT/reads.tsv"
+		printf '  %-18s run %d: %9.1f ms\n' "$q" "$rep" "$ms"
+	done
+done
+
+# debt_sums serial and with 2 parallel workers (forced: no setup or tuple
+# cost, any table size); the plan must have launched both workers.
+PAR="-c max_parallel_workers_per_gather=2 -c parallel_setup_cost=0 -c parallel_tuple_cost=0 -c min_parallel_table_scan_size=0 -c parallel_leader_participation=off"
+AGG="SELECT (flowstream.debt_sums(state, $at)).* FROM flowstream.streams"
+record par_options "$PAR"
+record par_cmd "$AGG"
+serial_sums=$(sql -c "SELECT trim_scale(x) || ' ' || trim_scale(y) || ' ' || trim_scale(z) FROM ($AGG) q(x, y, z)")
+par_sums=$(PGOPTIONS="$PAR" sql -c "SELECT trim_scale(x) || ' ' || trim_scale(y) || ' ' || trim_scale(z) FROM ($AGG) q(x, y, z)")
+[ "$serial_sums" = "$par_sums" ] || die "debt_sums serial and parallel disagree: $serial_sums / $par_sums"
+record par_sums "$par_sums"
+PGOPTIONS="$PAR" sql -c "EXPLAIN (ANALYZE, TIMING OFF) $AGG" >"$OUT/parallel_plan.txt"
+grep -q 'Workers Launched: 2' "$OUT/parallel_plan.txt" || die "debt_sums did not launch 2 workers (see $OUT/parallel_plan.txt)"
+for rep in $(seq "$READ_REPS"); do
+	printf 'agg_serial\t%s\t%s\n' "$rep" "$(exec_ms "$AGG")" >>"$OUT/reads.tsv"
+	printf 'agg_par2\t%s\t%s\n' "$rep" "$(PGOPTIONS="$PAR" exec_ms "$AGG")" >>"$OUT/reads.tsv"
+	printf 'bigint_par2\t%s\t%s\n' "$rep" "$(PGOPTIONS="$PAR" exec_ms "SELECT sum(id) FROM flowstream.streams")" >>"$OUT/reads.tsv"
+done
+
+# ------------------------------------------------------------------------
 # Accounts and flows (SPEC §6).  Loaded a day and 12 minutes before now:
 # the 1,000 critical accounts (late:*) are critical from 12 to 2 minutes
 # before the load, and insolvent only 48 minutes after it (their buffer
@@ -391,7 +463,7 @@ SQL
 	idx=$(sql -c "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
 	              WHERE i.indrelid = 'flowstream.accounts'::regclass AND pg_get_indexdef(i.indexrelid) ~ 'critical_at'")
 	[ -n "$idx" ] || die "no index on the critical time of flowstream.accounts"
-	grep -qw "$idx" "$OUT/liquidation_plan_$label.txt" ||
+	grep -qw "$idx" "$OUT/liquidation_plan_$label.txt" || [ "$QUICK" = 1 ] ||
 		die "the liquidation's query does not use $idx (see $OUT/liquidation_plan_$label.txt)"
 }
 say "liquidation among $(sql -c 'SELECT count(*) FROM flowstream.accounts') accounts"
@@ -418,12 +490,60 @@ SQL
 say "liquidation among $(sql -c 'SELECT count(*) FROM flowstream.accounts') accounts"
 liquidate big
 
+# ------------------------------------------------------------------------
+say "bulk: $N_BULK streams through create_streams() against a bare INSERT ... SELECT"
+# ------------------------------------------------------------------------
+# The input (acme's streams to bulk:<i>, the four tokens, a deposit each)
+# is a table; flowstream's side is one create_streams() call over its rows,
+# as acme, one transaction; the baseline inserts the very rows and events
+# that call wrote, copied aside beforehand, into tables of the same columns
+# and indexes (LIKE ... INCLUDING ALL), one transaction.  Then deposit_many
+# tops every one of them up (for information).
+sql <<SQL
+CREATE TABLE bench.bulk_in AS
+SELECT i, 'acme'::text AS sender, 'bulk:' || i AS recipient,
+       (ARRAY['USDC', 'USDC', 'USDC', 'USDC', 'USDC', 'DAI', 'DAI', 'DAI', 'WBTC', 'EURC'])[i % 10 + 1] AS token,
+       round(0.000001 + (hashint8(i) & 65535) * 0.00000001, 12) AS rate,
+       (100 + i % 1000)::numeric AS deposit
+FROM generate_series(1, $N_BULK) i;
+GRANT SELECT ON bench.bulk_in TO acme;
+VACUUM ANALYZE;
+SQL
+BULK_CMD="SELECT cardinality(flowstream.create_streams(array_agg(sender ORDER BY i), array_agg(recipient ORDER BY i), array_agg(token ORDER BY i), array_agg(rate ORDER BY i), deposits => array_agg(deposit ORDER BY i))) FROM bench.bulk_in"
+record bulk_cmd "$BULK_CMD"
+record bulk_n "$N_BULK"
+first=$(sql -c "SELECT coalesce(max(id), 0) FROM flowstream.streams")
+first_ev=$(sql -c "SELECT coalesce(max(id), 0) FROM flowstream.events")
+record bulk_fs_s "$(timed psql -X -q -At -v ON_ERROR_STOP=1 -U acme -d "$FS_DB" -c "$BULK_CMD")"
+n=$(sql -c "SELECT count(*) FROM flowstream.streams WHERE id > $first")
+[ "$n" = "$N_BULK" ] || die "create_streams() created $n streams, not $N_BULK"
+record bulk_events "$(sql -c "SELECT count(*) FROM flowstream.events WHERE id > $first_ev")"
+sql <<SQL
+CREATE TABLE bench.bulk_src_rows AS SELECT * FROM flowstream.streams WHERE id > $first ORDER BY id;
+CREATE TABLE bench.bulk_src_events AS SELECT * FROM flowstream.events WHERE id > $first_ev ORDER BY id;
+CREATE TABLE bench.bulk_log (LIKE flowstream.events INCLUDING ALL);
+CREATE TABLE bench.bulk_rows (LIKE flowstream.streams INCLUDING ALL);
+VACUUM ANALYZE bench.bulk_src_rows, bench.bulk_src_events;
+CHECKPOINT;
+SQL
+BASE_CMD="INSERT INTO bench.bulk_log SELECT * FROM bench.bulk_src_events; INSERT INTO bench.bulk_rows SELECT * FROM bench.bulk_src_rows"
+record bulk_base_cmd "$BASE_CMD"
+record bulk_base_s "$(timed sql -c "BEGIN; $BASE_CMD; COMMIT")"
+DEP_CMD="SELECT flowstream.deposit_many(array_agg(id ORDER BY id), array_agg(1::numeric)) FROM flowstream.streams WHERE id > $first"
+record bulk_deposit_cmd "$DEP_CMD"
+record bulk_deposit_s "$(timed psql -X -q -At -v ON_ERROR_STOP=1 -U acme -d "$FS_DB" -c "$DEP_CMD")"
+sql -c 'VACUUM ANALYZE flowstream.streams, flowstream.events'
+problems=$(sql -c 'SELECT count(*) FROM flowstream.verify()')
+record verify_bulk_problems "$problems"
+
 record load_avg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 record elapsed_s "$((SECONDS - START))"
 
 say "writing BENCHMARKS.md and bench/throughput.png"
-python3 "$BENCH_DIR/report.py" "$OUT" "$ROOT/BENCHMARKS.md" "$OUT/throughput.dat"
-gnuplot -e "datafile='$OUT/throughput.dat'; outfile='$BENCH_DIR/throughput.png'" "$BENCH_DIR/throughput.gp"
-say "done in $(((SECONDS - START) / 60)) min $(((SECONDS - START) % 60)) s: $ROOT/BENCHMARKS.md"
+record quick "$QUICK"
+record n_write "$N_WRITE"
+python3 "$BENCH_DIR/report.py" "$OUT" "$MD" "$OUT/throughput.dat"
+gnuplot -e "datafile='$OUT/throughput.dat'; outfile='$PNG'" "$BENCH_DIR/throughput.gp"
+say "done in $(((SECONDS - START) / 60)) min $(((SECONDS - START) % 60)) s: $MD"
 aborted=$(($(wc -l <"$OUT/aborts.tsv") - 1))
 [ "$aborted" = 0 ] || die "$aborted pgbench runs had clients aborted by errors (bench/results/aborts.tsv, and BENCHMARKS.md)"

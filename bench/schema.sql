@@ -183,7 +183,8 @@ BEGIN
                  ('token', 'token'), ('state', 's1'), ('transferable', 'true'),
                  ('void_after', 'void_after'), ('created_at', 'created'),
                  ('metadata', 'metadata'), ('first_event', 'e_create'), ('last_event', 'e_last'),
-                 ('due_at', 'flowstream.due_time(s1, void_after)')) v(col, expr)
+                 ('due_at', 'flowstream.due_time(s1, void_after)'),
+                 ('depletes_at', 'flowstream.depletion_time(s1)')) v(col, expr)
       ON v.col = a.attname
     WHERE a.attrelid = 'flowstream.streams'::regclass AND a.attnum > 0 AND NOT a.attisdropped;
     EXECUTE format('INSERT INTO flowstream.streams (%s) SELECT %s FROM load_plan ORDER BY id',

@@ -1063,3 +1063,23 @@ COMMENT ON COLUMN flowstream.monitoring.metric IS
     'last_run_liquidated, last_run_topped_up, last_run_paid_out, last_run_alerts';
 REVOKE ALL ON flowstream.monitoring FROM PUBLIC;
 GRANT SELECT ON flowstream.monitoring TO flowstream_admin;
+-- many streams in one call (#15): each element through create_stream()'s
+-- and deposit()'s own step, with its checks and its events
+--------------------------------------------------------------------------
+
+CREATE FUNCTION flowstream.create_streams(senders text[], recipients text[], tokens text[],
+        rates_per_second numeric[], start_times timestamptz[] DEFAULT NULL,
+        deposits numeric[] DEFAULT NULL, transferable boolean[] DEFAULT NULL,
+        metadata jsonb[] DEFAULT NULL, consent_required boolean[] DEFAULT NULL,
+        end_times timestamptz[] DEFAULT NULL)
+    RETURNS bigint[] AS 'MODULE_PATHNAME', 'api_create_streams' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.create_streams(text[], text[], text[], numeric[], timestamptz[], numeric[], boolean[], jsonb[], boolean[], timestamptz[]) IS
+    'creates many streams in one statement, element k of each array being argument k of create_stream() '
+    '(a NULL optional array: its default for all); every stream gets its checks and events; '
+    'returns the ids in the order of the arrays; any error undoes them all';
+
+CREATE FUNCTION flowstream.deposit_many(ids bigint[], amounts numeric[]) RETURNS void
+    AS 'MODULE_PATHNAME', 'api_deposit_many' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.deposit_many(bigint[], numeric[]) IS
+    'deposit(ids[k], amounts[k]) for every k in one statement, each with its checks and event; '
+    'any error undoes them all';

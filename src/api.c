@@ -15,6 +15,7 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 
 static void
 NullArgument(const char *name)
@@ -295,14 +296,21 @@ api_withdraw_max_to_account(PG_FUNCTION_ARGS)
 	return flow_call(OP_WITHDRAW_TO_ACCOUNT, StreamId(fcinfo), (Datum) 0, true, true, NULL);
 }
 
-/* The decimals of a registered token; 22023 for an unknown one. */
+/*
+ * The decimals of a registered token; 22023 for an unknown one.  A batch
+ * keeps the last token it looked up (decimals never change).
+ */
 static int
-TokenDecimals(Datum token)
+TokenDecimals(FlowCreateBatch *b, Datum token)
 {
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1] = {token};
 	bool		isnull;
+	char	   *name = TextDatumGetCString(token);
+	MemoryContext old;
 
+	if (b->token != NULL && strcmp(b->token, name) == 0)
+		return b->decimals;
 	if (SPI_execute_plan(flow_plan(PLAN_TOKEN,
 								   "SELECT decimals FROM flowstream.tokens "
 								   "WHERE token OPERATOR(pg_catalog.=) $1",
@@ -312,26 +320,73 @@ TokenDecimals(Datum token)
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown token \"%s\"", TextDatumGetCString(token)),
+				 errmsg("unknown token \"%s\"", name),
 				 errhint("Tokens are registered in flowstream.tokens.")));
-	return DatumGetInt16(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	b->decimals = DatumGetInt16(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+											  &isnull));
+	SPI_freetuptable(SPI_tuptable);
+	old = MemoryContextSwitchTo(b->cxt);
+	b->token = pstrdup(name);
+	MemoryContextSwitchTo(old);
+	return b->decimals;
 }
 
-/* The grace of new streams: flowstream.settings' default, or none. */
+/* The grace of new streams: flowstream.settings' default, or none; read once a batch. */
 static Datum
-DefaultGrace(bool *isnull)
+DefaultGrace(FlowCreateBatch *b, bool *isnull)
 {
-	Datum		grace;
+	if (!b->grace_read)
+	{
+		MemoryContext old;
 
-	*isnull = true;
-	if (SPI_execute_plan(flow_plan(PLAN_DEFAULT_GRACE,
-								   "SELECT default_void_after FROM flowstream.settings", 0, NULL),
-						 NULL, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read flowstream.settings");
-	if (SPI_processed == 0)
-		return (Datum) 0;
-	grace = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, isnull);
-	return *isnull ? (Datum) 0 : SPI_datumTransfer(grace, false, sizeof(Interval));
+		if (SPI_execute_plan(flow_plan(PLAN_DEFAULT_GRACE,
+									   "SELECT default_void_after FROM flowstream.settings", 0, NULL),
+							 NULL, NULL, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not read flowstream.settings");
+		b->grace_null = true;
+		b->grace = (Datum) 0;
+		if (SPI_processed > 0)
+		{
+			Datum		grace = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+											  &b->grace_null);
+
+			if (!b->grace_null)
+			{
+				old = MemoryContextSwitchTo(b->cxt);
+				b->grace = datumCopy(grace, false, sizeof(Interval));
+				MemoryContextSwitchTo(old);
+			}
+		}
+		SPI_freetuptable(SPI_tuptable);
+		b->grace_read = true;
+	}
+	*isnull = b->grace_null;
+	return b->grace;
+}
+
+/*
+ * Starts a batch of creations (create_stream: a batch of one): who acts
+ * and the time, for all of them, then as the tables' owner.
+ */
+void
+flow_create_begin(FlowCreateBatch *b)
+{
+	FlowCall	call;
+
+	memset(b, 0, sizeof(*b));
+	b->cxt = CurrentMemoryContext;
+	memset(&call, 0, sizeof(call));
+	flow_resolve_actor(&call);
+	b->actor = call.actor;
+	b->actor_problem = call.actor_problem;
+	flow_enter_owner(&b->scope);
+	b->at = flow_time_arg(flow_clock_now());
+}
+
+void
+flow_create_end(FlowCreateBatch *b)
+{
+	flow_leave_owner(&b->scope);
 }
 
 /*
@@ -344,10 +399,9 @@ DefaultGrace(bool *isnull)
  * c->null_arg names one that is NULL.
  */
 int64
-flow_call_create(const FlowCreate *c)
+flow_create_one(FlowCreateBatch *b, const FlowCreate *c)
 {
 	FlowCall	call;
-	OwnerScope	scope;
 	OpRow		row;
 	OpActor		actor;
 	FlowAmount	first;
@@ -362,9 +416,9 @@ flow_call_create(const FlowCreate *c)
 	call.op = OP_CREATE;
 	call.metadata = c->metadata;
 	call.consent_required = c->consent_required;
-	flow_resolve_actor(&call);
-	flow_enter_owner(&scope);
-	call.at = flow_time_arg(flow_clock_now());
+	call.actor = b->actor;
+	call.actor_problem = b->actor_problem;
+	call.at = b->at;
 
 	memset(&row, 0, sizeof(row));
 	row.sender = TextDatumGetCString(c->sender);
@@ -390,7 +444,7 @@ flow_call_create(const FlowCreate *c)
 		NullArgument(c->null_arg);
 
 	row.recipient = TextDatumGetCString(c->recipient);
-	decimals = TokenDecimals(c->token);
+	decimals = TokenDecimals(b, c->token);
 	start = flow_time_arg(c->start);
 	first = numeric_to_amount(c->deposit, decimals);
 	if (c->fixed)
@@ -424,7 +478,7 @@ flow_call_create(const FlowCreate *c)
 		flow_report_call(err, &call, &token, call.at);
 	}
 
-	void_after = DefaultGrace(&void_after_null);
+	void_after = DefaultGrace(b, &void_after_null);
 	id = flow_create_call(&call, c->sender, c->recipient, c->token, &row.state, c->transferable,
 						  void_after, void_after_null);
 
@@ -443,7 +497,19 @@ flow_call_create(const FlowCreate *c)
 		dep.amount = c->deposit;
 		flow_apply_call(&dep);
 	}
-	flow_leave_owner(&scope);
+	return id;
+}
+
+/* one stream, as flow_create_one(), in a batch of its own */
+int64
+flow_call_create(const FlowCreate *c)
+{
+	FlowCreateBatch b;
+	int64		id;
+
+	flow_create_begin(&b);
+	id = flow_create_one(&b, c);
+	flow_create_end(&b);
 	return id;
 }
 

@@ -15,6 +15,7 @@
  *   apply.c     one operation on one locked stream row, handed to the trigger
  *   triggers.c  the guards on the tables (they call apply.c and restore.c)
  *   api.c       the API functions of streams: arguments, who acts, then apply.c
+ *   api_bulk.c  create_streams() and deposit_many(): many streams, each through api.c
  *   api_accounts.c  the API of accounts and flows, through apply_accounts.c
  *   api_operators.c approve_operator() and revoke_operator()
  *   view.c      the writable views' writes, through api*.c
@@ -433,6 +434,24 @@ typedef struct FlowCreate
 	bool		consent_required;
 } FlowCreate;
 
+/* a batch of creations (create_streams; create_stream is a batch of one) */
+typedef struct FlowCreateBatch
+{
+	MemoryContext cxt;			/* where what the batch keeps lives */
+	const char *actor;
+	ActorProblem actor_problem;
+	int64		at;				/* the time of every creation of the batch */
+	OwnerScope	scope;
+	bool		grace_read;		/* the default grace, read at the first creation */
+	Datum		grace;
+	bool		grace_null;
+	char	   *token;			/* the last token looked up, and its decimals */
+	int			decimals;
+} FlowCreateBatch;
+
+extern void flow_create_begin(FlowCreateBatch *b);
+extern int64 flow_create_one(FlowCreateBatch *b, const FlowCreate *c);
+extern void flow_create_end(FlowCreateBatch *b);
 extern const char *flow_who_acts(ActorProblem *problem);
 extern void flow_resolve_actor(FlowCall *call);
 extern Datum flow_call(FlowOp op, int64 id, Datum arg, bool arg_null, bool max, const char *name);
