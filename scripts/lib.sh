@@ -43,6 +43,12 @@ install_packages() {
 	for p in $PACKAGES; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 	done
+	# Node.js for the Sequelize and TypeORM stories: Debian's, unless a node
+	# and npm are there already (NodeSource's nodejs carries its own npm,
+	# which Debian's npm package would conflict with)
+	if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+		missing+=(nodejs npm)
+	fi
 	if [ ${#missing[@]} -gt 0 ]; then
 		say "installing ${missing[*]}"
 		apt-get update -qq
