@@ -1493,6 +1493,8 @@ CREATE FUNCTION flowstream.distribute() RETURNS void
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     f regprocedure;
+    prepare text;
+    node record;
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
         RAISE EXCEPTION 'citus is not installed'
@@ -1511,26 +1513,50 @@ BEGIN
     END IF;
     -- the triggers run on the shards, in the backend of the delegated call
     PERFORM set_config('citus.enable_unsafe_triggers', 'on', true);
+    -- one connection per node: keys to reference tables come back below
+    PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
 
-    -- the history's key includes the stream, by which it is placed
-    ALTER TABLE flowstream.streams DROP CONSTRAINT streams_first_event_fkey;
-    ALTER TABLE flowstream.accounts DROP CONSTRAINT accounts_first_event_fkey;
-    ALTER TABLE flowstream.flows DROP CONSTRAINT flows_first_event_fkey;
-    ALTER TABLE flowstream.payouts DROP CONSTRAINT payouts_set_by_fkey;
-    ALTER TABLE flowstream.events DROP CONSTRAINT events_pkey;
+    -- Citus places a table only when the tables it references are placed,
+    -- and would rewrite (drop) an extension's local tables that reference
+    -- a reference table: the keys between the tables go first, and those
+    -- Citus keeps come back once the tables are placed.  The history's key
+    -- includes the stream, by which it is placed; the policies lose their
+    -- subqueries.  The same on every node: CREATE EXTENSION made the tables
+    -- there too, which Citus keeps as their shells.
+    prepare := $prepare$
+    ALTER TABLE flowstream.streams DROP CONSTRAINT IF EXISTS streams_token_fkey,
+        DROP CONSTRAINT IF EXISTS streams_first_event_fkey;
+    ALTER TABLE flowstream.accounts DROP CONSTRAINT IF EXISTS accounts_token_fkey,
+        DROP CONSTRAINT IF EXISTS accounts_first_event_fkey;
+    ALTER TABLE flowstream.flows DROP CONSTRAINT IF EXISTS flows_first_event_fkey;
+    ALTER TABLE flowstream.operators DROP CONSTRAINT IF EXISTS operators_token_fkey,
+        DROP CONSTRAINT IF EXISTS operators_approval_fkey;
+    ALTER TABLE flowstream.payouts DROP CONSTRAINT IF EXISTS payouts_stream_id_fkey,
+        DROP CONSTRAINT IF EXISTS payouts_set_by_fkey;
+    ALTER TABLE flowstream.events DROP CONSTRAINT IF EXISTS events_pkey;
     ALTER TABLE flowstream.events ADD PRIMARY KEY (stream_id, id);
-
-    -- the same visibility, without subqueries
-    DROP POLICY streams_own ON flowstream.streams;
+    DROP POLICY IF EXISTS streams_own ON flowstream.streams;
     CREATE POLICY streams_own ON flowstream.streams FOR SELECT
         USING (sender = current_user::text OR recipient = current_user::text
                OR flowstream.sees_all_streams() OR flowstream.operates_for(sender, recipient));
-    DROP POLICY events_own ON flowstream.events;
-    CREATE POLICY events_own ON flowstream.events FOR SELECT
-        USING (flowstream.sees_all_streams());
-    DROP POLICY payouts_own ON flowstream.payouts;
-    CREATE POLICY payouts_own ON flowstream.payouts FOR SELECT
-        USING (flowstream.sees_all_streams());
+    DROP POLICY IF EXISTS events_own ON flowstream.events;
+    CREATE POLICY events_own ON flowstream.events FOR SELECT USING (flowstream.sees_all_streams());
+    DROP POLICY IF EXISTS operators_own ON flowstream.operators;
+    CREATE POLICY operators_own ON flowstream.operators FOR SELECT
+        USING (party = current_user::text OR operator = current_user::text OR flowstream.sees_all_streams());
+    DROP POLICY IF EXISTS operators_history_own ON flowstream.operators_history;
+    CREATE POLICY operators_history_own ON flowstream.operators_history FOR SELECT
+        USING (party = current_user::text OR operator = current_user::text OR flowstream.sees_all_streams());
+    DROP POLICY IF EXISTS payouts_own ON flowstream.payouts;
+    CREATE POLICY payouts_own ON flowstream.payouts FOR SELECT USING (flowstream.sees_all_streams());
+    $prepare$;
+    FOR node IN SELECT * FROM run_command_on_workers(prepare) LOOP
+        IF NOT node.success THEN
+            RAISE EXCEPTION 'could not prepare worker %:%', node.nodename, node.nodeport
+                USING ERRCODE = '55000', DETAIL = node.result;
+        END IF;
+    END LOOP;
+    EXECUTE prepare;
 
     -- read everywhere, written seldom: a copy on every node
     PERFORM create_reference_table('flowstream.tokens');
@@ -1543,6 +1569,14 @@ BEGIN
     PERFORM create_distributed_table('flowstream.streams', 'id');
     PERFORM create_distributed_table('flowstream.events', 'stream_id', colocate_with => 'flowstream.streams');
     PERFORM create_distributed_table('flowstream.payouts', 'stream_id', colocate_with => 'flowstream.streams');
+    ALTER TABLE flowstream.streams ADD CONSTRAINT streams_token_fkey
+        FOREIGN KEY (token) REFERENCES flowstream.tokens;
+    ALTER TABLE flowstream.operators ADD CONSTRAINT operators_token_fkey
+        FOREIGN KEY (token) REFERENCES flowstream.tokens;
+    ALTER TABLE flowstream.operators ADD CONSTRAINT operators_approval_fkey
+        FOREIGN KEY (approval) REFERENCES flowstream.operators_history;
+    ALTER TABLE flowstream.payouts ADD CONSTRAINT payouts_stream_id_fkey
+        FOREIGN KEY (stream_id) REFERENCES flowstream.streams;
 
     -- each call on a stream runs whole (API, trigger, event) where it lives
     FOR f IN
