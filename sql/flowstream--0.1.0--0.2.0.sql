@@ -1083,3 +1083,136 @@ CREATE FUNCTION flowstream.deposit_many(ids bigint[], amounts numeric[]) RETURNS
 COMMENT ON FUNCTION flowstream.deposit_many(bigint[], numeric[]) IS
     'deposit(ids[k], amounts[k]) for every k in one statement, each with its checks and event; '
     'any error undoes them all';
+
+--------------------------------------------------------------------------
+-- past one machine (SPEC §9): flowstream on Citus, see docs/scaling.md
+--------------------------------------------------------------------------
+
+CREATE FUNCTION flowstream.create_stream_at(id bigint, fixed boolean, sender text, recipient text,
+        token text, rate_per_second numeric, start_time timestamptz, deposit numeric,
+        transferable boolean, metadata jsonb, consent_required boolean, end_time timestamptz)
+    RETURNS bigint AS 'MODULE_PATHNAME', 'api_create_stream_at' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.create_stream_at(bigint, boolean, text, text, text, numeric, timestamptz, numeric, boolean, jsonb, boolean, timestamptz) IS
+    'the second half of create_stream and create_fixed_stream on Citus, with the id they allocated: '
+    'runs where the row of that id lives (a fixed stream: deposit is the total, no rate); the same checks, '
+    'and 23505 for an id that is taken';
+
+-- The policies of the distributed tables, without subqueries (Citus
+-- refuses those): the same rules, asked of these functions.
+CREATE FUNCTION flowstream.operates_for(party text, other text) RETURNS boolean
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT EXISTS (SELECT FROM flowstream.operators o
+                   WHERE o.operator = current_user::text AND o.party IN ($1, $2))
+$$;
+COMMENT ON FUNCTION flowstream.operates_for(text, text) IS
+    'whether the current role is an operator of either party (the policies of distributed streams)';
+
+CREATE FUNCTION flowstream.distribute() RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    f regprocedure;
+    prepare text;
+    node record;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
+        RAISE EXCEPTION 'citus is not installed'
+            USING ERRCODE = '0A000',
+                  DETAIL = 'flowstream.distribute() places flowstream''s tables on a Citus cluster.',
+                  HINT = 'Without Citus, flowstream needs no distribute(); see docs/scaling.md.';
+    END IF;
+    IF EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = 'flowstream.streams'::regclass) THEN
+        RAISE EXCEPTION 'flowstream is distributed already' USING ERRCODE = '55000';
+    END IF;
+    IF EXISTS (SELECT FROM flowstream.accounts) OR EXISTS (SELECT FROM flowstream.events WHERE stream_id IS NULL) THEN
+        RAISE EXCEPTION 'flowstream''s accounts and flows cannot be distributed yet'
+            USING ERRCODE = '55000',
+                  DETAIL = 'Their events have no stream, by which the history is placed.',
+                  HINT = 'Distribute a database whose streams are all it keeps; see docs/scaling.md.';
+    END IF;
+    -- the triggers run on the shards, in the backend of the delegated call
+    PERFORM set_config('citus.enable_unsafe_triggers', 'on', true);
+    -- one connection per node: keys to reference tables come back below
+    PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
+
+    -- Citus places a table only when the tables it references are placed,
+    -- and would rewrite (drop) an extension's local tables that reference
+    -- a reference table: the keys between the tables go first, and those
+    -- Citus keeps come back once the tables are placed.  The history's key
+    -- includes the stream, by which it is placed; the policies lose their
+    -- subqueries.  The same on every node: CREATE EXTENSION made the tables
+    -- there too, which Citus keeps as their shells.
+    prepare := $prepare$
+    ALTER TABLE flowstream.streams DROP CONSTRAINT IF EXISTS streams_token_fkey,
+        DROP CONSTRAINT IF EXISTS streams_first_event_fkey;
+    ALTER TABLE flowstream.accounts DROP CONSTRAINT IF EXISTS accounts_token_fkey,
+        DROP CONSTRAINT IF EXISTS accounts_first_event_fkey;
+    ALTER TABLE flowstream.flows DROP CONSTRAINT IF EXISTS flows_first_event_fkey;
+    ALTER TABLE flowstream.operators DROP CONSTRAINT IF EXISTS operators_token_fkey,
+        DROP CONSTRAINT IF EXISTS operators_approval_fkey;
+    ALTER TABLE flowstream.payouts DROP CONSTRAINT IF EXISTS payouts_stream_id_fkey,
+        DROP CONSTRAINT IF EXISTS payouts_set_by_fkey;
+    ALTER TABLE flowstream.events DROP CONSTRAINT IF EXISTS events_pkey;
+    ALTER TABLE flowstream.events ADD PRIMARY KEY (stream_id, id);
+    DROP POLICY IF EXISTS streams_own ON flowstream.streams;
+    CREATE POLICY streams_own ON flowstream.streams FOR SELECT
+        USING (sender = current_user::text OR recipient = current_user::text
+               OR flowstream.sees_all_streams() OR flowstream.operates_for(sender, recipient));
+    DROP POLICY IF EXISTS events_own ON flowstream.events;
+    CREATE POLICY events_own ON flowstream.events FOR SELECT USING (flowstream.sees_all_streams());
+    DROP POLICY IF EXISTS operators_own ON flowstream.operators;
+    CREATE POLICY operators_own ON flowstream.operators FOR SELECT
+        USING (party = current_user::text OR operator = current_user::text OR flowstream.sees_all_streams());
+    DROP POLICY IF EXISTS operators_history_own ON flowstream.operators_history;
+    CREATE POLICY operators_history_own ON flowstream.operators_history FOR SELECT
+        USING (party = current_user::text OR operator = current_user::text OR flowstream.sees_all_streams());
+    DROP POLICY IF EXISTS payouts_own ON flowstream.payouts;
+    CREATE POLICY payouts_own ON flowstream.payouts FOR SELECT USING (flowstream.sees_all_streams());
+    $prepare$;
+    FOR node IN SELECT * FROM run_command_on_workers(prepare) LOOP
+        IF NOT node.success THEN
+            RAISE EXCEPTION 'could not prepare worker %:%', node.nodename, node.nodeport
+                USING ERRCODE = '55000', DETAIL = node.result;
+        END IF;
+    END LOOP;
+    EXECUTE prepare;
+
+    -- read everywhere, written seldom: a copy on every node
+    PERFORM create_reference_table('flowstream.tokens');
+    PERFORM create_reference_table('flowstream.settings');
+    PERFORM create_reference_table('flowstream.settings_history');
+    PERFORM create_reference_table('flowstream.operators_history');
+    PERFORM create_reference_table('flowstream.operators');
+
+    -- a stream, its history and its payouts on one node
+    PERFORM create_distributed_table('flowstream.streams', 'id');
+    PERFORM create_distributed_table('flowstream.events', 'stream_id', colocate_with => 'flowstream.streams');
+    PERFORM create_distributed_table('flowstream.payouts', 'stream_id', colocate_with => 'flowstream.streams');
+    ALTER TABLE flowstream.streams ADD CONSTRAINT streams_token_fkey
+        FOREIGN KEY (token) REFERENCES flowstream.tokens;
+    ALTER TABLE flowstream.operators ADD CONSTRAINT operators_token_fkey
+        FOREIGN KEY (token) REFERENCES flowstream.tokens;
+    ALTER TABLE flowstream.operators ADD CONSTRAINT operators_approval_fkey
+        FOREIGN KEY (approval) REFERENCES flowstream.operators_history;
+    ALTER TABLE flowstream.payouts ADD CONSTRAINT payouts_stream_id_fkey
+        FOREIGN KEY (stream_id) REFERENCES flowstream.streams;
+
+    -- each call on a stream runs whole (API, trigger, event) where it lives
+    FOR f IN
+        SELECT p.oid::regprocedure FROM pg_proc p
+        WHERE p.pronamespace = 'flowstream'::regnamespace AND p.prokind = 'f'
+          AND p.pronargs > 0 AND p.proargtypes[0] = 'bigint'::regtype
+          AND p.proargnames[1] IN ('id', 'stream_id')
+          AND p.proname NOT IN ('update_flow', 'close_flow', 'deposit_from_account',
+                                'withdraw_to_account', 'withdraw_max_to_account')
+        ORDER BY 1
+    LOOP
+        PERFORM create_distributed_function(f, '$1', colocate_with => 'flowstream.streams',
+                                            force_delegation => true);
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION flowstream.distribute() IS
+    'on a Citus coordinator (as a superuser): makes tokens, settings and operators reference tables, '
+    'distributes streams, events and payouts by stream id (colocated) and every stream function that '
+    'takes an id with delegation; 0A000 without Citus, 55000 when done already or when accounts exist';
+REVOKE EXECUTE ON FUNCTION flowstream.distribute() FROM PUBLIC;

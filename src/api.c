@@ -390,6 +390,39 @@ flow_create_end(FlowCreateBatch *b)
 }
 
 /*
+ * Runs create_stream_at(id, ...) for c, as the caller, with the id
+ * allocated for it: Citus delegates the call to the node that holds the
+ * shard of id, where the row, its trigger and its events are local.
+ */
+static int64
+CreateWhereItLives(const FlowCreate *c, int64 id)
+{
+	Oid			types[12] = {INT8OID, BOOLOID, TEXTOID, TEXTOID, TEXTOID, NUMERICOID,
+		TIMESTAMPTZOID, NUMERICOID, BOOLOID, JSONBOID, BOOLOID, TIMESTAMPTZOID};
+	Datum		values[12] = {Int64GetDatum(id), BoolGetDatum(c->fixed), c->sender, c->recipient,
+		c->token, c->rate, TimestampTzGetDatum(c->start), c->deposit,
+		BoolGetDatum(c->transferable), c->metadata, BoolGetDatum(c->consent_required),
+	TimestampTzGetDatum(c->end)};
+	char		nulls[13] = "            ";
+	bool		isnull;
+	int64		made;
+
+	nulls[5] = c->fixed ? 'n' : ' ';
+	nulls[11] = c->has_end ? ' ' : 'n';
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	/* a function in FROM: Citus delegates it from inside this call too */
+	if (SPI_execute_with_args("SELECT * FROM flowstream.create_stream_at("
+							  "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+							  12, types, values, nulls, false, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not create stream " INT64_FORMAT, id);
+	made = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	return made;
+}
+
+/*
  * Creates a stream from c's sender to its recipient, with the default
  * grace, an end when c has one, and a first deposit (its own event) when
  * c's deposit is positive; a fixed stream's rate is what pays its total
@@ -478,8 +511,18 @@ flow_create_one(FlowCreateBatch *b, const FlowCreate *c)
 		flow_report_call(err, &call, &token, call.at);
 	}
 
+	/* on Citus, the id first, then the whole call, as the caller, on the node that holds it */
+	if (c->id == 0 && flow_streams_distributed())
+	{
+		id = flow_next_stream_id();
+		flow_leave_owner(&b->scope);
+		id = CreateWhereItLives(c, id);
+		flow_enter_owner(&b->scope);
+		return id;
+	}
+
 	void_after = DefaultGrace(b, &void_after_null);
-	id = flow_create_call(&call, c->sender, c->recipient, c->token, &row.state, c->transferable,
+	id = flow_create_call(&call, c->id, c->sender, c->recipient, c->token, &row.state, c->transferable,
 						  void_after, void_after_null);
 
 	/* a first balance is a deposit of its own, with its event */
@@ -546,6 +589,77 @@ api_create_stream(PG_FUNCTION_ARGS)
 	c.consent_required = c.null_arg == NULL && PG_GETARG_BOOL(8);
 	c.has_end = !PG_ARGISNULL(9);
 	c.end = c.has_end ? PG_GETARG_TIMESTAMPTZ(9) : 0;
+	PG_RETURN_INT64(flow_call_create(&c));
+}
+
+/*
+ * create_stream_at(id, fixed, sender, recipient, token, rate, start,
+ * deposit, transferable, metadata, consent_required, end_time) → id: the
+ * second half of create_stream and create_fixed_stream on Citus, run where
+ * the row of the id allocated for it lives; a fixed stream's deposit is its
+ * total, and it has no rate.  The same checks as theirs, with the same
+ * errors; a taken id is 23505.
+ */
+PG_FUNCTION_INFO_V1(api_create_stream_at);
+Datum
+api_create_stream_at(PG_FUNCTION_ARGS)
+{
+	static const char *const names[12] = {"id", "fixed", "sender", "recipient", "token",
+		"rate_per_second", "start_time", "deposit", "transferable", "metadata",
+	"consent_required", "end_time"};
+	FlowCreate	c;
+
+	memset(&c, 0, sizeof(c));
+	for (int i = 0; i < 3; i++)
+	{
+		if (PG_ARGISNULL(i))
+			NullArgument(names[i]);
+	}
+	c.fixed = PG_GETARG_BOOL(1);
+	for (int i = 10; i > 2; i--)
+	{
+		if (PG_ARGISNULL(i) && !(i == 5 && c.fixed))
+			c.null_arg = names[i];
+	}
+	if (c.null_arg == NULL && c.fixed && PG_ARGISNULL(11))
+		c.null_arg = names[11];
+	c.id = PG_GETARG_INT64(0);
+	if (c.id <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("id must be positive")));
+	{
+		/*
+		 * On a single node, only an id the sequence has handed out already:
+		 * one it has yet to hand out would make a later create_stream()
+		 * fail.  (On Citus each node's sequence has its own range: there the
+		 * caller is trusted with the id, see docs/scaling.md.)
+		 */
+		OwnerScope	scope;
+		int64		last = INT64_MAX;
+
+		flow_enter_owner(&scope);
+		if (!flow_streams_distributed())
+			last = flow_last_stream_id();
+		flow_leave_owner(&scope);
+		if (c.id > last)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("stream id " INT64_FORMAT " has not been handed out by flowstream.streams' sequence", c.id),
+					 errhint("Call flowstream.create_stream(): create_stream_at() is its second half on Citus.")));
+	}
+	c.sender = PG_GETARG_DATUM(2);
+	c.recipient = PG_GETARG_DATUM(3);
+	c.token = PG_GETARG_DATUM(4);
+	c.token_null = PG_ARGISNULL(4);
+	c.rate = c.fixed ? (Datum) 0 : PG_GETARG_DATUM(5);
+	c.start = PG_GETARG_TIMESTAMPTZ(6);
+	c.deposit = PG_GETARG_DATUM(7);
+	c.transferable = c.null_arg == NULL && PG_GETARG_BOOL(8);
+	c.metadata = PG_GETARG_DATUM(9);
+	c.consent_required = c.null_arg == NULL && PG_GETARG_BOOL(10);
+	c.has_end = !PG_ARGISNULL(11);
+	c.end = c.has_end ? PG_GETARG_TIMESTAMPTZ(11) : 0;
 	PG_RETURN_INT64(flow_call_create(&c));
 }
 

@@ -133,30 +133,41 @@ flow_apply_call(FlowCall *call)
 }
 
 /*
- * Inserts the row of a stream that call creates (the core has checked it);
- * the trigger writes its create event.  Returns its id.
+ * Inserts the row of a stream that call creates (the core has checked it),
+ * with the id allocated for it, or 0 for the next of the table's; the
+ * trigger writes its create event.  Returns its id.
  */
 int64
-flow_create_call(FlowCall *call, Datum sender, Datum recipient, Datum token,
+flow_create_call(FlowCall *call, int64 id, Datum sender, Datum recipient, Datum token,
 				 const FlowState *state, bool transferable,
 				 Datum void_after, bool void_after_null)
 {
 	const FlowCatalog *c = flow_catalog();
-	Oid			types[8] = {TEXTOID, TEXTOID, TEXTOID, c->stream_type, BOOLOID, JSONBOID,
-	INTERVALOID, BOOLOID};
-	Datum		values[8] = {sender, recipient, token, flow_state_datum(state),
+	Oid			types[9] = {TEXTOID, TEXTOID, TEXTOID, c->stream_type, BOOLOID, JSONBOID,
+	INTERVALOID, BOOLOID, INT8OID};
+	Datum		values[9] = {sender, recipient, token, flow_state_datum(state),
 		BoolGetDatum(transferable), call->metadata, void_after,
-	BoolGetDatum(call->consent_required)};
-	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', void_after_null ? 'n' : ' ', ' '};
-	SPIPlanPtr	plan = flow_plan(PLAN_CREATE,
-								 "INSERT INTO flowstream.streams "
-								 "(sender, recipient, token, state, transferable, metadata, void_after, "
-								 "consent_required) "
-								 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-								 8, types);
+	BoolGetDatum(call->consent_required), Int64GetDatum(id)};
+	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', void_after_null ? 'n' : ' ', ' ', ' '};
+	SPIPlanPtr	plan;
 	bool		isnull;
 	int			rc;
 
+	/* with no id allocated, the identity column gives one */
+	if (id == 0)
+		plan = flow_plan(PLAN_CREATE,
+						 "INSERT INTO flowstream.streams "
+						 "(sender, recipient, token, state, transferable, metadata, void_after, "
+						 "consent_required) "
+						 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+						 8, types);
+	else
+		plan = flow_plan(PLAN_CREATE_AT,
+						 "INSERT INTO flowstream.streams "
+						 "(sender, recipient, token, state, transferable, metadata, void_after, "
+						 "consent_required, id) "
+						 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+						 9, types);
 	call->stream_id = 0;
 	rc = Execute(call, plan, values, nulls);
 	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1 || !call->applied)

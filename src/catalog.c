@@ -16,17 +16,20 @@
 #include "access/genam.h"
 #include "access/table.h"
 #include "access/xact.h"
+#include "catalog/dependency.h"
 #include "catalog/indexing.h"
 #include "catalog/pg_subscription_rel.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_enum.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/acl.h"
+#include "utils/fmgrprotos.h"
 #include "utils/memutils.h"
 #include "utils/fmgroids.h"
 #include "utils/syscache.h"
@@ -321,4 +324,56 @@ flow_leave_owner(OwnerScope *scope)
 	SPI_finish();
 	AtEOXact_GUC(true, scope->guc_nest);
 	SetUserIdAndSecContext(scope->save_user, scope->save_sec);
+}
+
+/*
+ * Whether Citus distributes flowstream.streams (flowstream.distribute()):
+ * then a stream is created on the node that holds its id.  Without Citus,
+ * a catalog lookup and nothing more.  Runs in an SPI connection.
+ */
+bool
+flow_streams_distributed(void)
+{
+	Oid			types[1] = {OIDOID};
+	Datum		values[1];
+
+	if (!OidIsValid(get_extension_oid("citus", true)))
+		return false;
+	values[0] = ObjectIdGetDatum(flow_catalog()->streams);
+	if (SPI_execute_with_args("SELECT FROM pg_catalog.pg_dist_partition "
+							  "WHERE logicalrelid OPERATOR(pg_catalog.=) $1",
+							  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_dist_partition");
+	return SPI_processed > 0;
+}
+
+/*
+ * The last id flowstream.streams' identity column handed out, 0 when none
+ * yet (as its owner, in an SPI connection).
+ */
+int64
+flow_last_stream_id(void)
+{
+	const FlowCatalog *c = flow_catalog();
+	Oid			types[1] = {REGCLASSOID};
+	Datum		values[1] = {ObjectIdGetDatum(getIdentitySequence(c->streams, c->s_id, false))};
+	Datum		last;
+	bool		isnull;
+
+	if (SPI_execute_with_args("SELECT pg_catalog.pg_sequence_last_value($1)",
+							  1, types, values, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not read the last stream id");
+	last = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? 0 : DatumGetInt64(last);
+}
+
+/* The next id of flowstream.streams' identity column (as its owner). */
+int64
+flow_next_stream_id(void)
+{
+	const FlowCatalog *c = flow_catalog();
+
+	return DatumGetInt64(DirectFunctionCall1(nextval_oid,
+											 ObjectIdGetDatum(getIdentitySequence(c->streams, c->s_id,
+																				  false))));
 }

@@ -116,7 +116,7 @@ typedef struct FlowCatalog
 /* the statements of flow_plan()'s cache */
 enum
 {
-	PLAN_APPLY, PLAN_CREATE, PLAN_TOKEN, PLAN_DEFAULT_GRACE, PLAN_SET_DEFAULT_GRACE,
+	PLAN_APPLY, PLAN_CREATE, PLAN_CREATE_AT, PLAN_TOKEN, PLAN_DEFAULT_GRACE, PLAN_SET_DEFAULT_GRACE,
 	PLAN_EVENT, PLAN_LAST_EVENT, PLAN_STREAM_EXISTS, PLAN_DUE,
 	PLAN_TOKEN_POLICY, PLAN_ACCOUNT_IDS, PLAN_LOCK_ACCOUNTS, PLAN_LOCK_FLOW, PLAN_OPEN_FLOW_OF,
 	PLAN_INSERT_ACCOUNT, PLAN_UPDATE_ACCOUNT, PLAN_INSERT_FLOW, PLAN_UPDATE_FLOW, PLAN_STREAM_ACCOUNT,
@@ -140,6 +140,9 @@ extern void flow_check_writable(void);
 extern SPIPlanPtr flow_plan(int slot, const char *sql, int nargs, const Oid *argtypes);
 extern void flow_enter_owner(OwnerScope *scope);
 extern void flow_leave_owner(OwnerScope *scope);
+extern bool flow_streams_distributed(void);
+extern int64 flow_next_stream_id(void);
+extern int64 flow_last_stream_id(void);
 
 /* ---- settings.c ---- */
 
@@ -344,7 +347,7 @@ typedef struct FlowCall
 } FlowCall;
 
 extern void flow_apply_call(FlowCall *call);
-extern int64 flow_create_call(FlowCall *call, Datum sender, Datum recipient, Datum token,
+extern int64 flow_create_call(FlowCall *call, int64 id, Datum sender, Datum recipient, Datum token,
 							  const FlowState *state, bool transferable,
 							  Datum void_after, bool void_after_null);
 extern FlowCall *flow_call_for(int64 stream_id);
@@ -432,6 +435,7 @@ typedef struct FlowCreate
 	bool		transferable;
 	Datum		metadata;		/* jsonb */
 	bool		consent_required;
+	int64		id;				/* the id allocated for it (create_stream_at), or 0 */
 } FlowCreate;
 
 /* a batch of creations (create_streams; create_stream is a batch of one) */

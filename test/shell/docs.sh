@@ -10,7 +10,8 @@
 # exists; every function entry says who may call it, what it returns and its
 # errors; and every public function is called in an example that
 # test/shell/readme.sh runs (a "<!-- tested: -->" block of README.md or
-# docs/*.md), but for the two that need pg_cron's database (ELSEWHERE).  TAP output, run by prove from scripts/test (PGHOST, PGPORT,
+# docs/*.md), but for the two that need pg_cron's database and the three
+# pieces of a Citus install (ELSEWHERE).  TAP output, run by prove from scripts/test (PGHOST, PGPORT,
 # PGUSER set; FS_PGBIN's psql when set), in a database of its own.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -124,8 +125,11 @@ for page in [root + "/README.md"] + pages:
 code = "\n".join(tested)
 names = sorted({f.split("(")[0] for f in functions})
 # need pg_cron's database (cron.database_name), which the examples' databases
-# are not: test/shell/sweeper_cron.sh and test/pgtap/10_sweeper.sql run them
-ELSEWHERE = {"flowstream.schedule_sweeper", "flowstream.unschedule_sweeper"}
+# are not: test/shell/sweeper_cron.sh and test/pgtap/10_sweeper.sql run them;
+# and the pieces of a Citus install, which a single node refuses or uses only
+# in its policies: test/pgtap/31_distribute.sql and test/citus/run.sh run them
+ELSEWHERE = {"flowstream.schedule_sweeper", "flowstream.unschedule_sweeper",
+             "flowstream.distribute", "flowstream.create_stream_at", "flowstream.operates_for"}
 uncalled = [f for f in names if f not in ELSEWHERE and not re.search(r"\b%s\s*\(" % re.escape(f), code)]
 check(not uncalled, "every public function (%d names) is called in an example that test/shell/readme.sh runs" % len(names),
       ["in no tested example: " + f for f in uncalled])
