@@ -955,6 +955,64 @@ class Fuzzer:
             self.call("SELECT flowstream.%s::text" % f, params, types, ["flowstream." + sig],
                       category="flowstream account")
 
+    # -- many streams at once (#15), and the pieces of a Citus install (SPEC 9) ----------
+
+    def a_bulk(self):
+        f = self.pick(["create_streams", "create_streams", "deposit_many", "create_stream_at", "distribute",
+                       "operates_for"])
+        n = self.rng.choice([0, 1, 2, 3])
+        who = self.role if self.role in ROLES else self.party()
+
+        def arr(gen, k=None):
+            if self.chance(0.05):
+                return None
+            return [gen() for _ in range(n if k is None else k)]
+        if f == "create_streams":
+            # mostly arrays of one length; sometimes not (22023)
+            m = n if self.chance(0.9) else n + 1
+            params = (arr(lambda: who if self.chance(0.9) else self.party()), arr(self.party),
+                      arr(self.token), arr(self.rate),
+                      None if self.chance(0.5) else arr(self.timestamptz, m),
+                      None if self.chance(0.3) else arr(lambda: self.numeric(decimals=6)),
+                      None if self.chance(0.6) else arr(self.boolean),
+                      None if self.chance(0.6) else arr(self.jsonb),
+                      None if self.chance(0.7) else arr(self.boolean),
+                      None if self.chance(0.7) else arr(lambda: None if self.chance(0.5) else self.timestamptz()))
+            rows = self.call("SELECT flowstream.create_streams(%s::text[], %s::text[], %s::text[], %s::numeric[], "
+                             "%s::timestamptz[], %s::numeric[], %s::boolean[], %s::jsonb[], %s::boolean[], "
+                             "%s::timestamptz[])", params,
+                             ("text[]", "text[]", "text[]", "numeric[]", "timestamptz[]", "numeric[]", "boolean[]",
+                              "jsonb[]", "boolean[]", "timestamptz[]"),
+                             ["flowstream.create_streams(text[],text[],text[],numeric[],timestamp with time zone[],"
+                              "numeric[],boolean[],jsonb[],boolean[],timestamp with time zone[])"])
+            if rows and rows[0][0]:
+                self.ids.extend(i for i in rows[0][0] if i is not None)
+        elif f == "deposit_many":
+            m = n if self.chance(0.9) else n + 1
+            self.call("SELECT flowstream.deposit_many(%s::bigint[], %s::numeric[])",
+                      (arr(self.stream_id), arr(lambda: self.numeric(decimals=6), m)), ("bigint[]", "numeric[]"),
+                      ["flowstream.deposit_many(bigint[],numeric[])"])
+        elif f == "create_stream_at":
+            # an id drawn already (a taken one: 23505), or one the sequence has yet to hand out (22023)
+            rows = self.call("SELECT flowstream.create_stream_at(%s::bigint, %s::boolean, %s::text, %s::text, "
+                             "%s::text, %s::numeric, %s::timestamptz, %s::numeric, %s::boolean, %s::jsonb, "
+                             "%s::boolean, %s::timestamptz)",
+                             (self.stream_id(), self.boolean(), who, self.party(), self.token(), self.rate(),
+                              self.timestamptz(), self.numeric(decimals=6), self.boolean(), self.jsonb(),
+                              self.boolean(), None if self.chance(0.5) else self.timestamptz()),
+                             ("bigint", "boolean", "text", "text", "text", "numeric", "timestamptz", "numeric",
+                              "boolean", "jsonb", "boolean", "timestamptz"),
+                             ["flowstream.create_stream_at(bigint,boolean,text,text,text,numeric,"
+                              "timestamp with time zone,numeric,boolean,jsonb,boolean,timestamp with time zone)"],
+                             allowed=FLOWSTREAM_CODES | {"23505"})
+            if rows and rows[0][0] is not None:
+                self.ids.append(rows[0][0])
+        elif f == "distribute":
+            self.call("SELECT flowstream.distribute()", (), (), ["flowstream.distribute()"])
+        else:
+            self.call("SELECT flowstream.operates_for(%s::text, %s::text)", (self.party(), self.party()),
+                      ("text", "text"), ["flowstream.operates_for(text,text)"])
+
     # -- fixed terms, agreed updates, operators (SPEC 7, 8) -------------------------------
 
     def a_terms(self):
@@ -1170,7 +1228,7 @@ class Fuzzer:
                ("a_copy_binary", 5), ("a_binary_roundtrip", 0.5), ("a_role", 3), ("a_clock", 3), ("a_api", 20),
                ("a_admin", 1.5), ("a_view_write", 3), ("a_table_write", 3), ("a_user_table", 4),
                ("a_accounts", 14), ("a_account_type", 4), ("a_terms", 8), ("a_automation", 4),
-               ("a_table_write_2", 1.5)]
+               ("a_table_write_2", 1.5), ("a_bulk", 2)]
 
     def run(self, n, deadline):
         names = [a for a, _ in self.ACTIONS]
