@@ -196,7 +196,8 @@ TopUps(int batch, int64 t)
 
 /*
  * Announces, once, each stream due for a top-up that its sender's account
- * cannot make, or not in full (it is still due after the top-ups): a
+ * cannot make, or not in full (it is still due after the top-ups, and the
+ * account can give nothing more: not merely one the batch did not reach): a
  * top_up_short runway alert, remembered in runway_alerts (threshold 0)
  * until the stream is no longer due (Alerts re-arms it).  Returns how many
  * it announced.
@@ -210,7 +211,12 @@ Shortfalls(int batch, int64 t)
 	if (SPI_execute_plan(flow_plan(PLAN_TOP_UP_SHORTFALLS,
 								   "INSERT INTO flowstream.runway_alerts (kind, id, event, threshold, at, sent_at) "
 								   "SELECT 'stream', s.id, 'top_up_short', '0', s.top_up_at, $1 "
-								   "FROM flowstream.streams s WHERE s.top_up_at OPERATOR(pg_catalog.<=) $1 "
+								   "FROM flowstream.streams s LEFT JOIN flowstream.accounts a "
+								   "ON a.party OPERATOR(pg_catalog.=) s.sender AND a.token OPERATOR(pg_catalog.=) s.token "
+								   "WHERE s.top_up_at OPERATOR(pg_catalog.<=) $1 "
+								   "AND (a.id IS NULL OR flowstream.available(a.state, $1) OPERATOR(pg_catalog.<=) 0 "
+								   "OR flowstream.available(a.state, flowstream.after($1, s.top_up_keep)) "
+								   "OPERATOR(pg_catalog.<=) 0) "
 								   "AND NOT EXISTS (SELECT FROM flowstream.runway_alerts r WHERE r.kind = 'stream' "
 								   "AND r.id OPERATOR(pg_catalog.=) s.id AND r.event = 'top_up_short') "
 								   "ORDER BY s.top_up_at LIMIT $2 "

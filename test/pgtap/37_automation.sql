@@ -20,7 +20,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS flowstream;
-SELECT plan(184);
+SELECT plan(188);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE ROLE t37_acme;
@@ -704,6 +704,20 @@ SELECT is((SELECT sum(done) FROM flowstream.maintain(1) WHERE job = 'top_up')
           'three runs of maintain(1) top up the funded stream');
 SELECT is((SELECT count(*) FROM flowstream.events WHERE stream_id = :sv2 AND op = 'deposit_from_account'), 1::bigint,
           'acme''s stream got its top-up, behind one that never can');
+SELECT is(ARRAY(SELECT id FROM flowstream.runway_alerts WHERE event = 'top_up_short' AND id IN (:sv1, :sv2)),
+          ARRAY[:sv1]::bigint[], 'only the stream that cannot be topped up is announced short');
+-- two funded streams due at once and a batch of one: the one the batch did
+-- not reach is not short, it is topped up by the next run
+SET LOCAL ROLE t37_acme;
+SELECT flowstream.create_stream('t37_acme', 't37_ana', 'T37', 0.001, deposit => 20) AS sv3 \gset
+SELECT flowstream.set_auto_top_up(:sv3, '1 day') AS x \gset
+SELECT flowstream.create_stream('t37_acme', 't37_ana', 'T37', 0.001, deposit => 20) AS sv4 \gset
+SELECT flowstream.set_auto_top_up(:sv4, '1 day') AS x \gset
+RESET ROLE;
+SELECT is((SELECT done FROM flowstream.maintain(1) WHERE job = 'top_up'), 1, 'a batch of one tops up one of them');
+SELECT is((SELECT count(*) FROM flowstream.runway_alerts WHERE event = 'top_up_short' AND id IN (:sv3, :sv4)), 0::bigint,
+          'and the other, which the batch did not reach, is not announced short');
+SELECT is((SELECT done FROM flowstream.maintain(1) WHERE job = 'top_up'), 1, 'the next run tops up the other');
 SELECT pg_temp.t37_retire();
 SELECT is_empty('SELECT * FROM flowstream.verify()', 'part 7: verify() finds nothing');
 
