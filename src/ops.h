@@ -213,7 +213,9 @@ typedef struct OpArgs
 								 * exceed 2^127 - 1 (NULL: amount applies) */
 	const char *name;			/* withdraw: the destination (NULL: the recipient);
 								 * transfer: the new recipient (NULL: missing) */
-	bool		has_grace;		/* set_void_after: NULL means never */
+	bool		has_grace;		/* set_void_after: NULL means never; set_auto_*:
+								 * the interval; an automatic top-up (max): the
+								 * runway it keeps, which the account keeps too */
 	FlowGrace	grace;
 	bool		has_end;		/* terms: amount is the rate; the end, if any */
 	int64_t		end;
