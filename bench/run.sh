@@ -89,6 +89,7 @@ mkdir -p "$OUT/pgbench"
 printf 'mode\tclients\tside\trep\ttps\n' >"$OUT/writes.tsv"
 printf 'query\trep\tms\n' >"$OUT/reads.tsv"
 printf 'streams\trep\tms\n' >"$OUT/sweeper.tsv"
+printf 'streams\trep\tms\n' >"$OUT/maintain.tsv"
 printf 'accounts\trep\tms\n' >"$OUT/liquidation.tsv"
 printf 'mode\tclients\tside\trep\taborted_clients\terror\n' >"$OUT/aborts.tsv"
 
@@ -212,6 +213,15 @@ sweep() {
 		printf '%s\t%s\t%s\n' "$label" "$rep" \
 			"$(sql -c 'BEGIN' -c 'EXPLAIN (ANALYZE, TIMING OFF) SELECT flowstream.void_insolvent(1000)' -c 'ROLLBACK' |
 				sed -n 's/^Execution Time: \([0-9.]*\) ms$/\1/p')" >>"$OUT/sweeper.tsv"
+	done
+	# the whole maintenance job (#14) on the same data: the 1,000 due streams
+	# are its work (voided), every other part finds nothing through its index
+	n=$(sql -c 'BEGIN' -c "SELECT done FROM flowstream.maintain(1000) WHERE job = 'void'" -c 'ROLLBACK')
+	[ "$n" = "$N_DUE" ] || die "maintain(1000) voided $n streams, not $N_DUE"
+	for rep in $(seq "$SWEEP_REPS"); do
+		printf '%s\t%s\t%s\n' "$label" "$rep" \
+			"$(sql -c 'BEGIN' -c 'EXPLAIN (ANALYZE, TIMING OFF) SELECT * FROM flowstream.maintain(1000)' -c 'ROLLBACK' |
+				sed -n 's/^Execution Time: \([0-9.]*\) ms$/\1/p')" >>"$OUT/maintain.tsv"
 	done
 	# the plan of the sweeper's own query, as it ran (auto_explain)
 	psql -X -q -d "$FS_DB" -v ON_ERROR_STOP=1 2>&1 >/dev/null <<SQL |
