@@ -118,8 +118,9 @@ COMMENT ON FUNCTION flowstream.tokens_guard() IS
 ALTER TABLE flowstream.settings DROP CONSTRAINT settings_default_void_after_check;
 CREATE FUNCTION flowstream.settings_guard() RETURNS trigger
     AS 'MODULE_PATHNAME', 'settings_guard' LANGUAGE C;
-COMMENT ON FUNCTION flowstream.settings_guard() IS 'trigger: the default grace is not negative';
-CREATE TRIGGER settings_guard BEFORE INSERT OR UPDATE ON flowstream.settings
+COMMENT ON FUNCTION flowstream.settings_guard() IS
+    'trigger: the default grace is not negative; every session reads the settings it keeps again';
+CREATE TRIGGER settings_guard BEFORE INSERT OR UPDATE OR DELETE ON flowstream.settings
     FOR EACH ROW EXECUTE FUNCTION flowstream.settings_guard();
 REVOKE EXECUTE ON FUNCTION flowstream.settings_guard() FROM PUBLIC;
 
@@ -820,9 +821,11 @@ UPDATE flowstream.streams SET depletes_at = CASE
     ELSE flowstream.depletion_time(state) END;
 ALTER TABLE flowstream.streams ENABLE TRIGGER streams_guard;
 ALTER TABLE flowstream.settings ADD COLUMN runway_thresholds interval[] NOT NULL DEFAULT '{7 days,1 day,00:00:00}',
-    ADD COLUMN maintenance_skip text[] NOT NULL DEFAULT '{}';
+    ADD COLUMN maintenance_skip text[] NOT NULL DEFAULT '{}',
+    ADD COLUMN notifications boolean NOT NULL DEFAULT true;
 COMMENT ON TABLE flowstream.settings IS
-    'flowstream''s settings; change them with set_default_void_after(), set_runway_thresholds() and set_maintenance_skip()';
+    'flowstream''s settings; change them with set_default_void_after(), set_runway_thresholds(), '
+    'set_maintenance_skip() and set_notifications()';
 
 --------------------------------------------------------------------------
 -- automation (SPEC §8): what the maintenance job keeps
@@ -902,6 +905,9 @@ COMMENT ON COLUMN flowstream.settings.runway_thresholds IS
     'how long before a stream or account runs dry maintain() alerts on flowstream_runway';
 COMMENT ON COLUMN flowstream.settings.maintenance_skip IS
     'the parts of maintain() it skips: void, liquidate, top_up, payout, alert';
+COMMENT ON COLUMN flowstream.settings.notifications IS
+    'whether every event and runway alert is a notification (flowstream_events, flowstream_runway); '
+    'off, transactions may be prepared (two-phase commit, as Citus does over two workers)';
 
 --------------------------------------------------------------------------
 -- automation (SPEC §8): the API
@@ -947,11 +953,16 @@ CREATE FUNCTION flowstream.set_maintenance_skip(parts text[]) RETURNS void
     AS 'MODULE_PATHNAME', 'api_set_maintenance_skip' LANGUAGE C;
 COMMENT ON FUNCTION flowstream.set_maintenance_skip(text[]) IS
     'the parts maintain() skips, among void, liquidate, top_up, payout, alert (owner or flowstream_admin)';
+CREATE FUNCTION flowstream.set_notifications(enabled boolean) RETURNS void
+    AS 'MODULE_PATHNAME', 'api_set_notifications' LANGUAGE C;
+COMMENT ON FUNCTION flowstream.set_notifications(boolean) IS
+    'whether events and runway alerts are notifications (owner or flowstream_admin); off lets a '
+    'transaction be prepared (two-phase commit: Citus over two workers); recorded in settings_history';
 GRANT SELECT ON flowstream.runway_alerts, flowstream.maintenance_runs TO flowstream_admin;
 REVOKE EXECUTE ON FUNCTION flowstream.maintain(int), flowstream.set_runway_thresholds(interval[]),
-    flowstream.set_maintenance_skip(text[]) FROM PUBLIC;
+    flowstream.set_maintenance_skip(text[]), flowstream.set_notifications(boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION flowstream.maintain(int), flowstream.set_runway_thresholds(interval[]),
-    flowstream.set_maintenance_skip(text[]) TO flowstream_admin;
+    flowstream.set_maintenance_skip(text[]), flowstream.set_notifications(boolean) TO flowstream_admin;
 
 --------------------------------------------------------------------------
 -- streams in users' own tables: the stream trigger and its history
@@ -1209,10 +1220,20 @@ BEGIN
         PERFORM create_distributed_function(f, '$1', colocate_with => 'flowstream.streams',
                                             force_delegation => true);
     END LOOP;
+
+    -- a transaction over streams on two workers is a two-phase commit,
+    -- which PostgreSQL refuses to a transaction that sent NOTIFY
+    IF coalesce((SELECT s.notifications FROM flowstream.settings s), true) THEN
+        RAISE NOTICE 'flowstream notifies every event: a transaction over streams on two workers cannot commit'
+            USING DETAIL = 'PostgreSQL cannot prepare (two-phase commit) a transaction that sent NOTIFY.',
+                  HINT = 'SELECT flowstream.set_notifications(false) lets it commit; nobody hears the events then '
+                         '(see docs/scaling.md).';
+    END IF;
 END
 $$;
 COMMENT ON FUNCTION flowstream.distribute() IS
     'on a Citus coordinator (as a superuser): makes tokens, settings and operators reference tables, '
     'distributes streams, events and payouts by stream id (colocated) and every stream function that '
-    'takes an id with delegation; 0A000 without Citus, 55000 when done already or when accounts exist';
+    'takes an id with delegation; 0A000 without Citus, 55000 when done already or when accounts exist; '
+    'a notice while notifications are on (set_notifications(false) for transactions over two workers)';
 REVOKE EXECUTE ON FUNCTION flowstream.distribute() FROM PUBLIC;

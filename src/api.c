@@ -836,6 +836,17 @@ api_set_maintenance_skip(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/* set_notifications(enabled): whether events and runway alerts are notifications */
+PG_FUNCTION_INFO_V1(api_set_notifications);
+Datum
+api_set_notifications(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		NullArgument("enabled");
+	SetSetting("notifications", "the notifications", PG_GETARG_DATUM(0), false, BOOLOID);
+	PG_RETURN_VOID();
+}
+
 /* set_auto_top_up(id, keep): the sender's runway to keep from its account; NULL stops it */
 PG_FUNCTION_INFO_V1(api_set_auto_top_up);
 Datum

@@ -81,7 +81,8 @@ NotifyRunway(const char *kind, int64 id, const char *event, const char *threshol
 				 kind, id, event, threshold) :
 		psprintf("{\"kind\": \"%s\", \"id\": " INT64_FORMAT ", \"event\": \"%s\"}", kind, id, event);
 
-	Async_Notify(FLOW_RUNWAY_CHANNEL, payload);
+	if (flow_notifications())
+		Async_Notify(FLOW_RUNWAY_CHANNEL, payload);
 }
 
 /*

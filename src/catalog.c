@@ -32,6 +32,7 @@
 #include "utils/fmgrprotos.h"
 #include "utils/memutils.h"
 #include "utils/fmgroids.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 static FlowCatalog catalog;
@@ -345,6 +346,37 @@ flow_streams_distributed(void)
 							  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read pg_dist_partition");
 	return SPI_processed > 0;
+}
+
+/*
+ * Whether events and runway alerts are notifications: settings.notifications,
+ * on without a settings row.  Read once per catalog: a change to the settings
+ * invalidates the catalog in every session (settings_guard), and the value is
+ * read with the latest snapshot, so that a session whose transaction began
+ * before the change committed does not keep the old value past it.  Runs in
+ * an SPI connection, as the owner.
+ */
+bool
+flow_notifications(void)
+{
+	static uint32 generation = 0;
+	static bool notifications = true;
+	const FlowCatalog *c = flow_catalog();
+
+	if (generation != c->generation)
+	{
+		bool		isnull;
+
+		if (SPI_execute_snapshot(flow_plan(PLAN_NOTIFICATIONS,
+										   "SELECT notifications FROM flowstream.settings", 0, NULL),
+								 NULL, NULL, GetLatestSnapshot(), InvalidSnapshot, true, false, 1)
+			!= SPI_OK_SELECT)
+			elog(ERROR, "could not read flowstream.settings");
+		notifications = SPI_processed == 0 ||
+			DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		generation = c->generation;
+	}
+	return notifications;
 }
 
 /*

@@ -57,7 +57,8 @@ flow_same_grace(Datum a, bool a_null, Datum b, bool b_null)
  * Tells listeners of flowstream_events about event id, at commit (SPEC §8):
  * its id, its operation and the ids of what it moved, never a party or an
  * amount, since any role may listen to any channel; a listener reads the
- * rest through row-level security.  A rolled-back event notifies nothing.
+ * rest through row-level security.  A rolled-back event notifies nothing,
+ * and none is sent while the settings turn notifications off.
  */
 static void
 Notify(int64 id, const FlowEvent *e)
@@ -95,6 +96,7 @@ flow_write_event(const FlowEvent *e)
 	int64		id;
 	volatile int rc;
 	SPIPlanPtr	plan;
+	bool		notify;
 
 	memset(nulls, 'n', sizeof(nulls));
 	memset(values, 0, sizeof(values));
@@ -162,7 +164,9 @@ flow_write_event(const FlowEvent *e)
 	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 		elog(ERROR, "could not write an event");
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	notify = flow_notifications();
 	SPI_finish();
-	Notify(id, e);
+	if (notify)
+		Notify(id, e);
 	return id;
 }

@@ -124,6 +124,7 @@ enum
 	PLAN_CRITICAL_FLOWS, PLAN_OPERATOR_GRANT, PLAN_USE_ALLOWANCE, PLAN_OPERATOR_HISTORY,
 	PLAN_APPROVE_OPERATOR, PLAN_REVOKE_OPERATOR, PLAN_RESTORE_TERMS, PLAN_TOP_UPS,
 	PLAN_PAYOUTS, PLAN_TOP_UP_SHORTFALLS, PLAN_REARM_ALERTS, PLAN_SEND_ALERTS, PLAN_MAINTENANCE_RUN,
+	PLAN_NOTIFICATIONS,
 	PLAN_COUNT
 };
 
@@ -141,6 +142,7 @@ extern SPIPlanPtr flow_plan(int slot, const char *sql, int nargs, const Oid *arg
 extern void flow_enter_owner(OwnerScope *scope);
 extern void flow_leave_owner(OwnerScope *scope);
 extern bool flow_streams_distributed(void);
+extern bool flow_notifications(void);
 extern int64 flow_next_stream_id(void);
 extern int64 flow_last_stream_id(void);
 

@@ -17,6 +17,7 @@
 #include "commands/trigger.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 
 static TriggerData *
 RowTrigger(FunctionCallInfo fcinfo, const char *name)
@@ -141,8 +142,12 @@ tokens_guard(PG_FUNCTION_ARGS)
 }
 
 /*
- * BEFORE INSERT OR UPDATE on flowstream.settings: a grace the core accepts,
- * runway thresholds that are not negative, parts of maintain() that exist.
+ * BEFORE INSERT OR UPDATE OR DELETE on flowstream.settings: a grace the core
+ * accepts, runway thresholds that are not negative, parts of maintain() that
+ * exist.  Every change also invalidates the catalog of every session of this
+ * node, so that a session that keeps a setting (flow_notifications) reads it
+ * again: at once in this transaction, at commit in the others, back on
+ * rollback.  On Citus the trigger runs on each node's copy of the table.
  */
 PG_FUNCTION_INFO_V1(settings_guard);
 Datum
@@ -154,14 +159,20 @@ settings_guard(PG_FUNCTION_ARGS)
 	bool		isnull,
 				thresholds_null,
 				skip_null;
-	Datum		grace = heap_getattr(new, SPI_fnumber(desc, "default_void_after"), desc, &isnull);
+	Datum		grace;
 	FlowGrace	g;
-	Datum		thresholds = heap_getattr(new, SPI_fnumber(desc, "runway_thresholds"), desc, &thresholds_null);
-	Datum		skip = heap_getattr(new, SPI_fnumber(desc, "maintenance_skip"), desc, &skip_null);
+	Datum		thresholds;
+	Datum		skip;
 	Datum	   *elems;
 	bool	   *nulls;
 	int			n;
 
+	CacheInvalidateRelcacheByRelid(flow_catalog()->settings);
+	if (TRIGGER_FIRED_BY_DELETE(trig->tg_event))
+		return PointerGetDatum(trig->tg_trigtuple);
+	grace = heap_getattr(new, SPI_fnumber(desc, "default_void_after"), desc, &isnull);
+	thresholds = heap_getattr(new, SPI_fnumber(desc, "runway_thresholds"), desc, &thresholds_null);
+	skip = heap_getattr(new, SPI_fnumber(desc, "maintenance_skip"), desc, &skip_null);
 	if (!isnull)
 	{
 		flow_grace_of(grace, &g);

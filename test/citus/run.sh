@@ -22,7 +22,7 @@ PORT0=${CITUS_PORT:-$(( ${FS_PORT:-54329} + 300 ))}
 WORKERS=${CITUS_WORKERS:-2}
 BENCH=${CITUS_BENCH:-10}
 DB=flowstream
-PLAN=18
+PLAN=19
 
 if [ ! -f "$("$PGBIN/pg_config" --pkglibdir)/citus.so" ] ||
 	[ ! -f "$("$PGBIN/pg_config" --sharedir)/extension/citus.control" ]; then
@@ -112,11 +112,17 @@ created() {
 	done
 }
 ok "CREATE EXTENSION flowstream on the coordinator reaches the workers" created
-ok "distribute() places the tables" \
-	is 0 "SET client_min_messages = warning; DO 'BEGIN PERFORM flowstream.distribute(); END';
-	      SELECT string_agg(logicalrelid::text || ':' || partmethod::text, ' ' ORDER BY logicalrelid::text)
+distributed() {
+	local out
+	out=$("$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "${ports[0]}" -U postgres -d "$DB" \
+		-c "SELECT flowstream.distribute()" 2>&1) || { echo "$out"; return 1; }
+	echo "$out" | grep -q "NOTICE:  flowstream notifies every event: a transaction over streams on two workers cannot commit" ||
+		{ echo "no notice about the notifications: $out"; return 1; }
+	is 0 "SELECT string_agg(logicalrelid::text || ':' || partmethod::text, ' ' ORDER BY logicalrelid::text)
 	      FROM pg_dist_partition WHERE logicalrelid::text LIKE 'flowstream.%'" \
-	"flowstream.events:h flowstream.operators:n flowstream.operators_history:n flowstream.payouts:h flowstream.settings:n flowstream.settings_history:n flowstream.streams:h flowstream.tokens:n"
+		"flowstream.events:h flowstream.operators:n flowstream.operators_history:n flowstream.payouts:h flowstream.settings:n flowstream.settings_history:n flowstream.streams:h flowstream.tokens:n"
+}
+ok "distribute() places the tables, and says that notifications forbid a transaction over two workers" distributed
 ok "streams, events and payouts are colocated; the API on a stream is delegated by its id" \
 	is 0 "SELECT count(DISTINCT colocationid) FROM pg_dist_partition
 	      WHERE logicalrelid IN ('flowstream.streams'::regclass, 'flowstream.events', 'flowstream.payouts');
@@ -133,8 +139,12 @@ ok "distribute() twice: 55000" fails 0 55000 "SELECT flowstream.distribute()"
 # setting, which a delegated call does not carry to the worker: each step
 # pins it for the parties' new sessions on every node (ALTER ROLE ... SET,
 # which Citus propagates), and each step is a new session.
+# flowstream's owner writes the reference tables (the settings) and reads
+# every shard (verify()): Citus connects to the other nodes as that role,
+# which must be able to log in there (from the cluster's nodes only;
+# docs/scaling.md)
 q 0 "CREATE ROLE alice LOGIN; CREATE ROLE bob LOGIN; CREATE ROLE carol LOGIN; CREATE ROLE mallory LOGIN;
-     INSERT INTO flowstream.tokens VALUES ('USD', 6)" >/dev/null
+     ALTER ROLE flowstream_owner LOGIN; INSERT INTO flowstream.tokens VALUES ('USD', 6)" >/dev/null
 # as ROLE TIME SQL: SQL as ROLE on the coordinator, the clock at TIME
 as() {
 	local r
@@ -199,14 +209,18 @@ errors() {
 }
 ok "errors from the workers keep their SQLSTATE: a stranger (42501), a voided stream (SF002), a bad amount (22023), no such stream (SF001), an unknown token (22023)" errors
 # streams S2.. are on both workers (test 6).  A transaction over two of
-# them would be a two-phase commit, which PostgreSQL refuses to a
-# transaction that sent NOTIFY, as every operation does (flowstream_events):
-# it is refused, and neither stream changes (docs/scaling.md, the limits)
-two_workers() {
+# them is a two-phase commit, which PostgreSQL refuses to a transaction that
+# sent NOTIFY, as every operation does while notifications are on
+# (flowstream_events): it is refused, and neither stream changes.  With
+# set_notifications(false) it commits (docs/scaling.md).
+other_worker_stream() {
+	q 0 "SELECT s.id FROM flowstream.streams s WHERE s.id > $S2 AND get_shard_id_for_distribution_column('flowstream.streams', s.id) IN
+	     (SELECT shardid FROM pg_dist_shard_placement WHERE nodeport <> (SELECT nodeport FROM pg_dist_shard_placement
+	      WHERE shardid = get_shard_id_for_distribution_column('flowstream.streams', $S2))) LIMIT 1"
+}
+two_workers_refused() {
 	local other out
-	other=$(q 0 "SELECT s.id FROM flowstream.streams s WHERE s.id > $S2 AND get_shard_id_for_distribution_column('flowstream.streams', s.id) IN
-	             (SELECT shardid FROM pg_dist_shard_placement WHERE nodeport <> (SELECT nodeport FROM pg_dist_shard_placement
-	              WHERE shardid = get_shard_id_for_distribution_column('flowstream.streams', $S2))) LIMIT 1")
+	other=$(other_worker_stream)
 	[ -n "$other" ] || { echo "no stream on another worker"; return 1; }
 	if out=$("$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "${ports[0]}" -U alice -d "$DB" \
 		-c "BEGIN" -c "SELECT flowstream.deposit($S2, 1)" -c "SELECT flowstream.deposit($other, 1)" -c "COMMIT" 2>&1); then
@@ -216,10 +230,31 @@ two_workers() {
 	is 0 "SELECT string_agg(flowstream.balance(state)::text, ' ') FROM flowstream.streams WHERE id IN ($S2, $other)" \
 		"100.000000 100.000000"
 }
+# In one session, whose connections to the workers have sent notifications
+# already (the first two deposits): the workers' sessions read the setting
+# again when it changes.  As postgres, whose clock Citus carries to the
+# workers as a role setting.
+two_workers_commit() {
+	local other out i
+	other=$(other_worker_stream)
+	[ -n "$other" ] || { echo "no stream on another worker"; return 1; }
+	q 0 "ALTER ROLE postgres SET flowstream.clock = '2026-06-01 00:06:00+00'" >/dev/null || return 1
+	out=$("$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "${ports[0]}" -U postgres -d "$DB" \
+		-c "SELECT flowstream.deposit($S2, 1)" -c "SELECT flowstream.deposit($other, 1)" \
+		-c "SELECT flowstream.set_notifications(false)" \
+		-c "BEGIN" -c "SELECT flowstream.deposit($S2, 1)" -c "SELECT flowstream.deposit($other, 1)" -c "COMMIT" 2>&1) ||
+		{ echo "$out"; return 1; }
+	for i in "${!ports[@]}"; do is "$i" "SELECT notifications FROM flowstream.settings" f || return 1; done
+	is 0 "SELECT string_agg(flowstream.balance(state)::text, ' ') FROM flowstream.streams WHERE id IN ($S2, $other)" \
+		"102.000000 102.000000" &&
+		is 0 "SELECT count(*) FROM flowstream.events WHERE stream_id IN ($S2, $other) AND op = 'deposit' AND at = '2026-06-01 00:06:00+00'" 4
+}
 if [ "$WORKERS" -ge 2 ]; then
-	ok "a transaction over streams on two workers is refused (no two-phase commit after NOTIFY) and changes neither" two_workers
+	ok "with notifications on, a transaction over streams on two workers is refused (no two-phase commit after NOTIFY) and changes neither" two_workers_refused
+	ok "set_notifications(false), on every node: a transaction over streams on two workers commits, both deposits and their events" two_workers_commit
 else
 	n=$((n + 1)); echo "ok $n # SKIP a transaction over two workers: one worker"
+	n=$((n + 1)); echo "ok $n # SKIP a transaction over two workers, notifications off: one worker"
 fi
 ok "debt_sums and sum(total_debt) computed on the workers agree" \
 	is 0 "SELECT (flowstream.debt_sums(state, '2026-06-01 00:10:00+00')).total_debt = sum(flowstream.total_debt(state, '2026-06-01 00:10:00+00'))
@@ -242,15 +277,12 @@ sed -n 's/^\(tps = .*\|number of transactions actually processed.*\|latency aver
 done_tx=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$work/bench.out")
 ok "the deposits add up: each of the ${done_tx:-?} transactions one event and one token" \
 	is 0 "SELECT (SELECT sum(flowstream.balance(state)) FROM flowstream.streams WHERE id > $S) - ${before:-0},
-	             (SELECT count(*) FROM flowstream.events WHERE stream_id > $S AND op = 'deposit' AND at > '$T0')" \
+	             (SELECT count(*) FROM flowstream.events WHERE stream_id > $S AND op = 'deposit' AND at = '2026-06-01 00:10:00+00')" \
 	"${done_tx:-?}.000000|${done_tx:-?}"
 
-# 5. verify() on every node.  verify() reads every shard as flowstream's
-# owner, so Citus connects to the workers as that role: on Citus it must
-# be able to log in (from the cluster's nodes only; docs/scaling.md)
+# 5. verify() on every node (as flowstream's owner, who logs in: above)
 verify_all() {
 	local i
-	q 0 "ALTER ROLE flowstream_owner LOGIN" >/dev/null || return 1
 	for i in "${!ports[@]}"; do is "$i" "SELECT count(*) FROM flowstream.verify()" 0 || return 1; done
 }
 ok "verify() is clean on every node" verify_all

@@ -8,7 +8,11 @@
 # commit; a stranger's LISTEN gets the same ids and reads nothing more
 # through them (row-level security); the runway alerts on flowstream_runway
 # name the kind, the id, the event and the threshold only, and a top-up that
-# falls short is an alert of its own.  Everything runs under the test clock,
+# falls short is an alert of its own.  With the setting off
+# (set_notifications(false), as on Citus for two-phase commits) nothing is
+# sent on either channel, by any session, and the history and the alerts
+# are written as before; a session sees its own change at once, a rolled-back
+# change never.  Everything runs under the test clock,
 # on a cluster of its own (test/shell/lib/cluster.bash: FS_PGBIN's
 # PostgreSQL, port FS_PORT + 40, its socket in a mktemp directory).  TAP
 # output, run by prove from scripts/test.  Needs python3-psycopg2
@@ -22,7 +26,7 @@ import json, re, select, sys, time
 
 from tap import check, connect, finish, plan
 
-plan(24)
+plan(28)
 
 
 def drain(conn, wait=0.3):
@@ -257,6 +261,45 @@ check([p for p in again if p["event"] != "top_up_short"] == [],
 check([p for p in again if p["event"] == "top_up_short"] == [],
       "nor the top_up_short alert: nothing has changed since it was sent (runway_alerts remembers it)", again)
 
-listener.close(); stranger.close(); admin.close()
+# ---- 25-28: set_notifications() turns them off and on, for every session ----
+app = connect()                          # a session of its own, kept open across the changes
+ap = app.cursor()
+ap.execute("SET flowstream.clock = '2026-01-02 00:00:00+00'")
+drain(listener, 0.3)
+ap.execute("SELECT flowstream.deposit(%s, 1)", (s5,))
+check([json.loads(p)["op"] for c, p in drain(listener, 1.0)] == ["deposit"],
+      "a session's deposit is a notification while the setting is on (the default)")
+drain(stranger, 0.3)
+act("postgres", "SELECT flowstream.set_notifications(false)")
+e0 = max_event()
+ap.execute("SELECT flowstream.deposit(%s, 1)", (s5,))
+s7 = act("nt_alice", "SELECT flowstream.create_stream('nt_alice', 'nt_bob', 'NT', 0.001, deposit => 10)")
+a.execute("SELECT count(*) FROM flowstream.maintain()")
+a.execute("SELECT count(*) FROM flowstream.runway_alerts WHERE kind = 'stream' AND id = %s", (s7,))
+alerts_s7 = a.fetchone()[0]
+got = drain(listener, 1.0) + drain(stranger, 0)
+check(len(events_after(e0)) == 3 and alerts_s7 >= 1 and got == [],
+      "turned off by another session: that session's deposit, a new stream and maintain()'s alerts for it "
+      "are written (%d events) and remembered (%d alerts), and nothing is sent" % (len(events_after(e0)), alerts_s7),
+      got)
+ap.execute("BEGIN")
+ap.execute("SELECT flowstream.set_notifications(true)")
+ap.execute("ROLLBACK")
+ap.execute("SELECT flowstream.deposit(%s, 1)", (s5,))
+got = drain(listener, 1.0)
+check(got == [], "a change rolled back changes nothing: still off", got)
+e0 = max_event()
+ap.execute("BEGIN")
+ap.execute("SELECT flowstream.set_notifications(true)")
+ap.execute("SELECT flowstream.deposit(%s, 1)", (s5,))
+ap.execute("COMMIT")
+ap.execute("SELECT flowstream.deposit(%s, 1)", (s5,))
+rows = events_after(e0)
+got = [json.loads(p) for c, p in drain(listener, 1.0) if c == "flowstream_events"]
+check(len(rows) == 2 and got == [expected_payload(r) for r in rows],
+      "turned on again in a transaction: its own deposit after the change is sent, and the next one",
+      "events %s\nnotified %s" % (rows, got))
+
+app.close(); listener.close(); stranger.close(); admin.close()
 finish()
 PY

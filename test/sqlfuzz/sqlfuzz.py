@@ -1100,7 +1100,7 @@ class Fuzzer:
 
     def a_automation(self):
         f = self.pick(["set_auto_top_up", "set_auto_withdraw", "runway", "after", "maintain", "thresholds",
-                       "skip", "liquidate"])
+                       "skip", "notifications", "liquidate"])
         if f == "set_auto_top_up":
             self.call("SELECT flowstream.set_auto_top_up(%s::bigint, %s::interval)",
                       (self.stream_id(), self.interval()), ("bigint", "interval"),
@@ -1130,6 +1130,9 @@ class Fuzzer:
                 self.call("SELECT flowstream.set_maintenance_skip(%s::text[])",
                           (self.pick(["{}", "{payout}", "{void,liquidate,top_up,payout,alert}", "{nope}",
                                       "{NULL}", None]),), ("text[]",), ["flowstream.set_maintenance_skip(text[])"])
+            elif f == "notifications":
+                self.call("SELECT flowstream.set_notifications(%s::boolean)", (self.pick(["true", "false", None]),),
+                          ("boolean",), ["flowstream.set_notifications(boolean)"])
             else:
                 self.call("SELECT flowstream.liquidate_critical(%s::int)", (self.pick(["1", "1000", "0", None]),),
                           ("int",), ["flowstream.liquidate_critical(integer)"])
