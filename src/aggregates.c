@@ -38,15 +38,17 @@ Add(U256 *sum, const U256 *v)
 }
 
 static inline void
+AddToSum128(Sum *sum, u128 x)
+{
+	sum->low += x;
+	sum->carries += (sum->low < x);
+}
+
+static inline void
 AddToSum(Sum *sum, const U256 *v)
 {
 	if (likely(u256_fits_u128(v)))
-	{
-		u128		x = u256_low128(v);
-
-		sum->low += x;
-		sum->carries += (sum->low < x);
-	}
+		AddToSum128(sum, u256_low128(v));
 	else
 		Add(&sum->wide, v);
 }
@@ -73,7 +75,8 @@ debt_sums_step(PG_FUNCTION_ARGS)
 	FlowState	st,
 			   *s = &st;
 	int64		t;
-	U256		td,
+	U256		td;
+	u128		narrow,
 				covered;
 	int			d;
 
@@ -90,13 +93,17 @@ debt_sums_step(PG_FUNCTION_ARGS)
 
 	flow_state_arg(PG_GETARG_DATUM(1), &st);
 	t = flow_time_arg(PG_NARGS() > 2 ? PG_GETARG_TIMESTAMPTZ(2) : flow_clock_now());
-	flow_check(flow_total_debt(s, t, &td), s, t, NULL, FLOW_ARG_AMOUNT);
 	d = s->decimals;
 	/* the uncovered debt is their difference, summed at the end */
-	covered = (!u256_fits_u128(&td) || u256_low128(&td) > s->balance)
-		? u256_from_u128(s->balance) : td;
-	AddToSum(&sums->total[d], &td);
-	AddToSum(&sums->covered[d], &covered);
+	if (likely(flow_debts_128(s, t, &narrow, &covered)))
+		AddToSum128(&sums->total[d], narrow);
+	else
+	{
+		flow_check(flow_total_debt(s, t, &td), s, t, NULL, FLOW_ARG_AMOUNT);
+		flow_check(flow_covered_debt(s, t, &covered), s, t, NULL, FLOW_ARG_AMOUNT);
+		AddToSum(&sums->total[d], &td);
+	}
+	AddToSum128(&sums->covered[d], covered);
 	sums->decimals_seen |= (uint32) 1 << d;
 	PG_RETURN_POINTER(sums);
 }

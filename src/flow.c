@@ -12,15 +12,22 @@
 
 #define E12 ((u128) UINT64_C(1000000000000))
 
-const u128	flow_unit_scale[FLOW_MAX_DECIMALS + 1] = {
-	E12 * UINT64_C(1000000000000), E12 * UINT64_C(100000000000),
-	E12 * UINT64_C(10000000000), E12 * UINT64_C(1000000000),
-	E12 * UINT64_C(100000000), E12 * UINT64_C(10000000),
-	E12 * UINT64_C(1000000), E12 * UINT64_C(100000), E12 * UINT64_C(10000),
-	E12 * UINT64_C(1000), E12 * UINT64_C(100), E12 * UINT64_C(10), E12,
-	UINT64_C(100000000000), UINT64_C(10000000000), UINT64_C(1000000000),
-	UINT64_C(100000000), UINT64_C(10000000), UINT64_C(1000000)
-};
+/* 10^(24 - decimals) for decimals 0..18, written once for both tables */
+#define UNIT_SCALES(F) \
+	F(E12 * UINT64_C(1000000000000)), F(E12 * UINT64_C(100000000000)), \
+	F(E12 * UINT64_C(10000000000)), F(E12 * UINT64_C(1000000000)), \
+	F(E12 * UINT64_C(100000000)), F(E12 * UINT64_C(10000000)), \
+	F(E12 * UINT64_C(1000000)), F(E12 * UINT64_C(100000)), F(E12 * UINT64_C(10000)), \
+	F(E12 * UINT64_C(1000)), F(E12 * UINT64_C(100)), F(E12 * UINT64_C(10)), F(E12), \
+	F(UINT64_C(100000000000)), F(UINT64_C(10000000000)), F(UINT64_C(1000000000)), \
+	F(UINT64_C(100000000)), F(UINT64_C(10000000)), F(UINT64_C(1000000))
+#define AS_IS(u) (u)
+#define RECIPROCAL(u) (U128_MAX / (u))
+
+const u128	flow_unit_scale[FLOW_MAX_DECIMALS + 1] = {UNIT_SCALES(AS_IS)};
+
+/* floor((2^128 - 1) / unit), folded by the compiler: for u128_div_recip */
+const u128	flow_unit_reciprocal[FLOW_MAX_DECIMALS + 1] = {UNIT_SCALES(RECIPROCAL)};
 
 static inline u128
 Unit(const FlowState *s)
@@ -48,13 +55,6 @@ flow_check_time(int64_t t)
 	return t >= FLOW_TIME_MIN && t <= FLOW_TIME_MAX;
 }
 
-/* The time up to which s accrues, asked at t: t, or its end if earlier. */
-static inline int64_t
-AccruesUntil(const FlowState *s, int64_t t)
-{
-	return (s->has_end && t > s->end) ? s->end : t;
-}
-
 /* Whether s is past its end time at t. */
 bool
 flow_has_ended(const FlowState *s, int64_t t)
@@ -71,7 +71,7 @@ flow_ongoing(const FlowState *s, int64_t t)
 {
 	U256		zero = {{0, 0, 0, 0}};
 
-	t = AccruesUntil(s, t);
+	t = flow_accrues_until(s, t);
 	if (t <= s->st || s->rps == 0)
 		return zero;
 	/* t - st can exceed INT64_MAX across the whole range, but not UINT64_MAX */
@@ -93,29 +93,13 @@ flow_total_debt(const FlowState *s, int64_t t, U256 *td)
 {
 	U256		accrued;
 	FlowError	err;
+	u128		narrow;
 
-	t = AccruesUntil(s, t);
-	/* the common case: every intermediate fits 128 bits */
-	if (u256_fits_u128(&s->sd) && (s->rps >> 64) == 0)
+	if (flow_total_debt_128(s, t, &narrow))
 	{
-		u128		sum = u256_low128(&s->sd);
-		bool		fits = true;
-
-		if (t > s->st)
-		{
-			u128		prod = (u128) (uint64_t) s->rps *
-				((uint64_t) t - (uint64_t) s->st);
-
-			sum += prod;
-			fits = sum >= prod;
-		}
-		if (fits)
-		{
-			*td = u256_from_u128(sum / Unit(s));
-			return FLOW_OK;
-		}
+		*td = u256_from_u128(narrow);
+		return FLOW_OK;
 	}
-
 	err = flow_accrued(s, t, &accrued);
 	if (err != FLOW_OK)
 		return err;

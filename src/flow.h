@@ -128,6 +128,57 @@ typedef enum FlowDepletion
 /* 10^(24 - decimals): snapshot-debt units per base unit */
 extern const u128 flow_unit_scale[FLOW_MAX_DECIMALS + 1];
 
+/* floor((2^128 - 1) / flow_unit_scale[decimals]), for u128_div_recip */
+extern const u128 flow_unit_reciprocal[FLOW_MAX_DECIMALS + 1];
+
+/* The time up to which s accrues, asked at t: t, or its end if earlier. */
+static inline int64_t
+flow_accrues_until(const FlowState *s, int64_t t)
+{
+	return (s->has_end && t > s->end) ? s->end : t;
+}
+
+/*
+ * Total debt at t in base units when every intermediate fits 128 bits, the
+ * common case: false otherwise (flow_total_debt then takes the wide path).
+ * The one rounding point, floor.  Inline, with flow_debts_128, for the
+ * aggregates that take it for every row.
+ */
+static inline bool
+flow_total_debt_128(const FlowState *s, int64_t t, u128 *td)
+{
+	u128		sum;
+
+	if (!u256_fits_u128(&s->sd) || (s->rps >> 64) != 0)
+		return false;
+	t = flow_accrues_until(s, t);
+	sum = u256_low128(&s->sd);
+	if (t > s->st)
+	{
+		u128		prod = (u128) (uint64_t) s->rps * ((uint64_t) t - (uint64_t) s->st);
+
+		sum += prod;
+		if (sum < prod)
+			return false;
+	}
+	*td = u128_div_recip(sum, flow_unit_scale[s->decimals],
+						 flow_unit_reciprocal[s->decimals]);
+	return true;
+}
+
+/*
+ * Total and covered debt (the lesser of it and the balance) at t in base
+ * units, in the common case of flow_total_debt_128: false otherwise.
+ */
+static inline bool
+flow_debts_128(const FlowState *s, int64_t t, u128 *total, u128 *covered)
+{
+	if (!flow_total_debt_128(s, t, total))
+		return false;
+	*covered = *total > s->balance ? s->balance : *total;
+	return true;
+}
+
 /* an interval's length with a day of 86400 s and a month of 365/12 days */
 extern __int128 flow_interval_usecs(int32_t months, int32_t days, int64_t usecs);
 

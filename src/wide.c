@@ -6,29 +6,6 @@
  */
 #include "wide.h"
 
-/* The exact 256-bit product of two 128-bit integers. */
-U256
-u256_mul_128(u128 a, u128 b)
-{
-	uint64_t	a0 = (uint64_t) a,
-				a1 = (uint64_t) (a >> 64),
-				b0 = (uint64_t) b,
-				b1 = (uint64_t) (b >> 64);
-	u128		p00 = (u128) a0 * b0,
-				p01 = (u128) a0 * b1,
-				p10 = (u128) a1 * b0,
-				p11 = (u128) a1 * b1;
-	u128		mid = (p00 >> 64) + (uint64_t) p01 + (uint64_t) p10;
-	u128		high = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
-	U256		r;
-
-	r.w[0] = (uint64_t) p00;
-	r.w[1] = (uint64_t) mid;
-	r.w[2] = (uint64_t) high;
-	r.w[3] = (uint64_t) (high >> 64);
-	return r;
-}
-
 /* r = a * m; false when the product does not fit 256 bits. */
 bool
 u256_mul_u64(U256 *r, const U256 *a, uint64_t m)

@@ -99,7 +99,51 @@ u256_sub(U256 *r, const U256 *a, const U256 *b)
 	}
 }
 
-extern U256 u256_mul_128(u128 a, u128 b);
+/* The exact 256-bit product of two 128-bit integers. */
+static inline U256
+u256_mul_128(u128 a, u128 b)
+{
+	uint64_t	a0 = (uint64_t) a,
+				a1 = (uint64_t) (a >> 64),
+				b0 = (uint64_t) b,
+				b1 = (uint64_t) (b >> 64);
+	u128		p00 = (u128) a0 * b0,
+				p01 = (u128) a0 * b1,
+				p10 = (u128) a1 * b0,
+				p11 = (u128) a1 * b1;
+	u128		mid = (p00 >> 64) + (uint64_t) p01 + (uint64_t) p10;
+	u128		high = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
+	U256		r;
+
+	r.w[0] = (uint64_t) p00;
+	r.w[1] = (uint64_t) mid;
+	r.w[2] = (uint64_t) high;
+	r.w[3] = (uint64_t) (high >> 64);
+	return r;
+}
+
+/*
+ * floor(x / d), given recip = floor((2^128 - 1) / d), d > 0: the high half of
+ * x * recip is the quotient or at most two below it (recip is d's inverse
+ * short by less than one unit in 2^128), and the remainder corrects it.  A
+ * handful of multiplications where a 128-bit division would take a library
+ * call; for divisors fixed in advance (flow_unit_scale).
+ */
+static inline u128
+u128_div_recip(u128 x, u128 d, u128 recip)
+{
+	U256		product = u256_mul_128(x, recip);
+	u128		q = ((u128) product.w[3] << 64) | product.w[2];
+	u128		r = x - q * d;
+
+	while (r >= d)
+	{
+		q++;
+		r -= d;
+	}
+	return q;
+}
+
 extern bool u256_mul_u64(U256 *r, const U256 *a, uint64_t m);
 extern U256 u256_divmod_128(const U256 *a, u128 d, u128 *rem);
 extern int	u256_to_digits(const U256 *a, char *buf);

@@ -428,6 +428,28 @@ test_wide(void)
 		check_divmod(&a, P2(127) | rng_u128());
 		check_divmod(&a, ~(u128) 0 - rng_below(1000));
 	}
+	/*
+	 * u128_div_recip against the plain division: every unit of a token's
+	 * decimals and random divisors, dividends of every width and those next
+	 * to multiples of the divisor (where an estimate one short shows).
+	 */
+	for (int i = 0; i < 20000; i++)
+	{
+		u128		d = (i % 2 == 0) ? flow_unit_scale[i / 2 % (FLOW_MAX_DECIMALS + 1)]
+			: random_u128_any();
+		u128		x = random_u128_any(),
+					got;
+
+		if (d == 0)
+			d = 1;
+		if (i % 5 == 0)
+			x = (x / d) * d - (u128) (i % 3);	/* k*d, k*d - 1, k*d - 2 */
+		else if (i % 5 == 1)
+			x = U128_MAX - rng_below(3);
+		got = u128_div_recip(x, d, U128_MAX / d);
+		CHECK(got == x / d, "u128_div_recip(%s, %s) = %s, want the quotient one or two above",
+			  u128_str(x, sb1), u128_str(d, sb2), u128_str(got, sb3));
+	}
 	CHECK(div_paths[0] > 1000 && div_paths[1] > 1000 && div_paths[2] > 1000,
 		  "u256_divmod_128 paths covered: %d %d %d", div_paths[0], div_paths[1], div_paths[2]);
 
