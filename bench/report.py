@@ -66,12 +66,15 @@ def ratio_cell(f, b):
     return "—" if f != f or b != b else f"{f / b:.2f}"
 
 
-def paired_write_ratio(mode, c):
-    """The median of flowstream / baseline over the runs made one after the other."""
-    pairs = [write_rep[(mode, c, "flowstream", rep)] / write_rep[(mode, c, "baseline", rep)]
+def paired_write_ratio(mode, c, num="flowstream"):
+    """The median of num / baseline over the runs made one after the other."""
+    pairs = [write_rep[(mode, c, num, rep)] / write_rep[(mode, c, "baseline", rep)]
              for (m_, c_, side, rep) in write_rep
-             if (m_, c_, side) == (mode, c, "flowstream") and (mode, c, "baseline", rep) in write_rep]
+             if (m_, c_, side) == (mode, c, num) and (mode, c, "baseline", rep) in write_rep]
     return f"{med(pairs):.2f}" if pairs else "—"
+
+
+QUIET = " (notifications off: `set_notifications(false)`)"
 
 
 def paired_read_ratio(num, den):
@@ -113,7 +116,7 @@ w(f"| machine | {info.get('nproc')} CPUs ({info.get('cpu')}), {info.get('memory_
 w(f"| load average | {info.get('load_avg_start')} at the start, {info.get('load_avg_end')} at the end |")
 w(f"| PostgreSQL | {info.get('pg_version')} |")
 w(f"| flowstream | commit {info.get('commit')} (when the build started; `flowstream.so` md5 {info.get('so_md5')}…) |")
-w(f"| settings | {info.get('settings')} |")
+w(f"| settings | {info.get('settings')} huge_pages={info.get('huge_pages', 'off')} |")
 w("")
 
 
@@ -140,17 +143,21 @@ t("the sections below say).")
 t("")
 t("| target | measured | goal | | reproduce |")
 t("|---|---:|---|---|---|")
-for c in sorted({k[1] for k in writes if k[0] == "async"}):
-    f, b = med(writes.get(("async", c, "flowstream"), [])), med(writes.get(("async", c, "baseline"), []))
-    t(f"| writes, {c} client{'s' if c > 1 else ''}, async commit: flowstream / bare UPDATE+INSERT tps | "
-      f"{f / b:.2f} | ≥ 0.80 | {verdict(f / b >= 0.8)} | `pgbench -M prepared -c {c} -f bench/fs_write.sql` vs `-f bench/base_write.sql` |")
-f, b = med(writes.get(("hot", 8, "flowstream"), [])), med(writes.get(("hot", 8, "baseline"), []))
-t(f"| one hot stream, 8 clients: flowstream / bare tps | {f / b:.2f} | ≥ 0.70 | {verdict(f / b >= 0.7)} | "
-  "`pgbench -c 8 -f bench/fs_hot.sql` vs `-f bench/base_hot.sql` |")
-for c in sorted({k[1] for k in writes if k[0] == "flows"}):
-    f, b = med(writes.get(("flows", c, "flowstream"), [])), med(writes.get(("flows", c, "baseline"), []))
-    t(f"| account ops, {c} client{'s' if c > 1 else ''}: flowstream / bare three-row UPDATE+INSERT tps | "
-      f"{f / b:.2f} | ≥ 0.70 | {verdict(f / b >= 0.7)} | `pgbench -c {c} -f bench/fs_flow.sql` vs `-f bench/base_flow.sql` |")
+for side, how in (("flowstream", ""), ("quiet", QUIET)):
+    for c in sorted({k[1] for k in writes if k[0] == "async"}):
+        f, b = med(writes.get(("async", c, side), [])), med(writes.get(("async", c, "baseline"), []))
+        if f == f:
+            t(f"| writes, {c} client{'s' if c > 1 else ''}, async commit: flowstream{how} / bare UPDATE+INSERT tps | "
+              f"{f / b:.2f} | ≥ 0.80 | {verdict(f / b >= 0.8)} | `pgbench -M prepared -c {c} -f bench/fs_write.sql` vs `-f bench/base_write.sql` |")
+    f, b = med(writes.get(("hot", 8, side), [])), med(writes.get(("hot", 8, "baseline"), []))
+    if f == f:
+        t(f"| one hot stream, 8 clients: flowstream{how} / bare tps | {f / b:.2f} | ≥ 0.70 | {verdict(f / b >= 0.7)} | "
+          "`pgbench -c 8 -f bench/fs_hot.sql` vs `-f bench/base_hot.sql` |")
+    for c in sorted({k[1] for k in writes if k[0] == "flows"}):
+        f, b = med(writes.get(("flows", c, side), [])), med(writes.get(("flows", c, "baseline"), []))
+        if f == f:
+            t(f"| account ops, {c} client{'s' if c > 1 else ''}: flowstream{how} / bare three-row UPDATE+INSERT tps | "
+              f"{f / b:.2f} | ≥ 0.70 | {verdict(f / b >= 0.7)} | `pgbench -c {c} -f bench/fs_flow.sql` vs `-f bench/base_flow.sql` |")
 if "fs_covered" in reads:
     r = mr("fs_covered") / mr("stored_covered")
     t(f"| per row: `sum(covered_debt(state, t))` / `sum()` of a stored numeric of the same values | {r:.2f} | ≤ 1.25 | "
@@ -164,7 +171,9 @@ if "fs_covered" in reads:
       f"`{info.get('rowread_cmd_plpgsql_covered')}` |")
 r = mr("flowstream_agg") / mr("sum_bigint")
 t(f"| aggregate: `debt_sums` / `sum(bigint)` over the same rows, serial | {r:.2f} | ≤ 1.5 | {verdict(r <= 1.5)} | "
-  "`SELECT (flowstream.debt_sums(state, now())).* FROM flowstream.streams` vs `SELECT sum(id) FROM flowstream.streams` |")
+  "`PGOPTIONS='-c enable_indexscan=off -c enable_indexonlyscan=off -c enable_bitmapscan=off'` "
+  "`SELECT (flowstream.debt_sums(state, now())).* FROM flowstream.streams` vs `SELECT sum(id) FROM flowstream.streams`, "
+  "each in a backend that ran it once |")
 if "agg_par2" in reads:
     r = mr("agg_serial") / mr("agg_par2")
     t(f"| aggregate: `debt_sums` serial time / with 2 workers | {r:.2f}× | ≥ 1.6× | {verdict(r >= 1.6)} | "
@@ -217,6 +226,12 @@ w("  random row of the same width (`bench.ledger`: the same columns, the same 88
 w("  primary key, sender and recipient indexes, same fillfactor) and one `INSERT` into a log table")
 w("  like `flowstream.events` (same columns and indexes), in one statement, with nothing else: no")
 w("  check, no trigger, no computation.")
+w("* **notifications off**: flowstream again, after `flowstream.set_notifications(false)` (and on")
+w("  again after the run). Every event is a `NOTIFY` at commit by default (SPEC §8), and PostgreSQL")
+w("  serializes the commits of notifying transactions across the whole cluster (a lock taken before")
+w("  the commit record and held until the transaction ends, so that listeners get notifications in")
+w("  commit order): with more than one client, that lock is what the default configuration waits on.")
+w("  An installation that does not `LISTEN` to `flowstream_events` can turn them off.")
 w("* `synchronous_commit = off` compares the CPU work of each operation; `on` (flushed, `fsync = on`)")
 w("  adds the WAL flush that every commit waits for. Before each run: `VACUUM` of both tables and a")
 w("  `CHECKPOINT`, so both sides start alike. Any client aborted by an error fails the benchmark.")
@@ -226,12 +241,13 @@ for mode, title in (("async", "synchronous_commit = off"), ("flushed", "synchron
     w("")
     w("| clients | flowstream tps | baseline tps | flowstream / baseline | median of paired ratios | target ≥ 0.80 |")
     w("|---:|---:|---:|---:|---:|---|")
-    for c in sorted({k[1] for k in list(writes) + list(aborts) if k[0] == mode}):
-        f, fc = tps_cell((mode, c, "flowstream"))
-        b, bc = tps_cell((mode, c, "baseline"))
-        target = verdict(f / b >= 0.8 and not aborts.get((mode, c, "flowstream"))) \
-            if mode == "async" else "(no target: reported beside)"
-        w(f"| {c} | {fc} | {bc} | {ratio_cell(f, b)} | {paired_write_ratio(mode, c)} | {target} |")
+    for side, how in (("flowstream", ""), ("quiet", ", notifications off")):
+        for c in sorted({k[1] for k in list(writes) + list(aborts) if k[0] == mode and k[2] == side}):
+            f, fc = tps_cell((mode, c, side))
+            b, bc = tps_cell((mode, c, "baseline"))
+            target = verdict(f / b >= 0.8 and not aborts.get((mode, c, side))) \
+                if mode == "async" else "(no target: reported beside)"
+            w(f"| {c}{how} | {fc} | {bc} | {ratio_cell(f, b)} | {paired_write_ratio(mode, c, side)} | {target} |")
     w("")
 hot = [k for k in list(writes) + list(aborts) if k[0] == "hot"]
 if hot:
@@ -244,6 +260,9 @@ if hot:
     w("| clients | flowstream tps | baseline tps | flowstream / baseline | median of paired ratios |")
     w("|---:|---:|---:|---:|---:|")
     w(f"| {c} | {fc} | {bc} | {ratio_cell(f, b)} | {paired_write_ratio('hot', c)} |")
+    if ("hot", c, "quiet") in writes:
+        q, qc = tps_cell(("hot", c, "quiet"))
+        w(f"| {c}, notifications off | {qc} | {bc} | {ratio_cell(q, b)} | {paired_write_ratio('hot', c, 'quiet')} |")
     w("")
 hot_upd = info.get("hot_updates", "")
 if hot_upd:
@@ -262,8 +281,11 @@ w("## Reads")
 w("")
 n_rows = info.get("sweeper_rows_big", "1000000")
 w(f"Total, covered and uncovered debt summed over all {int(n_rows):,} streams at `now()`, one")
-w("backend, no parallel workers, no JIT (single-core comparisons). Each query is warmed up once, then")
-w("timed " + str(len(reads.get("flowstream_agg", []))) + " times, interleaved with the others;")
+w("backend, no parallel workers, no JIT (single-core comparisons), index scans off (so `sum(id)` reads")
+w("the same rows as the others, not the primary key's index alone). Each query is warmed up once, then")
+w("timed " + str(len(reads.get("flowstream_agg", []))) + " times, interleaved with the others, each time in a backend that has just run it")
+w("once (a new backend's first touch of each shared-buffer page is a page fault, which costs more")
+w("than the scan on this virtual machine and is no part of the query: see PROFILE.md);")
 w("the median of the server's execution time (`EXPLAIN (ANALYZE, TIMING OFF)`). Before timing, the")
 w("harness checks that all five implementations return the same three sums, to the last digit:")
 w(f"`{info.get('read_sums', '')}`.")
@@ -274,7 +296,7 @@ names = {
     "plpgsql": "(a) PL/pgSQL `bench.stream_debts(…)` over numeric columns, `LATERAL`",
     "sql": "(b) `LANGUAGE sql` `bench.stream_debts_sql(…)`, inlined `LATERAL` subquery",
     "sql_scalar": "(b′) `LANGUAGE sql` `bench.total_debt_sql(…)`, inlined expression",
-    "sum_bigint": "(c) `sum(id)` over the same `flowstream.streams` rows",
+    "sum_bigint": "(c) `sum(id)` over the same `flowstream.streams` rows (a Seq Scan)",
     "sum_bigint_narrow": "(c′) `sum(v)` over a table of 10⁶ bigints alone",
 }
 m = {q: med(v) for q, v in reads.items()}
@@ -376,10 +398,11 @@ if liquidations:
     w("")
     w("| clients | flowstream tps | baseline tps | flowstream / baseline | median of paired ratios |")
     w("|---:|---:|---:|---:|---:|")
-    for c in sorted({k[1] for k in list(writes) + list(aborts) if k[0] == "flows"}):
-        f, fc = tps_cell(("flows", c, "flowstream"))
-        b, bc = tps_cell(("flows", c, "baseline"))
-        w(f"| {c} | {fc} | {bc} | {ratio_cell(f, b)} | {paired_write_ratio('flows', c)} |")
+    for side, how in (("flowstream", ""), ("quiet", ", notifications off")):
+        for c in sorted({k[1] for k in list(writes) + list(aborts) if k[0] == "flows" and k[2] == side}):
+            f, fc = tps_cell(("flows", c, side))
+            b, bc = tps_cell(("flows", c, "baseline"))
+            w(f"| {c}{how} | {fc} | {bc} | {ratio_cell(f, b)} | {paired_write_ratio('flows', c, side)} |")
     w("")
     hot_f = info.get("hot_updates_flows", "")
     if hot_f:
@@ -542,8 +565,9 @@ w("")
 md_path.write_text("\n".join(out) + "\n")
 
 with open(dat_path, "w") as f:
-    f.write("# clients flowstream_async baseline_async flowstream_flushed baseline_flushed\n")
+    f.write("# clients flowstream_async baseline_async flowstream_flushed baseline_flushed quiet_async\n")
     for c in sorted({k[1] for k in writes if k[0] == "async"}):
         vals = [med(writes.get((mode, c, side), [float("nan")]))
                 for mode in ("async", "flushed") for side in ("flowstream", "baseline")]
+        vals.append(med(writes.get(("async", c, "quiet"), [float("nan")])))
         f.write(f"{c} " + " ".join(f"{v:.1f}" for v in vals) + "\n")
