@@ -88,6 +88,13 @@ timed() {
 	echo "$t1 - $t0" | bc
 }
 die() { echo "bench: $*" >&2; exit 1; }
+# rolled_back_ms SQL: the execution time of SQL inside BEGIN ... ROLLBACK (so
+# every run does the same work), in a backend that ran it once, rolled back
+# too, just before (see exec_ms)
+rolled_back_ms() {
+	sql -c 'BEGIN' -c "$1" -c 'ROLLBACK' -c 'BEGIN' -c "EXPLAIN (ANALYZE, TIMING OFF) $1" -c 'ROLLBACK' |
+		sed -n 's/^Execution Time: \([0-9.]*\) ms$/\1/p'
+}
 
 rm -rf "$OUT"
 mkdir -p "$OUT/pgbench"
@@ -249,8 +256,7 @@ sweep() {
 	[ "$n" = "$N_DUE" ] || die "void_insolvent(1000) voided $n streams, not $N_DUE"
 	for rep in $(seq "$SWEEP_REPS"); do
 		printf '%s\t%s\t%s\n' "$label" "$rep" \
-			"$(sql -c 'BEGIN' -c 'EXPLAIN (ANALYZE, TIMING OFF) SELECT flowstream.void_insolvent(1000)' -c 'ROLLBACK' |
-				sed -n 's/^Execution Time: \([0-9.]*\) ms$/\1/p')" >>"$OUT/sweeper.tsv"
+			"$(rolled_back_ms 'SELECT flowstream.void_insolvent(1000)')"
 	done
 	# the whole maintenance job (#14) on the same data: the 1,000 due streams
 	# are its work (voided), every other part finds nothing through its index
@@ -258,8 +264,7 @@ sweep() {
 	[ "$n" = "$N_DUE" ] || die "maintain(1000) voided $n streams, not $N_DUE"
 	for rep in $(seq "$SWEEP_REPS"); do
 		printf '%s\t%s\t%s\n' "$label" "$rep" \
-			"$(sql -c 'BEGIN' -c 'EXPLAIN (ANALYZE, TIMING OFF) SELECT * FROM flowstream.maintain(1000)' -c 'ROLLBACK' |
-				sed -n 's/^Execution Time: \([0-9.]*\) ms$/\1/p')" >>"$OUT/maintain.tsv"
+			"$(rolled_back_ms 'SELECT * FROM flowstream.maintain(1000)')"
 	done
 	# the plan of the sweeper's own query, as it ran (auto_explain)
 	psql -X -q -d "$FS_DB" -v ON_ERROR_STOP=1 2>&1 >/dev/null <<SQL |
@@ -498,8 +503,7 @@ liquidate() {
 	[ "$n" = "$N_CRIT" ] || die "liquidate_critical(1000) liquidated $n accounts, not $N_CRIT"
 	for rep in $(seq "$SWEEP_REPS"); do
 		printf '%s\t%s\t%s\n' "$label" "$rep" \
-			"$(sql -c 'BEGIN' -c 'EXPLAIN (ANALYZE, TIMING OFF) SELECT flowstream.liquidate_critical(1000)' -c 'ROLLBACK' |
-				sed -n 's/^Execution Time: \([0-9.]*\) ms$/\1/p')" >>"$OUT/liquidation.tsv"
+			"$(rolled_back_ms 'SELECT flowstream.liquidate_critical(1000)')"
 	done
 	psql -X -q -d "$FS_DB" -v ON_ERROR_STOP=1 2>&1 >/dev/null <<SQL |
 LOAD 'auto_explain';
