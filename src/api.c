@@ -518,8 +518,12 @@ flow_create_one(FlowCreateBatch *b, const FlowCreate *c)
 		flow_report_call(err, &call, &token, call.at);
 	}
 
-	/* on Citus, the id first, then the whole call, as the caller, on the node that holds it */
-	if (c->id == 0 && flow_streams_distributed())
+	/*
+	 * on Citus, the id first, then the whole call, as the caller, on the
+	 * node that holds it (a batch of rows is made only where streams are not
+	 * distributed)
+	 */
+	if (b->rows == NULL && c->id == 0 && flow_streams_distributed())
 	{
 		id = flow_next_stream_id();
 		flow_leave_owner(&b->scope);

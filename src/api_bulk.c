@@ -21,7 +21,7 @@
 #include "utils/memutils.h"
 
 /* how many new streams are written together (a bound on the memory they take) */
-#define CREATE_CHUNK 10000
+#define CREATE_CHUNK 1000
 
 /* an array argument, deconstructed */
 typedef struct ArrayArg

@@ -7,7 +7,9 @@
  * stream not written yet (flow_apply_unwritten()); its ids are taken from
  * the sequences as it is added, in the order create_stream() would take
  * them.  Then the batch is written: its events by one INSERT ... SELECT
- * FROM unnest(), its rows by another, which is handed to the trigger on
+ * unnest($1), unnest($2), ... of arrays of their columns (in the select
+ * list, which reads the arrays in step without keeping their rows aside),
+ * its rows by another, which is handed to the trigger on
  * flowstream.streams as one call: the trigger lets in the batch's rows,
  * and only those, in their order, and fills in what it fills in for any
  * row (flow_finish_row()).  The foreign keys and every other trigger run
@@ -157,10 +159,10 @@ flow_new_streams_write(FlowNewStreams *b)
 					 "INSERT INTO flowstream.streams "
 					 "(id, state, first_event, last_event, transferable, sender, recipient, token, "
 					 "void_after, metadata, consent_required) "
-					 "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
-					 "pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
-					 "pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), "
-					 "pg_catalog.unnest($9), pg_catalog.unnest($10), pg_catalog.unnest($11))",
+					 "SELECT pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), "
+					 "pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6), "
+					 "pg_catalog.unnest($7), pg_catalog.unnest($8), pg_catalog.unnest($9), "
+					 "pg_catalog.unnest($10), pg_catalog.unnest($11)",
 					 ROW_COLUMNS, types);
 	b->next = 0;
 	rc = flow_execute_call(&b->call, plan, values, NULL);

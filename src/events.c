@@ -268,7 +268,8 @@ flow_events_add(FlowEventBatch *b, int64 id, const FlowEvent *e)
 /*
  * Writes the events of the batch with one statement, in the order they
  * were added, and empties it.  A column that is NULL in every event is
- * passed as a NULL array (unnest() pads it with NULLs).  Runs as the owner.
+ * passed as a NULL array (the unnest()s of a select list, which run in step,
+ * pad it with NULLs).  Runs as the owner.
  */
 void
 flow_events_write(FlowEventBatch *b)
@@ -309,13 +310,13 @@ flow_events_write(FlowEventBatch *b)
 		elog(ERROR, "SPI_connect failed");
 	plan = flow_plan(PLAN_EVENTS,
 					 "INSERT INTO flowstream.events (id, " EVENT_COLUMN_LIST ") "
-					 "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
-					 "pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
-					 "pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), "
-					 "pg_catalog.unnest($9), pg_catalog.unnest($10), pg_catalog.unnest($11), "
-					 "pg_catalog.unnest($12), pg_catalog.unnest($13), pg_catalog.unnest($14), "
-					 "pg_catalog.unnest($15), pg_catalog.unnest($16), pg_catalog.unnest($17), "
-					 "pg_catalog.unnest($18), pg_catalog.unnest($19), pg_catalog.unnest($20))",
+					 "SELECT pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), "
+					 "pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6), "
+					 "pg_catalog.unnest($7), pg_catalog.unnest($8), pg_catalog.unnest($9), "
+					 "pg_catalog.unnest($10), pg_catalog.unnest($11), pg_catalog.unnest($12), "
+					 "pg_catalog.unnest($13), pg_catalog.unnest($14), pg_catalog.unnest($15), "
+					 "pg_catalog.unnest($16), pg_catalog.unnest($17), pg_catalog.unnest($18), "
+					 "pg_catalog.unnest($19), pg_catalog.unnest($20)",
 					 EVENT_COLUMNS + 1, types);
 	rc = InsertEvents(plan, values, nulls);
 	if (rc != SPI_OK_INSERT || SPI_processed != (uint64) b->n)
