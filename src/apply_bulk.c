@@ -140,6 +140,7 @@ flow_new_streams_write(FlowNewStreams *b)
 
 	if (b->n == 0)
 		return;
+	flow_check_writable();
 	old = MemoryContextSwitchTo(b->cxt);
 	flow_events_write(&b->events);
 	for (int i = 0; i < ROW_COLUMNS; i++)

@@ -64,21 +64,29 @@ flow_same_grace(Datum a, bool a_null, Datum b, bool b_null)
 static void
 Notify(int64 id, const FlowEvent *e)
 {
-	StringInfoData payload;
+	/* written without a format: this runs once an event, many times a bulk call */
+	char		payload[256];
+	char	   *p = payload;
 
-	initStringInfo(&payload);
-	appendStringInfo(&payload, "{\"event\": " INT64_FORMAT ", \"op\": \"%s\"", id, flow_ops[e->op].label);
+#define PUT(s) do { size_t len_ = strlen(s); memcpy(p, s, len_); p += len_; } while (0)
+#define PUT_ID(name, v) do { PUT(name); p += pg_lltoa(v, p); } while (0)
+	PUT_ID("{\"event\": ", id);
+	PUT(", \"op\": \"");
+	PUT(flow_ops[e->op].label);
+	PUT("\"");
 	if (e->stream_id != 0)
-		appendStringInfo(&payload, ", \"stream\": " INT64_FORMAT, e->stream_id);
+		PUT_ID(", \"stream\": ", e->stream_id);
 	if (e->account_id != 0)
-		appendStringInfo(&payload, ", \"account\": " INT64_FORMAT, e->account_id);
+		PUT_ID(", \"account\": ", e->account_id);
 	if (e->peer_id != 0)
-		appendStringInfo(&payload, ", \"peer\": " INT64_FORMAT, e->peer_id);
+		PUT_ID(", \"peer\": ", e->peer_id);
 	if (e->flow_id != 0)
-		appendStringInfo(&payload, ", \"flow\": " INT64_FORMAT, e->flow_id);
-	appendStringInfoChar(&payload, '}');
-	Async_Notify(FLOW_EVENTS_CHANNEL, payload.data);
-	pfree(payload.data);
+		PUT_ID(", \"flow\": ", e->flow_id);
+	PUT("}");
+	*p = '\0';
+#undef PUT_ID
+#undef PUT
+	Async_Notify(FLOW_EVENTS_CHANNEL, payload);
 }
 
 /* the columns of flowstream.events an event fills, in the order of EventValues() */
