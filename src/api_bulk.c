@@ -206,7 +206,10 @@ api_create_streams(PG_FUNCTION_ARGS)
 
 /*
  * deposit_many(ids, amounts): deposit(ids[k], amounts[k]) for every k, in
- * the order of the arrays.
+ * the order of the arrays.  CREATE_CHUNK elements at a time: their streams
+ * are locked and read, each deposit applied in memory in turn, then their
+ * events and rows written (apply_bulk.c); on Citus, deposit() after
+ * deposit().
  */
 PG_FUNCTION_INFO_V1(api_deposit_many);
 Datum
@@ -219,6 +222,11 @@ api_deposit_many(PG_FUNCTION_ARGS)
 											   ALLOCSET_DEFAULT_SIZES);
 	BulkPlace	place;
 	ErrorContextCallback errcb;
+	FlowCall	who;
+	OwnerScope	scope;
+	FlowDeposits d;
+	bool		distributed;
+	int64		at;
 
 	ReadArray(fcinfo, 0, "ids", INT8OID, true, "ids", &n, &ids);
 	ReadArray(fcinfo, 1, "amounts", NUMERICOID, true, "ids", &n, &amounts);
@@ -230,20 +238,48 @@ api_deposit_many(PG_FUNCTION_ARGS)
 	errcb.arg = &place;
 	errcb.previous = error_context_stack;
 	error_context_stack = &errcb;
+
+	/* who acts, as the caller, then as the tables' owner, as deposit() */
+	memset(&who, 0, sizeof(who));
+	flow_resolve_actor(&who);
+	flow_enter_owner(&scope);
+	distributed = flow_streams_distributed();
+	at = flow_time_arg(flow_clock_now());
+	if (distributed)
+		flow_leave_owner(&scope);	/* deposit() takes it in turn */
 	for (int k = 0; k < n; k++)
 	{
-		MemoryContext old = MemoryContextSwitchTo(each);
+		MemoryContext old;
 
+		if (!distributed && k % CREATE_CHUNK == 0)
+		{
+			place.first = k;
+			place.k = Min(n, k + CREATE_CHUNK) - 1;
+			flow_deposits_begin(&d, who.actor, who.actor_problem, at, &ids.values[k],
+								&ids.nulls[k], place.k + 1 - k);
+		}
+		old = MemoryContextSwitchTo(each);
 		place.first = place.k = k;
 		if (ids.nulls[k])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("stream id must not be null")));
-		(void) flow_call(OP_DEPOSIT, DatumGetInt64(ids.values[k]), amounts.values[k],
-						 amounts.nulls[k], false, NULL);
+		if (distributed)
+			(void) flow_call(OP_DEPOSIT, DatumGetInt64(ids.values[k]), amounts.values[k],
+							 amounts.nulls[k], false, NULL);
+		else
+			flow_deposit_held(&d, DatumGetInt64(ids.values[k]), amounts.values[k],
+							  amounts.nulls[k]);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(each);
+		if (!distributed && (k % CREATE_CHUNK == CREATE_CHUNK - 1 || k == n - 1))
+		{
+			place.first = k - k % CREATE_CHUNK;
+			flow_deposits_write(&d);
+		}
 	}
+	if (!distributed)
+		flow_leave_owner(&scope);
 	error_context_stack = errcb.previous;
 	MemoryContextDelete(each);
 	PG_RETURN_VOID();

@@ -57,13 +57,27 @@ flow_apply_init(void)
 	}
 }
 
-/* The call the trigger on stream_id's row is to apply, or NULL. */
+/*
+ * The call the trigger on stream_id's row is to apply, or NULL: the call
+ * for that stream, or a batch of deposits that holds it.
+ */
 FlowCall *
 flow_call_for(int64 stream_id)
 {
-	if (calls != NULL && !calls->applied && calls->stream_id == stream_id)
+	if (calls != NULL && !calls->applied &&
+		(calls->stream_id == stream_id ||
+		 (calls->deposits != NULL && stream_id != 0 && flow_deposits_hold(calls->deposits, stream_id))))
 		return calls;
 	return NULL;
+}
+
+/* SF001 for stream id. */
+void
+flow_no_such_stream(int64 id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FLOW_NOT_FOUND),
+			 errmsg("stream " INT64_FORMAT " does not exist", id)));
 }
 
 /*
@@ -125,9 +139,7 @@ flow_apply_call(FlowCall *call)
 	if (rc != SPI_OK_UPDATE)
 		elog(ERROR, "could not update stream " INT64_FORMAT, call->stream_id);
 	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FLOW_NOT_FOUND),
-				 errmsg("stream " INT64_FORMAT " does not exist", call->stream_id)));
+		flow_no_such_stream(call->stream_id);
 	if (!call->applied)
 		elog(ERROR, "the trigger streams_guard on flowstream.streams did not run; is it disabled?");
 }
@@ -394,8 +406,8 @@ ApplyBridge(FlowCall *call, OpRow *row, const OpActor *actor, const char *token,
 }
 
 /* The row of a stream as the rules see it (the strings are copies). */
-static void
-ReadRow(HeapTuple old, TupleDesc desc, OpRow *row)
+void
+flow_read_row(HeapTuple old, TupleDesc desc, OpRow *row)
 {
 	const FlowCatalog *c = flow_catalog();
 	bool		isnull;
@@ -677,14 +689,15 @@ OperationEvent(const FlowCall *call, const OpRow *row, const OpRow *before, int6
 }
 
 /*
- * Applies call to row, a stream of token not written yet (the first
- * deposit of a stream that create_streams() creates), as flow_apply_row()
- * applies it to a table's row, and leaves its event in ev for the caller
- * to write.  Only an operation that writes nothing but its event and the
- * row: not a bridge, a redeem or set_auto_withdraw.
+ * Applies call to row, a stream of token held in memory (one not written
+ * yet, as the first deposit of a stream that create_streams() creates, or
+ * one locked and read by deposit_many()), as flow_apply_row() applies it to
+ * a table's row, and leaves its event in ev for the caller to write.  Only
+ * an operation that writes nothing but its event and the row: not a
+ * bridge, a redeem or set_auto_withdraw.
  */
 void
-flow_apply_unwritten(FlowCall *call, OpRow *row, const char *token, FlowEvent *ev)
+flow_apply_held(FlowCall *call, OpRow *row, const char *token, FlowEvent *ev)
 {
 	OpRow		before = *row;
 	OpActor		actor;
@@ -730,7 +743,7 @@ flow_apply_row(FlowCall *call, Relation rel, HeapTuple old, HeapTuple new)
 	bool		bridged;
 	const char *token;
 
-	ReadRow(old, desc, &row);
+	flow_read_row(old, desc, &row);
 	before = row;
 	ActorOf(call, &row, &actor);
 	t = Prepare(call, &row);

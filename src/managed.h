@@ -13,7 +13,8 @@
  *   apply_accounts.c  one operation on locked accounts and a flow
  *   restore_accounts.c  what a restore may insert into accounts and flows
  *   apply.c     one operation on one locked stream row, handed to the trigger
- *   apply_bulk.c  many new streams, their rows handed to the trigger as one batch
+ *   apply_bulk.c  many new streams, or deposits into many, their rows handed
+ *               to the trigger as one batch
  *   triggers.c  the guards on the tables (they call apply.c and restore.c)
  *   api.c       the API functions of streams: arguments, who acts, then apply.c
  *   api_bulk.c  create_streams() and deposit_many(): many streams, each through api.c
@@ -118,7 +119,7 @@ typedef struct FlowCatalog
 enum
 {
 	PLAN_APPLY, PLAN_CREATE, PLAN_CREATE_AT, PLAN_TOKEN, PLAN_DEFAULT_GRACE, PLAN_SET_DEFAULT_GRACE,
-	PLAN_EVENT, PLAN_EVENTS, PLAN_CREATE_MANY, PLAN_LAST_EVENT, PLAN_STREAM_EXISTS, PLAN_DUE,
+	PLAN_EVENT, PLAN_EVENTS, PLAN_CREATE_MANY, PLAN_LOCK_MANY, PLAN_DEPOSIT_MANY, PLAN_LAST_EVENT, PLAN_STREAM_EXISTS, PLAN_DUE,
 	PLAN_TOKEN_POLICY, PLAN_ACCOUNT_IDS, PLAN_LOCK_ACCOUNTS, PLAN_LOCK_FLOW, PLAN_OPEN_FLOW_OF,
 	PLAN_INSERT_ACCOUNT, PLAN_UPDATE_ACCOUNT, PLAN_INSERT_FLOW, PLAN_UPDATE_FLOW, PLAN_STREAM_ACCOUNT,
 	PLAN_CRITICAL, PLAN_OUTFLOWS, PLAN_LOCK_ACCOUNT_SKIP, PLAN_FLOW_ACCOUNTS,
@@ -365,6 +366,7 @@ typedef struct FlowCall
 	SubTransactionId subxid;
 	struct FlowCall *outer;
 	struct FlowNewStreams *batch;	/* create: the rows of many new streams */
+	struct FlowDeposits *deposits;	/* deposits into many streams */
 } FlowCall;
 
 extern int	flow_execute_call(FlowCall *call, SPIPlanPtr plan, Datum *values, const char *nulls);
@@ -378,7 +380,9 @@ extern void flow_create_event(const FlowCall *call, int64 id, const OpRow *row, 
 							  bool void_after_null, Datum metadata, bool metadata_null,
 							  FlowEvent *ev);
 extern HeapTuple flow_create_row(FlowCall *call, Relation rel, HeapTuple new);
-extern void flow_apply_unwritten(FlowCall *call, OpRow *row, const char *token, FlowEvent *ev);
+extern void flow_apply_held(FlowCall *call, OpRow *row, const char *token, FlowEvent *ev);
+extern void flow_read_row(HeapTuple old, TupleDesc desc, OpRow *row);
+extern void flow_no_such_stream(int64 id) pg_attribute_noreturn();
 extern HeapTuple flow_finish_row(Relation rel, HeapTuple tuple, int64 event_id, bool creating);
 extern void flow_apply_init(void);
 extern bool flow_writing_payouts(void);
@@ -410,6 +414,38 @@ extern int64 flow_new_stream(FlowNewStreams *b, FlowCall *call, OpRow *row, Datu
 							 FlowCall *deposit);
 extern void flow_new_streams_write(FlowNewStreams *b);
 extern HeapTuple flow_new_stream_row(FlowCall *call, Relation rel, HeapTuple new);
+
+/*
+ * Deposits into many streams: their rows locked and read with one
+ * statement, each deposit applied in memory in the order asked, then the
+ * events written with one statement and the rows with another, which the
+ * trigger is handed as one call.
+ */
+typedef struct FlowDeposits
+{
+	MemoryContext cxt;			/* what it keeps until it is written */
+	FlowCall	call;			/* the update of the rows, for the trigger */
+	FlowEventBatch events;
+	const char *actor;
+	ActorProblem actor_problem;
+	int64		at;
+	int			n;				/* the streams, by id: */
+	int64	   *ids;
+	int64	   *read_last;		/* last_event, as read */
+	OpRow	   *rows;			/* as the deposits leave them */
+	char	  **tokens;
+	int64	   *last;			/* the last event of their deposits */
+	bool	   *written;		/* the trigger has let its row in */
+	int			writing;		/* how many rows the update writes */
+	int			next;			/* how many the trigger has let in */
+} FlowDeposits;
+
+extern void flow_deposits_begin(FlowDeposits *d, const char *actor, ActorProblem problem, int64 at,
+								const Datum *ids, const bool *nulls, int n);
+extern void flow_deposit_held(FlowDeposits *d, int64 id, Datum amount, bool amount_null);
+extern void flow_deposits_write(FlowDeposits *d);
+extern bool flow_deposits_hold(const FlowDeposits *d, int64 id);
+extern HeapTuple flow_deposit_row(FlowCall *call, Relation rel, HeapTuple old, HeapTuple new);
 
 /* ---- operators.c ---- */
 

@@ -3,7 +3,8 @@
  *
  * flowstream.streams changes only through an operation of the API
  * (apply.c hands it to streams_guard, which applies it to the locked row;
- * apply_bulk.c hands it a batch of new streams, whose rows it lets in),
+ * apply_bulk.c hands it a batch of new streams, or of deposits, whose rows
+ * it lets in),
  * or by a restore's insert of a row that ends its history (restore.c).
  * flowstream.events only grows, by the events the operations write, or by
  * a restore.  Anything else, the owner's and a superuser's writes
@@ -71,6 +72,8 @@ streams_guard(PG_FUNCTION_ARGS)
 				 errdetail("Stream " INT64_FORMAT " was updated directly.", id),
 				 errhint("Call the API for each row instead, e.g. "
 						 "SELECT flowstream.deposit(id, 5) FROM flowstream.streams WHERE ...")));
+	if (call->deposits != NULL)
+		return PointerGetDatum(flow_deposit_row(call, rel, trig->tg_trigtuple, trig->tg_newtuple));
 	return PointerGetDatum(flow_apply_row(call, rel, trig->tg_trigtuple, trig->tg_newtuple));
 }
 

@@ -10,7 +10,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS flowstream;
-SELECT plan(81);
+SELECT plan(88);
 
 CREATE ROLE t38_alice;
 CREATE ROLE t38_bob;
@@ -386,6 +386,59 @@ SELECT alike(pg_temp.context_of(format('SELECT flowstream.deposit_many(ARRAY[%s,
 RESET ROLE;
 SELECT is((SELECT count(*) FROM flowstream.events WHERE stream_id = :d1 AND op = 'deposit'), 3::bigint,
     'no failed call left an event');
+
+-- deposit_many writes set-wise: the rows and events of deposit() one by one
+SET LOCAL flowstream.clock = '2026-01-01 00:02:00+00';
+SET LOCAL ROLE t38_alice;
+SELECT flowstream.create_streams(array_agg('t38_alice'::text ORDER BY i), array_agg(recipient ORDER BY i),
+    array_agg(token ORDER BY i), array_agg(rate ORDER BY i), deposits => array_agg(deposit ORDER BY i)) AS dm
+FROM pg_temp.t38_in WHERE i <= 12 \gset
+RESET ROLE;
+SET LOCAL flowstream.clock = '2026-01-01 00:03:00+00';
+SET LOCAL ROLE t38_eve;
+SELECT flowstream.deposit_many(array_agg((:'dm'::bigint[])[1 + (k * 7) % 12] ORDER BY k),
+                               array_agg(k + 1 ORDER BY k))
+FROM generate_series(1, 30) k;
+RESET ROLE;
+SET LOCAL flowstream.clock = '2026-01-01 00:02:00+00';
+SET LOCAL ROLE t38_alice;
+SELECT flowstream.create_streams(array_agg('t38_alice'::text ORDER BY i), array_agg(recipient ORDER BY i),
+    array_agg(token ORDER BY i), array_agg(rate ORDER BY i), deposits => array_agg(deposit ORDER BY i)) AS ds
+FROM pg_temp.t38_in WHERE i <= 12 \gset
+RESET ROLE;
+SET LOCAL flowstream.clock = '2026-01-01 00:03:00+00';
+SET LOCAL ROLE t38_eve;
+SELECT count(flowstream.deposit((:'ds'::bigint[])[1 + (k * 7) % 12], k + 1) ORDER BY k)
+FROM generate_series(1, 30) k;
+RESET ROLE;
+SELECT is((SELECT count(*) FROM flowstream.events WHERE stream_id = ANY(:'dm') AND op = 'deposit'
+           AND actor = 't38_eve'), 30::bigint, 'deposit_many: an event per element, some streams several times');
+SELECT results_eq(format('SELECT * FROM pg_temp.everything(%L) ORDER BY 1', :'dm'),
+                  format('SELECT * FROM pg_temp.everything(%L) ORDER BY 1', :'ds'),
+    'deposit_many: every column of the rows and events of deposit() one by one, ids in the same order');
+
+-- the first element that fails is the one named, whatever the order of the streams' ids
+SET LOCAL ROLE t38_eve;
+SELECT throws_ok(format('SELECT flowstream.deposit_many(ARRAY[%s, %s, %s, %s], ARRAY[1, -1, 1, 1])',
+                        (:'dm'::bigint[])[2], (:'dm'::bigint[])[2], (:'dm'::bigint[])[1], -5),
+    '22023', NULL, '22023 deposit_many: a negative amount before a missing stream of a lower id');
+SELECT alike(pg_temp.context_of(format('SELECT flowstream.deposit_many(ARRAY[%s, %s, %s, %s], ARRAY[1, -1, 1, 1])',
+                        (:'dm'::bigint[])[2], (:'dm'::bigint[])[2], (:'dm'::bigint[])[1], -5)),
+    '%element 2 of 4 of flowstream.deposit_many()%', 'the error names element 2, the first that fails');
+-- an error after a first batch was written (1,000 deposits are written together) undoes all
+SELECT throws_ok(format($$SELECT flowstream.deposit_many(array_agg(CASE WHEN k = 1002 THEN -5 ELSE %s END),
+                          array_agg(1::numeric)) FROM generate_series(1, 1003) k$$, (:'dm'::bigint[])[3]),
+    'SF001', 'stream -5 does not exist', 'SF001 deposit_many: no such stream at element 1,002');
+RESET ROLE;
+SELECT is((SELECT count(*) FROM flowstream.events WHERE stream_id = ANY(:'dm') AND op = 'deposit'
+           AND actor = 't38_eve'), 30::bigint, 'no deposit of the failed calls is left, of the first batch neither');
+ALTER TABLE flowstream.streams DISABLE TRIGGER streams_guard;
+SET LOCAL ROLE t38_eve;
+SELECT throws_ok(format('SELECT flowstream.deposit_many(ARRAY[%s], ARRAY[1])', (:'dm'::bigint[])[1]),
+    'XX000', 'the trigger streams_guard on flowstream.streams did not run; is it disabled?',
+    'XX000 deposit_many with the guard disabled: refused, not written unguarded');
+RESET ROLE;
+ALTER TABLE flowstream.streams ENABLE TRIGGER streams_guard;
 SELECT is((SELECT count(*) FROM flowstream.verify()), 0::bigint, 'verify() still finds nothing wrong');
 
 SELECT * FROM finish();
