@@ -22,7 +22,7 @@ DATA = $(wildcard sql/flowstream--*.sql)
 #   make installcheck REGRESS=examples ISOLATION=      one pg_regress test
 #   make installcheck PGTAP=test/pgtap/01_api.sql      one pgTAP file
 REGRESS = type arithmetic transitions fixed_terms examples property managed user_tables user_tables_property convert
-ISOLATION = api_concurrency sweep_concurrency token_decimals maintain_concurrency terms_concurrency accounts_concurrency
+ISOLATION = api_concurrency sweep_concurrency token_decimals maintain_concurrency terms_concurrency accounts_concurrency bulk_concurrency
 PGTAP = $(sort $(wildcard test/pgtap/*.sql))
 CORE_TESTS = test/core/flow_unit test/core/flow_property test/core/ops_property \
              test/core/account_unit test/core/account_property
