@@ -286,8 +286,15 @@ flow_deposits_begin(FlowDeposits *d, const char *actor, ActorProblem problem, in
 	d->tokens = palloc0(sizeof(char *) * Max(d->n, 1));
 	d->written = palloc0(sizeof(bool) * Max(d->n, 1));
 	dims[0] = d->n;
-	values[0] = PointerGetDatum(construct_md_array((Datum *) d->ids, NULL, 1, dims, lbs, INT8OID,
-												   sizeof(int64), true, TYPALIGN_DOUBLE));
+	{
+		Datum	   *elems = palloc(sizeof(Datum) * Max(d->n, 1));
+
+		for (int i = 0; i < d->n; i++)
+			elems[i] = Int64GetDatum(d->ids[i]);
+		values[0] = PointerGetDatum(construct_md_array(elems, NULL, 1, dims, lbs, INT8OID,
+													   sizeof(int64), FLOAT8PASSBYVAL,
+													   TYPALIGN_DOUBLE));
+	}
 	MemoryContextSwitchTo(old);
 	if (d->n == 0)
 		return;
@@ -399,11 +406,13 @@ flow_deposits_write(FlowDeposits *d)
 		dims[0] = m;
 		get_typlenbyvalalign(c->stream_type, &len, &byval, &align);
 		values[0] = PointerGetDatum(construct_md_array(ids, NULL, 1, dims, lbs, INT8OID,
-													   sizeof(int64), true, TYPALIGN_DOUBLE));
+													   sizeof(int64), FLOAT8PASSBYVAL,
+													   TYPALIGN_DOUBLE));
 		values[1] = PointerGetDatum(construct_md_array(states, NULL, 1, dims, lbs, c->stream_type,
 													   len, byval, align));
 		values[2] = PointerGetDatum(construct_md_array(lasts, NULL, 1, dims, lbs, INT8OID,
-													   sizeof(int64), true, TYPALIGN_DOUBLE));
+													   sizeof(int64), FLOAT8PASSBYVAL,
+													   TYPALIGN_DOUBLE));
 		d->next = 0;
 		d->writing = m;
 		rc = flow_execute_call(&d->call, flow_plan(PLAN_DEPOSIT_MANY,
