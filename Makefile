@@ -10,7 +10,7 @@ OBJS = src/wide.o src/flow.o src/flowtext.o src/ops.o src/derive.o src/account.o
        src/convert.o src/report.o src/stream_type.o src/stream_funcs.o src/aggregates.o \
        src/account_type.o src/user_trigger.o src/user_history.o \
        src/settings.o src/catalog.o src/events.o src/restore.o src/restore_accounts.o src/operators.o src/apply_accounts.o \
-       src/apply.o src/triggers.o src/api.o src/api_bulk.o src/api_accounts.o src/api_operators.o src/view.o src/sweeper.o src/automation.o src/verify_accounts.o \
+       src/apply.o src/apply_bulk.o src/triggers.o src/api.o src/api_bulk.o src/api_accounts.o src/api_operators.o src/view.o src/sweeper.o src/automation.o src/verify_accounts.o \
        src/verify.o
 DATA = $(wildcard sql/flowstream--*.sql)
 
@@ -22,7 +22,7 @@ DATA = $(wildcard sql/flowstream--*.sql)
 #   make installcheck REGRESS=examples ISOLATION=      one pg_regress test
 #   make installcheck PGTAP=test/pgtap/01_api.sql      one pgTAP file
 REGRESS = type arithmetic transitions fixed_terms examples property managed user_tables user_tables_property convert
-ISOLATION = api_concurrency sweep_concurrency token_decimals maintain_concurrency terms_concurrency accounts_concurrency
+ISOLATION = api_concurrency sweep_concurrency token_decimals maintain_concurrency terms_concurrency accounts_concurrency bulk_concurrency
 PGTAP = $(sort $(wildcard test/pgtap/*.sql))
 CORE_TESTS = test/core/flow_unit test/core/flow_property test/core/ops_property \
              test/core/account_unit test/core/account_property

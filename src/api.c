@@ -298,7 +298,7 @@ api_withdraw_max_to_account(PG_FUNCTION_ARGS)
 
 /*
  * The decimals of a registered token; 22023 for an unknown one.  A batch
- * keeps the last token it looked up (decimals never change).
+ * keeps the last few tokens it looked up (decimals never change).
  */
 static int
 TokenDecimals(FlowCreateBatch *b, Datum token)
@@ -308,9 +308,13 @@ TokenDecimals(FlowCreateBatch *b, Datum token)
 	bool		isnull;
 	char	   *name = TextDatumGetCString(token);
 	MemoryContext old;
+	int			k;
 
-	if (b->token != NULL && strcmp(b->token, name) == 0)
-		return b->decimals;
+	for (k = 0; k < Min(b->tokens, (int) lengthof(b->token)); k++)
+	{
+		if (strcmp(b->token[k], name) == 0)
+			return b->decimals[k];
+	}
 	if (SPI_execute_plan(flow_plan(PLAN_TOKEN,
 								   "SELECT decimals FROM flowstream.tokens "
 								   "WHERE token OPERATOR(pg_catalog.=) $1",
@@ -322,13 +326,15 @@ TokenDecimals(FlowCreateBatch *b, Datum token)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown token \"%s\"", name),
 				 errhint("Tokens are registered in flowstream.tokens.")));
-	b->decimals = DatumGetInt16(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
-											  &isnull));
+	/* past the last slot, the oldest is replaced */
+	k = b->tokens++ % lengthof(b->token);
+	b->decimals[k] = DatumGetInt16(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+												 &isnull));
 	SPI_freetuptable(SPI_tuptable);
 	old = MemoryContextSwitchTo(b->cxt);
-	b->token = pstrdup(name);
+	b->token[k] = pstrdup(name);
 	MemoryContextSwitchTo(old);
-	return b->decimals;
+	return b->decimals[k];
 }
 
 /* The grace of new streams: flowstream.settings' default, or none; read once a batch. */
@@ -434,7 +440,8 @@ CreateWhereItLives(const FlowCreate *c, int64 id)
 int64
 flow_create_one(FlowCreateBatch *b, const FlowCreate *c)
 {
-	FlowCall	call;
+	FlowCall	call,
+				dep;
 	OpRow		row;
 	OpActor		actor;
 	FlowAmount	first;
@@ -511,8 +518,12 @@ flow_create_one(FlowCreateBatch *b, const FlowCreate *c)
 		flow_report_call(err, &call, &token, call.at);
 	}
 
-	/* on Citus, the id first, then the whole call, as the caller, on the node that holds it */
-	if (c->id == 0 && flow_streams_distributed())
+	/*
+	 * on Citus, the id first, then the whole call, as the caller, on the
+	 * node that holds it (a batch of rows is made only where streams are not
+	 * distributed)
+	 */
+	if (b->rows == NULL && c->id == 0 && flow_streams_distributed())
 	{
 		id = flow_next_stream_id();
 		flow_leave_owner(&b->scope);
@@ -522,22 +533,30 @@ flow_create_one(FlowCreateBatch *b, const FlowCreate *c)
 	}
 
 	void_after = DefaultGrace(b, &void_after_null);
+	/* a first balance is a deposit of its own, with its event */
+	memset(&dep, 0, sizeof(dep));
+	dep.op = OP_DEPOSIT;
+	dep.actor = call.actor;
+	dep.actor_problem = call.actor_problem;
+	dep.at = call.at;
+	dep.amount_null = false;
+	dep.amount = c->deposit;
+	if (b->rows != NULL)
+	{
+		/* in a batch: the row as it will be written, which the deposit then finds */
+		row.transferable = c->transferable;
+		row.consent_required = c->consent_required;
+		row.has_grace = !void_after_null;
+		if (row.has_grace)
+			flow_grace_of(void_after, &row.grace);
+		return flow_new_stream(b->rows, &call, &row, c->sender, c->recipient, c->token,
+							   void_after, void_after_null, first.units > 0 ? &dep : NULL);
+	}
 	id = flow_create_call(&call, c->id, c->sender, c->recipient, c->token, &row.state, c->transferable,
 						  void_after, void_after_null);
-
-	/* a first balance is a deposit of its own, with its event */
 	if (first.units > 0)
 	{
-		FlowCall	dep;
-
-		memset(&dep, 0, sizeof(dep));
 		dep.stream_id = id;
-		dep.op = OP_DEPOSIT;
-		dep.actor = call.actor;
-		dep.actor_problem = call.actor_problem;
-		dep.at = call.at;
-		dep.amount_null = false;
-		dep.amount = c->deposit;
 		flow_apply_call(&dep);
 	}
 	return id;

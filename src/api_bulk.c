@@ -6,6 +6,11 @@
  * or topped up alone, by the same actor at the same time.  One statement:
  * the first error of any element undoes them all, its message saying
  * which element it was.
+ *
+ * create_streams() decides each stream so, but writes them set-wise: a
+ * batch of new streams (apply_bulk.c) collects CREATE_CHUNK of them, then
+ * writes their events with one statement and their rows with another.
+ * On Citus each stream is created where it lives, one by one.
  */
 #include "managed.h"
 
@@ -14,6 +19,9 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+
+/* how many new streams are written together (a bound on the memory they take) */
+#define CREATE_CHUNK 1000
 
 /* an array argument, deconstructed */
 typedef struct ArrayArg
@@ -74,10 +82,11 @@ Element(const ArrayArg *a, int k, bool *isnull)
 	return *isnull ? (Datum) 0 : a->values[k];
 }
 
-/* which element an error concerns */
+/* which element an error concerns (or elements: first to k) */
 typedef struct BulkPlace
 {
 	const char *function;
+	int			first;
 	int			k;
 	int			n;
 } BulkPlace;
@@ -87,7 +96,10 @@ BulkContext(void *arg)
 {
 	BulkPlace  *p = (BulkPlace *) arg;
 
-	errcontext("element %d of %d of %s", p->k + 1, p->n, p->function);
+	if (p->first < p->k)
+		errcontext("elements %d to %d of %d of %s", p->first + 1, p->k + 1, p->n, p->function);
+	else
+		errcontext("element %d of %d of %s", p->k + 1, p->n, p->function);
 }
 
 /*
@@ -116,6 +128,7 @@ api_create_streams(PG_FUNCTION_ARGS)
 	MemoryContext outer = CurrentMemoryContext;
 	MemoryContext each;
 	FlowCreateBatch b;
+	FlowNewStreams rows;
 	BulkPlace	place;
 	ErrorContextCallback errcb;
 
@@ -125,6 +138,7 @@ api_create_streams(PG_FUNCTION_ARGS)
 	each = AllocSetContextCreate(outer, "create_streams element", ALLOCSET_DEFAULT_SIZES);
 
 	place.function = "flowstream.create_streams()";
+	place.first = 0;
 	place.n = n;
 	errcb.callback = BulkContext;
 	errcb.arg = &place;
@@ -132,6 +146,11 @@ api_create_streams(PG_FUNCTION_ARGS)
 	error_context_stack = &errcb;
 
 	flow_create_begin(&b);
+	if (!flow_streams_distributed())
+	{
+		flow_new_streams_begin(&rows);
+		b.rows = &rows;
+	}
 	for (int k = 0; k < n; k++)
 	{
 		FlowCreate	c;
@@ -139,7 +158,7 @@ api_create_streams(PG_FUNCTION_ARGS)
 		Datum		d;
 		MemoryContext old = MemoryContextSwitchTo(each);
 
-		place.k = k;
+		place.first = place.k = k;
 		memset(&c, 0, sizeof(c));
 		/* create_stream()'s arguments: NULL only where it says so */
 		c.sender = Element(&a[0], k, &isnull);
@@ -172,6 +191,12 @@ api_create_streams(PG_FUNCTION_ARGS)
 		ids[k] = Int64GetDatum(flow_create_one(&b, &c));
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(each);
+		if (b.rows != NULL && (rows.n == CREATE_CHUNK || k == n - 1))
+		{
+			/* the write of the elements since the last */
+			place.first = k + 1 - rows.n;
+			flow_new_streams_write(&rows);
+		}
 	}
 	flow_create_end(&b);
 	error_context_stack = errcb.previous;
@@ -181,7 +206,10 @@ api_create_streams(PG_FUNCTION_ARGS)
 
 /*
  * deposit_many(ids, amounts): deposit(ids[k], amounts[k]) for every k, in
- * the order of the arrays.
+ * the order of the arrays.  CREATE_CHUNK elements at a time: their streams
+ * are locked and read, each deposit applied in memory in turn, then their
+ * events and rows written (apply_bulk.c); on Citus, deposit() after
+ * deposit().
  */
 PG_FUNCTION_INFO_V1(api_deposit_many);
 Datum
@@ -194,30 +222,64 @@ api_deposit_many(PG_FUNCTION_ARGS)
 											   ALLOCSET_DEFAULT_SIZES);
 	BulkPlace	place;
 	ErrorContextCallback errcb;
+	FlowCall	who;
+	OwnerScope	scope;
+	FlowDeposits d;
+	bool		distributed;
+	int64		at;
 
 	ReadArray(fcinfo, 0, "ids", INT8OID, true, "ids", &n, &ids);
 	ReadArray(fcinfo, 1, "amounts", NUMERICOID, true, "ids", &n, &amounts);
 
 	place.function = "flowstream.deposit_many()";
+	place.first = 0;
 	place.n = n;
 	errcb.callback = BulkContext;
 	errcb.arg = &place;
 	errcb.previous = error_context_stack;
 	error_context_stack = &errcb;
+
+	/* who acts, as the caller, then as the tables' owner, as deposit() */
+	memset(&who, 0, sizeof(who));
+	flow_resolve_actor(&who);
+	flow_enter_owner(&scope);
+	distributed = flow_streams_distributed();
+	at = flow_time_arg(flow_clock_now());
+	if (distributed)
+		flow_leave_owner(&scope);	/* deposit() takes it in turn */
 	for (int k = 0; k < n; k++)
 	{
-		MemoryContext old = MemoryContextSwitchTo(each);
+		MemoryContext old;
 
-		place.k = k;
+		if (!distributed && k % CREATE_CHUNK == 0)
+		{
+			place.first = k;
+			place.k = Min(n, k + CREATE_CHUNK) - 1;
+			flow_deposits_begin(&d, who.actor, who.actor_problem, at, &ids.values[k],
+								&ids.nulls[k], place.k + 1 - k);
+		}
+		old = MemoryContextSwitchTo(each);
+		place.first = place.k = k;
 		if (ids.nulls[k])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("stream id must not be null")));
-		(void) flow_call(OP_DEPOSIT, DatumGetInt64(ids.values[k]), amounts.values[k],
-						 amounts.nulls[k], false, NULL);
+		if (distributed)
+			(void) flow_call(OP_DEPOSIT, DatumGetInt64(ids.values[k]), amounts.values[k],
+							 amounts.nulls[k], false, NULL);
+		else
+			flow_deposit_held(&d, DatumGetInt64(ids.values[k]), amounts.values[k],
+							  amounts.nulls[k]);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(each);
+		if (!distributed && (k % CREATE_CHUNK == CREATE_CHUNK - 1 || k == n - 1))
+		{
+			place.first = k - k % CREATE_CHUNK;
+			flow_deposits_write(&d);
+		}
 	}
+	if (!distributed)
+		flow_leave_owner(&scope);
 	error_context_stack = errcb.previous;
 	MemoryContextDelete(each);
 	PG_RETURN_VOID();

@@ -57,21 +57,35 @@ flow_apply_init(void)
 	}
 }
 
-/* The call the trigger on stream_id's row is to apply, or NULL. */
+/*
+ * The call the trigger on stream_id's row is to apply, or NULL: the call
+ * for that stream, or a batch of deposits that holds it.
+ */
 FlowCall *
 flow_call_for(int64 stream_id)
 {
-	if (calls != NULL && !calls->applied && calls->stream_id == stream_id)
+	if (calls != NULL && !calls->applied &&
+		(calls->stream_id == stream_id ||
+		 (calls->deposits != NULL && stream_id != 0 && flow_deposits_hold(calls->deposits, stream_id))))
 		return calls;
 	return NULL;
+}
+
+/* SF001 for stream id. */
+void
+flow_no_such_stream(int64 id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FLOW_NOT_FOUND),
+			 errmsg("stream " INT64_FORMAT " does not exist", id)));
 }
 
 /*
  * Runs one of the layer's statements for call, as the innermost call under
  * way; see the header comment for what happens to its errors.
  */
-static int
-Execute(FlowCall *call, SPIPlanPtr plan, Datum *values, const char *nulls)
+int
+flow_execute_call(FlowCall *call, SPIPlanPtr plan, Datum *values, const char *nulls)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	volatile int rc = 0;
@@ -120,14 +134,12 @@ flow_apply_call(FlowCall *call)
 								 "UPDATE flowstream.streams SET state = state "
 								 "WHERE id OPERATOR(pg_catalog.=) $1",
 								 1, types);
-	int			rc = Execute(call, plan, values, NULL);
+	int			rc = flow_execute_call(call, plan, values, NULL);
 
 	if (rc != SPI_OK_UPDATE)
 		elog(ERROR, "could not update stream " INT64_FORMAT, call->stream_id);
 	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FLOW_NOT_FOUND),
-				 errmsg("stream " INT64_FORMAT " does not exist", call->stream_id)));
+		flow_no_such_stream(call->stream_id);
 	if (!call->applied)
 		elog(ERROR, "the trigger streams_guard on flowstream.streams did not run; is it disabled?");
 }
@@ -169,7 +181,7 @@ flow_create_call(FlowCall *call, int64 id, Datum sender, Datum recipient, Datum 
 						 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
 						 9, types);
 	call->stream_id = 0;
-	rc = Execute(call, plan, values, nulls);
+	rc = flow_execute_call(call, plan, values, nulls);
 	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1 || !call->applied)
 		elog(ERROR, "could not insert the stream");
 	call->stream_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
@@ -280,30 +292,54 @@ flow_finish_row(Relation rel, HeapTuple tuple, int64 event_id, bool creating)
 	return heap_modify_tuple_by_cols(tuple, desc, n, cols, values, nulls);
 }
 
+/*
+ * The create event of stream id, which call creates: row is the stream as
+ * its row records it (recipient, state, consent), with its grace and
+ * metadata.
+ */
+void
+flow_create_event(const FlowCall *call, int64 id, const OpRow *row, Datum void_after,
+				  bool void_after_null, Datum metadata, bool metadata_null, FlowEvent *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->stream_id = id;
+	ev->op = OP_CREATE;
+	ev->actor = call->actor;
+	ev->destination = row->recipient;
+	ev->at = call->at;
+	ev->state = &row->state;
+	ev->decimals = row->state.decimals;
+	ev->void_after = void_after;
+	ev->void_after_null = void_after_null;
+	ev->metadata = metadata;
+	ev->metadata_null = metadata_null;
+	ev->consent_required = row->consent_required;
+	ev->on_behalf_of = call->on_behalf_of;
+}
+
 /* The row of a stream created by call, with its create event written. */
 HeapTuple
 flow_create_row(FlowCall *call, Relation rel, HeapTuple new)
 {
 	const FlowCatalog *c = flow_catalog();
 	TupleDesc	desc = RelationGetDescr(rel);
-	bool		isnull;
+	bool		isnull,
+				grace_null,
+				metadata_null;
 	FlowEvent	ev;
-	FlowState	state;
+	OpRow		row;
+	Datum		grace,
+				metadata;
 
 	call->applied = true;
-	memset(&ev, 0, sizeof(ev));
-	flow_state_arg(heap_getattr(new, c->s_state, desc, &isnull), &state);
-	ev.stream_id = DatumGetInt64(heap_getattr(new, c->s_id, desc, &isnull));
-	ev.op = OP_CREATE;
-	ev.actor = call->actor;
-	ev.destination = TextDatumGetCString(heap_getattr(new, c->s_recipient, desc, &isnull));
-	ev.at = call->at;
-	ev.state = &state;
-	ev.decimals = state.decimals;
-	ev.void_after = heap_getattr(new, c->s_void_after, desc, &ev.void_after_null);
-	ev.metadata = heap_getattr(new, c->s_metadata, desc, &ev.metadata_null);
-	ev.consent_required = DatumGetBool(heap_getattr(new, c->s_consent_required, desc, &isnull));
-	ev.on_behalf_of = call->on_behalf_of;
+	memset(&row, 0, sizeof(row));
+	flow_state_arg(heap_getattr(new, c->s_state, desc, &isnull), &row.state);
+	row.recipient = TextDatumGetCString(heap_getattr(new, c->s_recipient, desc, &isnull));
+	row.consent_required = DatumGetBool(heap_getattr(new, c->s_consent_required, desc, &isnull));
+	grace = heap_getattr(new, c->s_void_after, desc, &grace_null);
+	metadata = heap_getattr(new, c->s_metadata, desc, &metadata_null);
+	flow_create_event(call, DatumGetInt64(heap_getattr(new, c->s_id, desc, &isnull)), &row,
+					  grace, grace_null, metadata, metadata_null, &ev);
 	call->event_id = flow_write_event(&ev);
 	return flow_finish_row(rel, new, call->event_id, true);
 }
@@ -337,16 +373,15 @@ typedef struct Bridge
  * account's last operation, on the real clock.
  */
 static FlowError
-ApplyBridge(FlowCall *call, OpRow *row, const OpActor *actor, HeapTuple old, TupleDesc desc,
-			int64 *t, Bridge *bridge)
+ApplyBridge(FlowCall *call, OpRow *row, const OpActor *actor, const char *token, int64 *t,
+			Bridge *bridge)
 {
 	bool		credits = call->op == OP_WITHDRAW_TO_ACCOUNT;
-	bool		isnull;
 	int			decimals;
 	FlowError	err;
 
 	memset(bridge, 0, sizeof(*bridge));
-	bridge->token = TextDatumGetCString(heap_getattr(old, flow_catalog()->s_token, desc, &isnull));
+	bridge->token = token;
 	flow_lock_stream_account(credits ? row->recipient : row->sender, bridge->token, credits,
 							 &bridge->account, &bridge->id, &bridge->created, &decimals,
 							 &bridge->outflows);
@@ -371,8 +406,8 @@ ApplyBridge(FlowCall *call, OpRow *row, const OpActor *actor, HeapTuple old, Tup
 }
 
 /* The row of a stream as the rules see it (the strings are copies). */
-static void
-ReadRow(HeapTuple old, TupleDesc desc, OpRow *row)
+void
+flow_read_row(HeapTuple old, TupleDesc desc, OpRow *row)
 {
 	const FlowCatalog *c = flow_catalog();
 	bool		isnull;
@@ -541,19 +576,156 @@ ProposalColumns(const OpRow *row, int *cols, Datum *values, bool *nulls)
 	return 3;
 }
 
+/* Who acts in call on row, as the rules see it (no operator's grants yet). */
+static void
+ActorOf(const FlowCall *call, const OpRow *row, OpActor *actor)
+{
+	memset(actor, 0, sizeof(*actor));
+	actor->name = call->actor;
+	actor->system = call->system;
+	actor->refused = call->actor_problem != ACTOR_OK;
+	actor->as_sender = strcmp(call->actor, row->sender) == 0;
+	actor->as_recipient = strcmp(call->actor, row->recipient) == 0;
+}
+
+/*
+ * Readies call for row: its amount at the stream's scale, and the time it
+ * takes place, which it returns; a rate written rather than an operation
+ * named becomes the operation the core's rule makes of it.
+ */
+static int64
+Prepare(FlowCall *call, const OpRow *row)
+{
+	int64		t;
+
+	call->applied = true;
+	call->decimals = row->state.decimals;
+	if (flow_op_takes_number(call->op))
+		call->args.amount = AmountArgument(call, row->state.decimals);
+	t = flow_operation_time(call->at, &row->state, flow_clock_pinned());
+	if (call->rate_by_rule)
+	{
+		/* the rule users' tables follow too (derive.c): a bad rate is refused in its place */
+		call->op = flow_rate_column_op(&row->state, t, &call->args.amount);
+	}
+	return t;
+}
+
+/*
+ * Applies call to row (of a stream of token) at *t, as actor: an actor that
+ * may not act as a party may act as an operator, so the operation is then
+ * tried again with the grants of the stream's parties (read only then, so
+ * the common case reads no approvals).  A bridge locks its account too.
+ */
+static FlowError
+ApplyActing(FlowCall *call, OpRow *row, OpActor *actor, const char *token, int64 *t,
+			Bridge *bridge)
+{
+	bool		bridged = flow_ops[call->op].kind == KIND_BRIDGE;
+	FlowError	err = FLOW_OK;
+
+	for (int pass = 0; pass < 2; pass++)
+	{
+		int64		at = *t;
+
+		if (bridged)
+			err = ApplyBridge(call, row, actor, token, &at, bridge);
+		else
+			err = flow_apply(call->op, row, &call->args, actor, at, &call->res);
+		if (err != FLOW_ERR_NOT_ALLOWED || pass == 1 || actor->refused || actor->system)
+		{
+			*t = at;
+			break;
+		}
+		flow_operator_grants(actor, row->sender, row->recipient, token);
+		if (actor->sender_grant == 0 && actor->recipient_grant == 0)
+			break;
+	}
+	return err;
+}
+
+/* The event of call, applied at t to the stream before, which it left as row. */
+static void
+OperationEvent(const FlowCall *call, const OpRow *row, const OpRow *before, int64 t,
+			   FlowEvent *ev)
+{
+	const OpInfo *info = &flow_ops[call->op];
+
+	memset(ev, 0, sizeof(*ev));
+	ev->stream_id = call->stream_id;
+	ev->op = call->op;
+	ev->actor = call->actor;
+	ev->has_amount = info->records != REC_NOTHING;
+	ev->amount = info->records == REC_WRITTEN_OFF ? call->res.written_off :
+		u256_from_u128(call->res.units);
+	ev->decimals = row->state.decimals;
+	ev->destination = call->res.destination;
+	ev->at = t;
+	ev->state = &row->state;
+	/* the grace after the operation */
+	ev->void_after_null = !row->has_grace;
+	ev->void_after = row->has_grace ? flow_grace_datum(&row->grace) : (Datum) 0;
+	ev->metadata = call->metadata;
+	ev->metadata_null = call->op != OP_SET_METADATA;
+	if (call->op == OP_PROPOSE_UPDATE || call->op == OP_CONFIRM_UPDATE)
+	{
+		ev->has_end_at = call->args.has_end;
+		ev->end_at = call->args.end;
+	}
+	if (call->op == OP_SET_AUTO_TOP_UP || call->op == OP_SET_AUTO_WITHDRAW)
+	{
+		ev->every_null = !call->args.has_grace;
+		ev->every = call->args.has_grace ? flow_grace_datum(&call->args.grace) : (Datum) 0;
+	}
+	else
+		ev->every_null = true;
+	/* an automatic act of the maintenance job is on behalf of the party that asked for it */
+	if (call->system && call->on_behalf_of != NULL)
+		ev->on_behalf_of = call->on_behalf_of;
+	if (call->res.acted_for == ACTED_FOR_SENDER)
+		ev->on_behalf_of = before->sender;
+	else if (call->res.acted_for == ACTED_FOR_RECIPIENT)
+		ev->on_behalf_of = before->recipient;
+}
+
+/*
+ * Applies call to row, a stream of token held in memory (one not written
+ * yet, as the first deposit of a stream that create_streams() creates, or
+ * one locked and read by deposit_many()), as flow_apply_row() applies it to
+ * a table's row, and leaves its event in ev for the caller to write.  Only
+ * an operation that writes nothing but its event and the row: not a
+ * bridge, a redeem or set_auto_withdraw.
+ */
+void
+flow_apply_held(FlowCall *call, OpRow *row, const char *token, FlowEvent *ev)
+{
+	OpRow		before = *row;
+	OpActor		actor;
+	int64		t;
+	FlowError	err;
+
+	if (flow_ops[call->op].kind == KIND_BRIDGE || call->op == OP_REDEEM ||
+		call->op == OP_SET_AUTO_WITHDRAW || call->rate_by_rule)
+		elog(ERROR, "%s cannot be applied to a stream not written yet", flow_ops[call->op].label);
+	ActorOf(call, row, &actor);
+	t = Prepare(call, row);
+	err = ApplyActing(call, row, &actor, token, &t, NULL);
+	call->had_proposal = before.has_proposal;
+	if (err != FLOW_OK)
+		flow_report_call(err, call, &before.state, t);
+	OperationEvent(call, row, &before, t, ev);
+}
+
 /*
  * Applies call to the locked row old and returns the row to write instead
  * of new: the stream after the operation, pointing at the (last) event it
- * wrote.  An actor that may not act as a party may act as an operator:
- * then the operation is tried again with the grants of the stream's
- * parties (read only then, so the common case reads no approvals).
+ * wrote.
  */
 HeapTuple
 flow_apply_row(FlowCall *call, Relation rel, HeapTuple old, HeapTuple new)
 {
 	const FlowCatalog *c = flow_catalog();
 	TupleDesc	desc = RelationGetDescr(rel);
-	const OpInfo *info = &flow_ops[call->op];
 	bool		isnull,
 				grace_null;
 	OpRow		row,
@@ -569,92 +741,25 @@ flow_apply_row(FlowCall *call, Relation rel, HeapTuple old, HeapTuple new)
 	bool		nulls[14];
 	int			n = 0;
 	bool		bridged;
+	const char *token;
 
-	ReadRow(old, desc, &row);
+	flow_read_row(old, desc, &row);
 	before = row;
-	memset(&actor, 0, sizeof(actor));
-	actor.name = call->actor;
-	actor.system = call->system;
-	actor.refused = call->actor_problem != ACTOR_OK;
-	actor.as_sender = strcmp(call->actor, row.sender) == 0;
-	actor.as_recipient = strcmp(call->actor, row.recipient) == 0;
-
-	call->applied = true;
-	call->decimals = row.state.decimals;
-	if (flow_op_takes_number(call->op))
-		call->args.amount = AmountArgument(call, row.state.decimals);
-	t = flow_operation_time(call->at, &row.state, flow_clock_pinned());
-	if (call->rate_by_rule)
-	{
-		/* the rule users' tables follow too (derive.c): a bad rate is refused in its place */
-		call->op = flow_rate_column_op(&row.state, t, &call->args.amount);
-		info = &flow_ops[call->op];
-	}
-	bridged = info->kind == KIND_BRIDGE;
+	ActorOf(call, &row, &actor);
+	t = Prepare(call, &row);
+	bridged = flow_ops[call->op].kind == KIND_BRIDGE;
+	token = TextDatumGetCString(heap_getattr(old, c->s_token, desc, &isnull));
 
 	/* a bridge's account and an operator's grants are read through SPI, from this trigger */
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	for (int pass = 0; pass < 2; pass++)
-	{
-		int64		at = t;
-
-		if (bridged)
-			err = ApplyBridge(call, &row, &actor, old, desc, &at, &bridge);
-		else
-			err = flow_apply(call->op, &row, &call->args, &actor, at, &call->res);
-		if (err != FLOW_ERR_NOT_ALLOWED || pass == 1 || actor.refused || actor.system)
-		{
-			t = at;
-			break;
-		}
-		flow_operator_grants(&actor, row.sender, row.recipient,
-							 TextDatumGetCString(heap_getattr(old, c->s_token, desc, &isnull)));
-		if (actor.sender_grant == 0 && actor.recipient_grant == 0)
-			break;
-	}
+	err = ApplyActing(call, &row, &actor, token, &t, &bridge);
 	call->had_proposal = before.has_proposal;
 	if (err != FLOW_OK)
 		flow_report_call(err, call, &before.state, t);
 
-	/* the grace after the operation */
 	grace_null = !row.has_grace;
-	grace = grace_null ? (Datum) 0 : flow_grace_datum(&row.grace);
-
-	memset(&ev, 0, sizeof(ev));
-	ev.stream_id = call->stream_id;
-	ev.op = call->op;
-	ev.actor = call->actor;
-	ev.has_amount = info->records != REC_NOTHING;
-	ev.amount = info->records == REC_WRITTEN_OFF ? call->res.written_off :
-		u256_from_u128(call->res.units);
-	ev.decimals = row.state.decimals;
-	ev.destination = call->res.destination;
-	ev.at = t;
-	ev.state = &row.state;
-	ev.void_after = grace;
-	ev.void_after_null = grace_null;
-	ev.metadata = call->metadata;
-	ev.metadata_null = call->op != OP_SET_METADATA;
-	if (call->op == OP_PROPOSE_UPDATE || call->op == OP_CONFIRM_UPDATE)
-	{
-		ev.has_end_at = call->args.has_end;
-		ev.end_at = call->args.end;
-	}
-	if (call->op == OP_SET_AUTO_TOP_UP || call->op == OP_SET_AUTO_WITHDRAW)
-	{
-		ev.every_null = !call->args.has_grace;
-		ev.every = call->args.has_grace ? flow_grace_datum(&call->args.grace) : (Datum) 0;
-	}
-	else
-		ev.every_null = true;
-	/* an automatic act of the maintenance job is on behalf of the party that asked for it */
-	if (call->system && call->on_behalf_of != NULL)
-		ev.on_behalf_of = call->on_behalf_of;
-	if (call->res.acted_for == ACTED_FOR_SENDER)
-		ev.on_behalf_of = before.sender;
-	else if (call->res.acted_for == ACTED_FOR_RECIPIENT)
-		ev.on_behalf_of = before.recipient;
+	OperationEvent(call, &row, &before, t, &ev);
 	if (bridged)
 	{
 		ev.account_id = bridge.id;

@@ -399,6 +399,13 @@ flow_last_stream_id(void)
 	return isnull ? 0 : DatumGetInt64(last);
 }
 
+/* The sequence of the identity column attnum of table rel. */
+Oid
+flow_identity_sequence(Oid rel, AttrNumber attnum)
+{
+	return getIdentitySequence(rel, attnum, false);
+}
+
 /* The next id of flowstream.streams' identity column (as its owner). */
 int64
 flow_next_stream_id(void)
@@ -406,6 +413,6 @@ flow_next_stream_id(void)
 	const FlowCatalog *c = flow_catalog();
 
 	return DatumGetInt64(DirectFunctionCall1(nextval_oid,
-											 ObjectIdGetDatum(getIdentitySequence(c->streams, c->s_id,
-																				  false))));
+											 ObjectIdGetDatum(flow_identity_sequence(c->streams,
+																					 c->s_id))));
 }

@@ -9,7 +9,9 @@
 
 #include "catalog/pg_type.h"
 #include "commands/async.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 
 /* how many events this backend is writing now (nested calls each add one) */
 static int	writing_events = 0;
@@ -63,53 +65,59 @@ flow_same_grace(Datum a, bool a_null, Datum b, bool b_null)
 static void
 Notify(int64 id, const FlowEvent *e)
 {
-	StringInfoData payload;
+	/* written without a format: this runs once an event, many times a bulk call */
+	char		payload[256];
+	char	   *p = payload;
 
-	initStringInfo(&payload);
-	appendStringInfo(&payload, "{\"event\": " INT64_FORMAT ", \"op\": \"%s\"", id, flow_ops[e->op].label);
+#define PUT(s) do { size_t len_ = strlen(s); memcpy(p, s, len_); p += len_; } while (0)
+#define PUT_ID(name, v) do { PUT(name); p += pg_lltoa(v, p); } while (0)
+	PUT_ID("{\"event\": ", id);
+	PUT(", \"op\": \"");
+	PUT(flow_ops[e->op].label);
+	PUT("\"");
 	if (e->stream_id != 0)
-		appendStringInfo(&payload, ", \"stream\": " INT64_FORMAT, e->stream_id);
+		PUT_ID(", \"stream\": ", e->stream_id);
 	if (e->account_id != 0)
-		appendStringInfo(&payload, ", \"account\": " INT64_FORMAT, e->account_id);
+		PUT_ID(", \"account\": ", e->account_id);
 	if (e->peer_id != 0)
-		appendStringInfo(&payload, ", \"peer\": " INT64_FORMAT, e->peer_id);
+		PUT_ID(", \"peer\": ", e->peer_id);
 	if (e->flow_id != 0)
-		appendStringInfo(&payload, ", \"flow\": " INT64_FORMAT, e->flow_id);
-	appendStringInfoChar(&payload, '}');
-	Async_Notify(FLOW_EVENTS_CHANNEL, payload.data);
-	pfree(payload.data);
+		PUT_ID(", \"flow\": ", e->flow_id);
+	PUT("}");
+	*p = '\0';
+#undef PUT_ID
+#undef PUT
+	Async_Notify(FLOW_EVENTS_CHANNEL, payload);
 }
 
-/* Inserts one event and returns its id.  Runs as the owner, inside SPI. */
-int64
-flow_write_event(const FlowEvent *e)
+/* the columns of flowstream.events an event fills, in the order of EventValues() */
+#define EVENT_COLUMNS FLOW_EVENT_COLUMNS
+#define EVENT_COLUMN_LIST "stream_id, op, actor, amount, destination, at, state, void_after, " \
+	"metadata, account_id, account, peer_id, peer, flow_id, flow_buffer, end_at, on_behalf_of, " \
+	"consent_required, every"
+
+/* The types of EventValues()'s columns. */
+static void
+EventTypes(Oid *types)
 {
 	const FlowCatalog *c = flow_catalog();
-	Oid			types[19] = {INT8OID, c->op_type, TEXTOID, NUMERICOID, TEXTOID,
+	Oid			t[EVENT_COLUMNS] = {INT8OID, c->op_type, TEXTOID, NUMERICOID, TEXTOID,
 		TIMESTAMPTZOID, c->stream_type, INTERVALOID, JSONBOID,
 		INT8OID, c->account_type, INT8OID, c->account_type, INT8OID, NUMERICOID,
 	TIMESTAMPTZOID, TEXTOID, BOOLOID, INTERVALOID};
-	Datum		values[19];
-	char		nulls[19];
-	int			scale = flow_event_scale(e->op, e->decimals);
-	bool		isnull;
-	int64		id;
-	volatile int rc;
-	SPIPlanPtr	plan;
-	bool		notify;
 
-	memset(nulls, 'n', sizeof(nulls));
-	memset(values, 0, sizeof(values));
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	plan = flow_plan(PLAN_EVENT,
-					 "INSERT INTO flowstream.events "
-					 "(stream_id, op, actor, amount, destination, at, state, void_after, metadata, "
-					 "account_id, account, peer_id, peer, flow_id, flow_buffer, "
-					 "end_at, on_behalf_of, consent_required, every) "
-					 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
-					 "$16, $17, $18, $19) RETURNING id",
-					 19, types);
+	memcpy(types, t, sizeof(t));
+}
+
+/* The values of an event's columns ('n' in nulls: NULL). */
+static void
+EventValues(const FlowEvent *e, Datum *values, char *nulls)
+{
+	const FlowCatalog *c = flow_catalog();
+	int			scale = flow_event_scale(e->op, e->decimals);
+
+	memset(nulls, 'n', sizeof(char) * EVENT_COLUMNS);
+	memset(values, 0, sizeof(Datum) * EVENT_COLUMNS);
 #define SET(i, v) do { values[i] = (v); nulls[i] = ' '; } while (0)
 	if (e->stream_id != 0)
 		SET(0, Int64GetDatum(e->stream_id));
@@ -150,6 +158,13 @@ flow_write_event(const FlowEvent *e)
 	if (!e->every_null && e->every != (Datum) 0)
 		SET(18, e->every);
 #undef SET
+}
+
+/* Runs plan, one of this file's inserts into flowstream.events. */
+static int
+InsertEvents(SPIPlanPtr plan, Datum *values, const char *nulls)
+{
+	volatile int rc;
 
 	writing_events++;
 	PG_TRY();
@@ -161,6 +176,32 @@ flow_write_event(const FlowEvent *e)
 		writing_events--;
 	}
 	PG_END_TRY();
+	return rc;
+}
+
+/* Inserts one event and returns its id.  Runs as the owner, inside SPI. */
+int64
+flow_write_event(const FlowEvent *e)
+{
+	Oid			types[EVENT_COLUMNS];
+	Datum		values[EVENT_COLUMNS];
+	char		nulls[EVENT_COLUMNS];
+	bool		isnull;
+	int64		id;
+	int			rc;
+	SPIPlanPtr	plan;
+	bool		notify;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	EventTypes(types);
+	plan = flow_plan(PLAN_EVENT,
+					 "INSERT INTO flowstream.events (" EVENT_COLUMN_LIST ") "
+					 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
+					 "$16, $17, $18, $19) RETURNING id",
+					 EVENT_COLUMNS, types);
+	EventValues(e, values, nulls);
+	rc = InsertEvents(plan, values, nulls);
 	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 		elog(ERROR, "could not write an event");
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -169,4 +210,134 @@ flow_write_event(const FlowEvent *e)
 	if (notify)
 		Notify(id, e);
 	return id;
+}
+
+/*
+ * Starts a batch of events, to be written by one statement: ids are taken
+ * from the table's identity sequence as they are added, so that an event
+ * can be referred to before it is written.
+ */
+void
+flow_events_begin(FlowEventBatch *b)
+{
+	const FlowCatalog *c = flow_catalog();
+
+	memset(b, 0, sizeof(*b));
+	b->sequence = flow_identity_sequence(c->events, c->e_id);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	b->notify = flow_notifications();
+	SPI_finish();
+}
+
+/* The id of the next event of the batch, taken from the sequence. */
+int64
+flow_events_next_id(FlowEventBatch *b)
+{
+	return DatumGetInt64(DirectFunctionCall1(nextval_oid, ObjectIdGetDatum(b->sequence)));
+}
+
+/*
+ * Adds event e, whose id is id (flow_events_next_id()), to the batch; its
+ * notification (unless the settings turn them off) is sent at commit, in the
+ * order of the events, as flow_write_event() sends it.
+ */
+void
+flow_events_add(FlowEventBatch *b, int64 id, const FlowEvent *e)
+{
+	Datum		values[EVENT_COLUMNS];
+	char		nulls[EVENT_COLUMNS];
+
+	if (b->n == b->size)
+	{
+		b->size = Max(64, b->size * 2);
+		if (b->n == 0)
+		{
+			b->ids = palloc(sizeof(Datum) * b->size);
+			for (int i = 0; i < EVENT_COLUMNS; i++)
+			{
+				b->values[i] = palloc(sizeof(Datum) * b->size);
+				b->nulls[i] = palloc(sizeof(bool) * b->size);
+			}
+		}
+		else
+		{
+			b->ids = repalloc(b->ids, sizeof(Datum) * b->size);
+			for (int i = 0; i < EVENT_COLUMNS; i++)
+			{
+				b->values[i] = repalloc(b->values[i], sizeof(Datum) * b->size);
+				b->nulls[i] = repalloc(b->nulls[i], sizeof(bool) * b->size);
+			}
+		}
+	}
+	EventValues(e, values, nulls);
+	b->ids[b->n] = Int64GetDatum(id);
+	for (int i = 0; i < EVENT_COLUMNS; i++)
+	{
+		b->values[i][b->n] = values[i];
+		b->nulls[i][b->n] = nulls[i] == 'n';
+	}
+	b->n++;
+	if (b->notify)
+		Notify(id, e);
+}
+
+/*
+ * Writes the events of the batch with one statement, in the order they
+ * were added, and empties it.  A column that is NULL in every event is
+ * passed as a NULL array (the unnest()s of a select list, which run in step,
+ * pad it with NULLs).  Runs as the owner.
+ */
+void
+flow_events_write(FlowEventBatch *b)
+{
+	Oid			types[EVENT_COLUMNS + 1];
+	Datum		values[EVENT_COLUMNS + 1];
+	char		nulls[EVENT_COLUMNS + 1];
+	SPIPlanPtr	plan;
+	int			rc;
+
+	if (b->n == 0)
+		return;
+	types[0] = INT8OID;
+	EventTypes(&types[1]);
+	for (int i = 0; i <= EVENT_COLUMNS; i++)
+	{
+		Oid			elem = types[i];
+		int16		len;
+		bool		byval;
+		char		align;
+		int			dims[1] = {b->n};
+		int			lbs[1] = {1};
+		bool		any = i == 0;
+
+		types[i] = get_array_type(elem);
+		for (int k = 0; i > 0 && k < b->n && !any; k++)
+			any = !b->nulls[i - 1][k];
+		nulls[i] = any ? ' ' : 'n';
+		values[i] = (Datum) 0;
+		if (!any)
+			continue;
+		get_typlenbyvalalign(elem, &len, &byval, &align);
+		values[i] = PointerGetDatum(construct_md_array(i == 0 ? b->ids : b->values[i - 1],
+													   i == 0 ? NULL : b->nulls[i - 1], 1, dims,
+													   lbs, elem, len, byval, align));
+	}
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = flow_plan(PLAN_EVENTS,
+					 "INSERT INTO flowstream.events (id, " EVENT_COLUMN_LIST ") "
+					 "SELECT pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), "
+					 "pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6), "
+					 "pg_catalog.unnest($7), pg_catalog.unnest($8), pg_catalog.unnest($9), "
+					 "pg_catalog.unnest($10), pg_catalog.unnest($11), pg_catalog.unnest($12), "
+					 "pg_catalog.unnest($13), pg_catalog.unnest($14), pg_catalog.unnest($15), "
+					 "pg_catalog.unnest($16), pg_catalog.unnest($17), pg_catalog.unnest($18), "
+					 "pg_catalog.unnest($19), pg_catalog.unnest($20)",
+					 EVENT_COLUMNS + 1, types);
+	rc = InsertEvents(plan, values, nulls);
+	if (rc != SPI_OK_INSERT || SPI_processed != (uint64) b->n)
+		elog(ERROR, "could not write the events");
+	SPI_finish();
+	b->n = 0;
 }

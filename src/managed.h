@@ -13,6 +13,8 @@
  *   apply_accounts.c  one operation on locked accounts and a flow
  *   restore_accounts.c  what a restore may insert into accounts and flows
  *   apply.c     one operation on one locked stream row, handed to the trigger
+ *   apply_bulk.c  many new streams, or deposits into many, their rows handed
+ *               to the trigger as one batch
  *   triggers.c  the guards on the tables (they call apply.c and restore.c)
  *   api.c       the API functions of streams: arguments, who acts, then apply.c
  *   api_bulk.c  create_streams() and deposit_many(): many streams, each through api.c
@@ -117,7 +119,7 @@ typedef struct FlowCatalog
 enum
 {
 	PLAN_APPLY, PLAN_CREATE, PLAN_CREATE_AT, PLAN_TOKEN, PLAN_DEFAULT_GRACE, PLAN_SET_DEFAULT_GRACE,
-	PLAN_EVENT, PLAN_LAST_EVENT, PLAN_STREAM_EXISTS, PLAN_DUE,
+	PLAN_EVENT, PLAN_EVENTS, PLAN_CREATE_MANY, PLAN_LOCK_MANY, PLAN_DEPOSIT_MANY, PLAN_LAST_EVENT, PLAN_STREAM_EXISTS, PLAN_DUE,
 	PLAN_TOKEN_POLICY, PLAN_ACCOUNT_IDS, PLAN_LOCK_ACCOUNTS, PLAN_LOCK_FLOW, PLAN_OPEN_FLOW_OF,
 	PLAN_INSERT_ACCOUNT, PLAN_UPDATE_ACCOUNT, PLAN_INSERT_FLOW, PLAN_UPDATE_FLOW, PLAN_STREAM_ACCOUNT,
 	PLAN_CRITICAL, PLAN_OUTFLOWS, PLAN_LOCK_ACCOUNT_SKIP, PLAN_FLOW_ACCOUNTS,
@@ -143,6 +145,7 @@ extern void flow_enter_owner(OwnerScope *scope);
 extern void flow_leave_owner(OwnerScope *scope);
 extern bool flow_streams_distributed(void);
 extern bool flow_notifications(void);
+extern Oid	flow_identity_sequence(Oid rel, AttrNumber attnum);
 extern int64 flow_next_stream_id(void);
 extern int64 flow_last_stream_id(void);
 
@@ -195,7 +198,26 @@ typedef struct FlowEvent
 	bool		every_null;
 } FlowEvent;
 
+/* the columns of flowstream.events an event fills */
+#define FLOW_EVENT_COLUMNS 19
+
+/* events to be written by one statement (flow_events_write) */
+typedef struct FlowEventBatch
+{
+	Oid			sequence;		/* of the table's ids */
+	bool		notify;			/* flow_notifications() when it began */
+	int			n;
+	int			size;
+	Datum	   *ids;
+	Datum	   *values[FLOW_EVENT_COLUMNS];	/* per column, per event */
+	bool	   *nulls[FLOW_EVENT_COLUMNS];
+} FlowEventBatch;
+
 extern int64 flow_write_event(const FlowEvent *e);
+extern void flow_events_begin(FlowEventBatch *b);
+extern int64 flow_events_next_id(FlowEventBatch *b);
+extern void flow_events_add(FlowEventBatch *b, int64 id, const FlowEvent *e);
+extern void flow_events_write(FlowEventBatch *b);
 extern bool flow_writing_event(void);
 extern Datum flow_grace_datum(const FlowGrace *g);
 extern void flow_grace_of(Datum interval, FlowGrace *g);
@@ -346,19 +368,87 @@ typedef struct FlowCall
 	/* the stack */
 	SubTransactionId subxid;
 	struct FlowCall *outer;
+	struct FlowNewStreams *batch;	/* create: the rows of many new streams */
+	struct FlowDeposits *deposits;	/* deposits into many streams */
 } FlowCall;
 
+extern int	flow_execute_call(FlowCall *call, SPIPlanPtr plan, Datum *values, const char *nulls);
 extern void flow_apply_call(FlowCall *call);
 extern int64 flow_create_call(FlowCall *call, int64 id, Datum sender, Datum recipient, Datum token,
 							  const FlowState *state, bool transferable,
 							  Datum void_after, bool void_after_null);
 extern FlowCall *flow_call_for(int64 stream_id);
 extern HeapTuple flow_apply_row(FlowCall *call, Relation rel, HeapTuple old, HeapTuple new);
+extern void flow_create_event(const FlowCall *call, int64 id, const OpRow *row, Datum void_after,
+							  bool void_after_null, Datum metadata, bool metadata_null,
+							  FlowEvent *ev);
 extern HeapTuple flow_create_row(FlowCall *call, Relation rel, HeapTuple new);
+extern void flow_apply_held(FlowCall *call, OpRow *row, const char *token, FlowEvent *ev);
+extern void flow_read_row(HeapTuple old, TupleDesc desc, OpRow *row);
+extern void flow_no_such_stream(int64 id) pg_attribute_noreturn();
 extern HeapTuple flow_finish_row(Relation rel, HeapTuple tuple, int64 event_id, bool creating);
 extern void flow_apply_init(void);
 extern bool flow_writing_payouts(void);
 extern void flow_move_payout(int64 id, int64 next_at);
+
+/* ---- apply_bulk.c ---- */
+
+/*
+ * Streams created together: decided one by one, written by one statement
+ * for their events and one for their rows, which the trigger is handed as
+ * one call.
+ */
+typedef struct FlowNewStreams
+{
+	MemoryContext cxt;			/* what the batch keeps until it is written */
+	Oid			sequence;		/* of the streams' ids */
+	FlowCall	call;			/* the insert of the rows, for the trigger */
+	FlowEventBatch events;
+	int			n;
+	int			size;
+	int			next;			/* the row the trigger expects next */
+	Datum	   *values[11];		/* per column, per row */
+	bool	   *nulls[11];
+} FlowNewStreams;
+
+extern void flow_new_streams_begin(FlowNewStreams *b);
+extern int64 flow_new_stream(FlowNewStreams *b, FlowCall *call, OpRow *row, Datum sender,
+							 Datum recipient, Datum token, Datum void_after, bool void_after_null,
+							 FlowCall *deposit);
+extern void flow_new_streams_write(FlowNewStreams *b);
+extern HeapTuple flow_new_stream_row(FlowCall *call, Relation rel, HeapTuple new);
+
+/*
+ * Deposits into many streams: their rows locked and read with one
+ * statement, each deposit applied in memory in the order asked, then the
+ * events written with one statement and the rows with another, which the
+ * trigger is handed as one call.
+ */
+typedef struct FlowDeposits
+{
+	MemoryContext cxt;			/* what it keeps until it is written */
+	FlowCall	call;			/* the update of the rows, for the trigger */
+	FlowEventBatch events;
+	const char *actor;
+	ActorProblem actor_problem;
+	int64		at;
+	int			n;				/* the streams, by id: */
+	int64	   *ids;
+	int64	   *read_last;		/* last_event, as read */
+	OpRow	   *rows;			/* as the deposits leave them */
+	char	  **tokens;
+	int64	   *last;			/* the last event of their deposits */
+	bool	   *written;		/* the trigger has let its row in */
+	int			writing;		/* how many rows the update writes */
+	int			next;			/* how many the trigger has let in */
+} FlowDeposits;
+
+extern void flow_deposits_begin(FlowDeposits *d, const char *actor, ActorProblem problem, int64 at,
+								const Datum *ids, const bool *nulls, int n);
+extern void flow_deposit_held(FlowDeposits *d, int64 id, Datum amount, bool amount_null);
+extern void flow_deposits_write(FlowDeposits *d);
+extern bool flow_deposits_hold(const FlowDeposits *d, int64 id);
+extern HeapTuple flow_deposit_row(FlowCall *call, Relation rel, HeapTuple old, HeapTuple new);
 
 /* ---- operators.c ---- */
 
@@ -451,8 +541,10 @@ typedef struct FlowCreateBatch
 	bool		grace_read;		/* the default grace, read at the first creation */
 	Datum		grace;
 	bool		grace_null;
-	char	   *token;			/* the last token looked up, and its decimals */
-	int			decimals;
+	int			tokens;			/* the tokens looked up, and their decimals */
+	char	   *token[8];
+	int			decimals[8];
+	FlowNewStreams *rows;		/* NULL: each stream is written as it is created */
 } FlowCreateBatch;
 
 extern void flow_create_begin(FlowCreateBatch *b);

@@ -2,7 +2,9 @@
  * triggers.c — the guards on flowstream's tables.
  *
  * flowstream.streams changes only through an operation of the API
- * (apply.c hands it to streams_guard, which applies it to the locked row),
+ * (apply.c hands it to streams_guard, which applies it to the locked row;
+ * apply_bulk.c hands it a batch of new streams, or of deposits, whose rows
+ * it lets in),
  * or by a restore's insert of a row that ends its history (restore.c).
  * flowstream.events only grows, by the events the operations write, or by
  * a restore.  Anything else, the owner's and a superuser's writes
@@ -54,6 +56,8 @@ streams_guard(PG_FUNCTION_ARGS)
 	if (TRIGGER_FIRED_BY_INSERT(trig->tg_event))
 	{
 		call = flow_call_for(0);
+		if (call != NULL && call->op == OP_CREATE && call->batch != NULL)
+			return PointerGetDatum(flow_new_stream_row(call, rel, trig->tg_trigtuple));
 		if (call != NULL && call->op == OP_CREATE)
 			return PointerGetDatum(flow_create_row(call, rel, trig->tg_trigtuple));
 		flow_restore_stream(rel, trig->tg_trigtuple);
@@ -69,6 +73,8 @@ streams_guard(PG_FUNCTION_ARGS)
 				 errdetail("Stream " INT64_FORMAT " was updated directly.", id),
 				 errhint("Call the API for each row instead, e.g. "
 						 "SELECT flowstream.deposit(id, 5) FROM flowstream.streams WHERE ...")));
+	if (call->deposits != NULL)
+		return PointerGetDatum(flow_deposit_row(call, rel, trig->tg_trigtuple, trig->tg_newtuple));
 	return PointerGetDatum(flow_apply_row(call, rel, trig->tg_trigtuple, trig->tg_newtuple));
 }
 

@@ -10,7 +10,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS flowstream;
-SELECT plan(65);
+SELECT plan(88);
 
 CREATE ROLE t38_alice;
 CREATE ROLE t38_bob;
@@ -149,6 +149,109 @@ SELECT is((SELECT on_behalf_of FROM flowstream.events WHERE stream_id = (:'byop'
     't38_alice', 'an operator allowed to create creates for its party, on its behalf');
 
 ----------------------------------------------------------------------------
+-- create_streams writes set-wise: every column of every row and event as
+-- create_stream writes them, the ids in the same order
+----------------------------------------------------------------------------
+-- the rows and events of a set of streams, every column, their ids as
+-- offsets from the set's first stream and first event
+CREATE FUNCTION pg_temp.everything(ids bigint[]) RETURNS SETOF text LANGUAGE sql AS $$
+    WITH s AS (SELECT * FROM flowstream.streams WHERE id = ANY(ids)),
+         b AS (SELECT min(s.id) AS sid, min(s.first_event) AS eid FROM s)
+    SELECT format('stream %s %s', s.id - b.sid,
+                  (to_jsonb(s) - 'id' - 'first_event' - 'last_event')
+                  || jsonb_build_object('first_event', s.first_event - b.eid, 'last_event', s.last_event - b.eid))
+    FROM s, b
+    UNION ALL
+    SELECT format('event %s %s', e.id - b.eid,
+                  (to_jsonb(e) - 'id' - 'stream_id') || jsonb_build_object('stream_id', e.stream_id - b.sid))
+    FROM flowstream.events e, b WHERE e.stream_id = ANY(ids)
+$$;
+-- nine tokens of 0 to 8 decimals, more than a batch keeps the decimals of
+INSERT INTO flowstream.tokens SELECT 'T38D' || d, d FROM generate_series(0, 8) d;
+CREATE TABLE pg_temp.t38_in AS
+SELECT i, 'T38D' || (i * 5 % 9) AS token, 'r' || (i % 4) AS recipient, (i % 7) * 0.5 AS rate,
+       '2026-01-01 00:00:00+00'::timestamptz + CASE WHEN i % 7 > 0 THEN (i % 3) * interval '1 hour' ELSE interval '0' END AS start_time,
+       (i % 5) * 3 AS deposit, i % 2 = 0 AS transferable, jsonb_build_object('i', i) AS metadata,
+       i % 6 = 0 AS consent_required,
+       CASE WHEN i % 4 = 0 THEN '2026-02-01 00:00:00+00'::timestamptz END AS end_time
+FROM generate_series(1, 40) i;
+GRANT SELECT ON pg_temp.t38_in TO t38_alice, t38_op;
+SET LOCAL ROLE t38_alice;
+SELECT flowstream.create_streams(array_agg('t38_alice'::text ORDER BY i), array_agg(recipient ORDER BY i),
+    array_agg(token ORDER BY i), array_agg(rate ORDER BY i), array_agg(start_time ORDER BY i),
+    array_agg(deposit ORDER BY i), array_agg(transferable ORDER BY i), array_agg(metadata ORDER BY i),
+    array_agg(consent_required ORDER BY i), array_agg(end_time ORDER BY i)) AS many
+FROM pg_temp.t38_in \gset
+SELECT array_agg(flowstream.create_stream('t38_alice', recipient, token, rate, start_time, deposit,
+    transferable, metadata, consent_required, end_time) ORDER BY i) AS single
+FROM pg_temp.t38_in \gset
+RESET ROLE;
+SELECT ok((SELECT bool_and(a + 1 = b) FROM unnest(:'many'::bigint[]) WITH ORDINALITY x(a, k)
+           JOIN unnest(:'many'::bigint[]) WITH ORDINALITY y(b, l) ON l = k + 1),
+    'create_streams: consecutive ids, in the order of the arrays');
+SELECT is((SELECT count(*) FROM pg_temp.everything(:'many')), 112::bigint,
+    '40 rows, 40 create events and 32 deposit events');
+SELECT results_eq(format('SELECT * FROM pg_temp.everything(%L) ORDER BY 1', :'many'),
+                  format('SELECT * FROM pg_temp.everything(%L) ORDER BY 1', :'single'),
+    'create_streams: every column of the rows and events of create_stream, ids in the same order');
+SELECT is((SELECT max(last_event) FROM flowstream.streams WHERE id = ANY(:'many'))
+          - (SELECT min(first_event) FROM flowstream.streams WHERE id = ANY(:'many')), 71::bigint,
+    'the events'' ids: one run, as create_stream one by one takes them');
+
+-- an operator, on its party's behalf (t38_op may create for alice)
+SET LOCAL ROLE t38_op;
+SELECT flowstream.create_streams(array_agg('t38_alice'::text ORDER BY i), array_agg(recipient ORDER BY i),
+    array_agg(token ORDER BY i), array_agg(rate ORDER BY i), deposits => array_agg(deposit ORDER BY i)) AS opmany
+FROM pg_temp.t38_in WHERE i <= 6 \gset
+SELECT array_agg(flowstream.create_stream('t38_alice', recipient, token, rate, deposit => deposit) ORDER BY i) AS opsingle
+FROM pg_temp.t38_in WHERE i <= 6 \gset
+RESET ROLE;
+SELECT results_eq(format('SELECT * FROM pg_temp.everything(%L) ORDER BY 1', :'opmany'),
+                  format('SELECT * FROM pg_temp.everything(%L) ORDER BY 1', :'opsingle'),
+    'create_streams by an operator: the rows and events of create_stream, on_behalf_of included');
+SELECT is((SELECT count(*) FROM flowstream.events WHERE stream_id = ANY(:'opmany') AND on_behalf_of = 't38_alice'),
+    6::bigint, 'each create event is on alice''s behalf');
+
+-- an error after a first batch was written (1,000 streams are written together) undoes all
+SET LOCAL ROLE t38_alice;
+SELECT throws_ok($$SELECT flowstream.create_streams(array_agg('t38_alice'::text), array_agg('t38_big'::text),
+                   array_agg('T38USD'::text), array_agg(CASE WHEN i = 1002 THEN -1 ELSE 0.01 END), deposits => array_agg(1::numeric))
+                   FROM generate_series(1, 1003) i$$,
+    '22023', NULL, '22023 create_streams: a negative rate at element 1,002');
+SELECT alike(pg_temp.context_of($$SELECT flowstream.create_streams(array_agg('t38_alice'::text), array_agg('t38_big'::text),
+                   array_agg('T38USD'::text), array_agg(CASE WHEN i = 1002 THEN -1 ELSE 0.01 END), deposits => array_agg(1::numeric))
+                   FROM generate_series(1, 1003) i$$),
+    '%element 1002 of 1003 of flowstream.create_streams()%', 'the error says which element');
+RESET ROLE;
+SELECT is((SELECT count(*) FROM flowstream.streams WHERE recipient = 't38_big'), 0::bigint,
+    'no stream of the failed call is left, those of the batch written before the error neither');
+SELECT is((SELECT count(*) FROM flowstream.events WHERE destination = 't38_big'), 0::bigint,
+    'nor any of their events');
+SET LOCAL ROLE t38_alice;
+SELECT is(cardinality(flowstream.create_streams(array_agg('t38_alice'::text), array_agg('t38_big'::text),
+          array_agg('T38USD'::text), array_agg(0.01::numeric), deposits => array_agg(1::numeric))), 1003)
+FROM generate_series(1, 1003) i;
+RESET ROLE;
+SELECT is((SELECT count(*) FROM flowstream.events e JOIN flowstream.streams s ON s.id = e.stream_id
+           WHERE s.recipient = 't38_big'), 2006::bigint, 'two batches: every stream and its two events');
+
+-- the guard still lets in only what the API writes
+SELECT throws_ok(format($$INSERT INTO flowstream.streams (id, state, first_event, last_event, sender, recipient, token)
+                          SELECT id + 1000000, state, first_event, last_event, sender, recipient, token
+                          FROM flowstream.streams WHERE id = ANY(%L)$$, :'many'),
+    '23514', NULL, '23514 a multi-row INSERT ... SELECT into flowstream.streams, even the owner''s, is refused');
+SELECT throws_ok(format($$UPDATE flowstream.streams SET state = state WHERE id = ANY(%L)$$, :'many'),
+    '42501', NULL, '42501 the streams of create_streams are changed only through the API');
+ALTER TABLE flowstream.streams DISABLE TRIGGER streams_guard;
+SET LOCAL ROLE t38_alice;
+SELECT throws_ok($$SELECT flowstream.create_streams(ARRAY['t38_alice'], ARRAY['t38_bob'], ARRAY['T38USD'], ARRAY[0.01])$$,
+    'XX000', 'the trigger streams_guard on flowstream.streams did not run; is it disabled?',
+    'XX000 create_streams with the guard disabled: refused, not written unguarded');
+RESET ROLE;
+ALTER TABLE flowstream.streams ENABLE TRIGGER streams_guard;
+SELECT is((SELECT count(*) FROM flowstream.verify()), 0::bigint, 'verify() finds nothing wrong');
+
+----------------------------------------------------------------------------
 -- create_streams: the arrays (22004, 22023)
 ----------------------------------------------------------------------------
 SET LOCAL ROLE t38_alice;
@@ -283,6 +386,59 @@ SELECT alike(pg_temp.context_of(format('SELECT flowstream.deposit_many(ARRAY[%s,
 RESET ROLE;
 SELECT is((SELECT count(*) FROM flowstream.events WHERE stream_id = :d1 AND op = 'deposit'), 3::bigint,
     'no failed call left an event');
+
+-- deposit_many writes set-wise: the rows and events of deposit() one by one
+SET LOCAL flowstream.clock = '2026-01-01 00:02:00+00';
+SET LOCAL ROLE t38_alice;
+SELECT flowstream.create_streams(array_agg('t38_alice'::text ORDER BY i), array_agg(recipient ORDER BY i),
+    array_agg(token ORDER BY i), array_agg(rate ORDER BY i), deposits => array_agg(deposit ORDER BY i)) AS dm
+FROM pg_temp.t38_in WHERE i <= 12 \gset
+RESET ROLE;
+SET LOCAL flowstream.clock = '2026-01-01 00:03:00+00';
+SET LOCAL ROLE t38_eve;
+SELECT flowstream.deposit_many(array_agg((:'dm'::bigint[])[1 + (k * 7) % 12] ORDER BY k),
+                               array_agg(k + 1 ORDER BY k))
+FROM generate_series(1, 30) k;
+RESET ROLE;
+SET LOCAL flowstream.clock = '2026-01-01 00:02:00+00';
+SET LOCAL ROLE t38_alice;
+SELECT flowstream.create_streams(array_agg('t38_alice'::text ORDER BY i), array_agg(recipient ORDER BY i),
+    array_agg(token ORDER BY i), array_agg(rate ORDER BY i), deposits => array_agg(deposit ORDER BY i)) AS ds
+FROM pg_temp.t38_in WHERE i <= 12 \gset
+RESET ROLE;
+SET LOCAL flowstream.clock = '2026-01-01 00:03:00+00';
+SET LOCAL ROLE t38_eve;
+SELECT count(flowstream.deposit((:'ds'::bigint[])[1 + (k * 7) % 12], k + 1) ORDER BY k)
+FROM generate_series(1, 30) k;
+RESET ROLE;
+SELECT is((SELECT count(*) FROM flowstream.events WHERE stream_id = ANY(:'dm') AND op = 'deposit'
+           AND actor = 't38_eve'), 30::bigint, 'deposit_many: an event per element, some streams several times');
+SELECT results_eq(format('SELECT * FROM pg_temp.everything(%L) ORDER BY 1', :'dm'),
+                  format('SELECT * FROM pg_temp.everything(%L) ORDER BY 1', :'ds'),
+    'deposit_many: every column of the rows and events of deposit() one by one, ids in the same order');
+
+-- the first element that fails is the one named, whatever the order of the streams' ids
+SET LOCAL ROLE t38_eve;
+SELECT throws_ok(format('SELECT flowstream.deposit_many(ARRAY[%s, %s, %s, %s], ARRAY[1, -1, 1, 1])',
+                        (:'dm'::bigint[])[2], (:'dm'::bigint[])[2], (:'dm'::bigint[])[1], -5),
+    '22023', NULL, '22023 deposit_many: a negative amount before a missing stream of a lower id');
+SELECT alike(pg_temp.context_of(format('SELECT flowstream.deposit_many(ARRAY[%s, %s, %s, %s], ARRAY[1, -1, 1, 1])',
+                        (:'dm'::bigint[])[2], (:'dm'::bigint[])[2], (:'dm'::bigint[])[1], -5)),
+    '%element 2 of 4 of flowstream.deposit_many()%', 'the error names element 2, the first that fails');
+-- an error after a first batch was written (1,000 deposits are written together) undoes all
+SELECT throws_ok(format($$SELECT flowstream.deposit_many(array_agg(CASE WHEN k = 1002 THEN -5 ELSE %s END),
+                          array_agg(1::numeric)) FROM generate_series(1, 1003) k$$, (:'dm'::bigint[])[3]),
+    'SF001', 'stream -5 does not exist', 'SF001 deposit_many: no such stream at element 1,002');
+RESET ROLE;
+SELECT is((SELECT count(*) FROM flowstream.events WHERE stream_id = ANY(:'dm') AND op = 'deposit'
+           AND actor = 't38_eve'), 30::bigint, 'no deposit of the failed calls is left, of the first batch neither');
+ALTER TABLE flowstream.streams DISABLE TRIGGER streams_guard;
+SET LOCAL ROLE t38_eve;
+SELECT throws_ok(format('SELECT flowstream.deposit_many(ARRAY[%s], ARRAY[1])', (:'dm'::bigint[])[1]),
+    'XX000', 'the trigger streams_guard on flowstream.streams did not run; is it disabled?',
+    'XX000 deposit_many with the guard disabled: refused, not written unguarded');
+RESET ROLE;
+ALTER TABLE flowstream.streams ENABLE TRIGGER streams_guard;
 SELECT is((SELECT count(*) FROM flowstream.verify()), 0::bigint, 'verify() still finds nothing wrong');
 
 SELECT * FROM finish();
