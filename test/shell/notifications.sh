@@ -26,7 +26,7 @@ import json, re, select, sys, time
 
 from tap import check, connect, finish, plan
 
-plan(28)
+plan(29)
 
 
 def drain(conn, wait=0.3):
@@ -261,7 +261,7 @@ check([p for p in again if p["event"] != "top_up_short"] == [],
 check([p for p in again if p["event"] == "top_up_short"] == [],
       "nor the top_up_short alert: nothing has changed since it was sent (runway_alerts remembers it)", again)
 
-# ---- 25-28: set_notifications() turns them off and on, for every session ----
+# ---- 25-28: set_notifications() turns them off and on, for every session (the set-wise calls too) ----
 app = connect()                          # a session of its own, kept open across the changes
 ap = app.cursor()
 ap.execute("SET flowstream.clock = '2026-01-02 00:00:00+00'")
@@ -274,14 +274,17 @@ act("postgres", "SELECT flowstream.set_notifications(false)")
 e0 = max_event()
 ap.execute("SELECT flowstream.deposit(%s, 1)", (s5,))
 s7 = act("nt_alice", "SELECT flowstream.create_stream('nt_alice', 'nt_bob', 'NT', 0.001, deposit => 10)")
+bulk = act("nt_alice", "SELECT flowstream.create_streams(ARRAY['nt_alice', 'nt_alice'], ARRAY['nt_bob', 'nt_carol'], "
+           "ARRAY['NT', 'NT'], ARRAY[0.001, 0.002], deposits => ARRAY[1, 2])")
+act("nt_carol", "SELECT flowstream.deposit_many(%s, ARRAY[1, 1])", (bulk,))
 a.execute("SELECT count(*) FROM flowstream.maintain()")
 a.execute("SELECT count(*) FROM flowstream.runway_alerts WHERE kind = 'stream' AND id = %s", (s7,))
 alerts_s7 = a.fetchone()[0]
 got = drain(listener, 1.0) + drain(stranger, 0)
-check(len(events_after(e0)) == 3 and alerts_s7 >= 1 and got == [],
-      "turned off by another session: that session's deposit, a new stream and maintain()'s alerts for it "
-      "are written (%d events) and remembered (%d alerts), and nothing is sent" % (len(events_after(e0)), alerts_s7),
-      got)
+check(len(events_after(e0)) == 9 and alerts_s7 >= 1 and got == [],
+      "turned off by another session: that session's deposit, a new stream, two by create_streams() and "
+      "deposit_many() into them, and maintain()'s alerts are written (%d events) and remembered (%d alerts), "
+      "and nothing is sent" % (len(events_after(e0)), alerts_s7), got)
 ap.execute("BEGIN")
 ap.execute("SELECT flowstream.set_notifications(true)")
 ap.execute("ROLLBACK")
@@ -298,6 +301,17 @@ rows = events_after(e0)
 got = [json.loads(p) for c, p in drain(listener, 1.0) if c == "flowstream_events"]
 check(len(rows) == 2 and got == [expected_payload(r) for r in rows],
       "turned on again in a transaction: its own deposit after the change is sent, and the next one",
+      "events %s\nnotified %s" % (rows, got))
+
+# ---- 29: the set-wise calls notify every event, in order ----
+e0 = max_event()
+bulk = act("nt_alice", "SELECT flowstream.create_streams(ARRAY['nt_alice', 'nt_alice'], ARRAY['nt_bob', 'nt_carol'], "
+           "ARRAY['NT', 'NT'], ARRAY[0.001, 0.002], deposits => ARRAY[1, 2])")
+act("nt_carol", "SELECT flowstream.deposit_many(%s, ARRAY[1, 1])", (bulk,))
+rows = events_after(e0)
+got = [json.loads(p) for c, p in drain(listener, 1.0) if c == "flowstream_events"]
+check(len(rows) == 6 and got == [expected_payload(r) for r in rows],
+      "create_streams() and deposit_many(): one notification per event (create, deposit), in the events' order",
       "events %s\nnotified %s" % (rows, got))
 
 app.close(); listener.close(); stranger.close(); admin.close()
