@@ -183,13 +183,18 @@ if [ "$FUZZ_CALLS" -gt 0 ]; then
 		--seconds 1800 --dbname flowstream_sqlfuzz_mc 2>&1)
 	took=$(( $(date +%s) - start ))
 	first=$(echo "$out" | grep -E '^(not )?ok 1 ' | head -n 1)
-	if echo "$first" | grep -q '^ok 1 '; then
-		ok "sqlfuzz under valgrind: ${first#ok 1 - } ($took s)"
+	# every check of the fuzzer must hold under valgrind too, but that it
+	# called every function: a run this short does not (the sqlfuzz suite's
+	# longer runs check that)
+	failed=$(echo "$out" | grep -E '^not ok ' | grep -v 'functions was called')
+	if echo "$first" | grep -q '^ok 1 ' && [ -z "$failed" ]; then
+		ok "sqlfuzz under valgrind: ${first#ok 1 - }, and its other checks hold ($took s)"
 	else
-		notok "sqlfuzz under valgrind: ${first:-did not run}"
+		notok "sqlfuzz under valgrind: ${first:-did not run}${failed:+; failed: $failed}"
 		echo "$out" | tail -n 15 | sed 's/^/# /'
 	fi
-	echo "$out" | grep -E '^(not )?ok ' | sed 's/^/#   sqlfuzz: /'
+	echo "$out" | grep -E '^(not )?ok ' | sed -e 's/^/#   sqlfuzz: /' \
+		-e 's/not ok \(.*functions was called\)/(not counted here: a short run) \1/'
 fi
 
 stop_server
