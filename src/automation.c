@@ -257,31 +257,59 @@ DoPayout(void *arg)
 	flow_apply_call(&call);
 }
 
+static int	PayDue(SPITupleTable *due, uint64 n, int64 t);
+
+/* the payouts due of payouts and streams (the tables, or two colocated shards on Citus) */
+#define DUE_PAYOUTS(payouts, streams) \
+	"SELECT p.stream_id, p.next_at, p.every, p.\"to\", s.recipient " \
+	"FROM " payouts " p JOIN " streams " s ON s.id = p.stream_id " \
+	"WHERE p.next_at OPERATOR(pg_catalog.<=) $1 " \
+	"ORDER BY p.next_at LIMIT $2 FOR UPDATE OF p SKIP LOCKED"
+
 /*
  * Pays out the withdrawable amount of the streams whose next payout is
  * due, and moves each schedule a period on (from its own time, so a late
  * run makes one payout, not a burst).  A payout of nothing is no event.
- * Returns how many payouts it made.
+ * Returns how many payouts it made.  On Citus, those of the shards on this
+ * node, shard by shard (see flow_local_shards).
  */
 static int
-Payouts(int batch, int64 t)
+Payouts(int batch, int64 t, bool distributed)
 {
 	Oid			types[2] = {TIMESTAMPTZOID, INT4OID};
 	Datum		values[2] = {TimestampTzGetDatum(t), Int32GetDatum(batch)};
-	SPITupleTable *due;
-	uint64		n;
+	int			done = 0;
+	ListCell   *lc;
+
+	if (!distributed)
+	{
+		if (SPI_execute_plan(flow_plan(PLAN_PAYOUTS, DUE_PAYOUTS("flowstream.payouts", "flowstream.streams"),
+									   2, types),
+							 values, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not find the payouts due");
+		return PayDue(SPI_tuptable, SPI_processed, t);
+	}
+	foreach(lc, flow_local_shards("payouts", "streams"))
+	{
+		FlowShard  *shard = (FlowShard *) lfirst(lc);
+
+		if (done >= batch)
+			break;
+		values[1] = Int32GetDatum(batch - done);
+		if (SPI_execute_with_args(psprintf(DUE_PAYOUTS("%s", "%s"), shard->name, shard->with),
+								  2, types, values, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not find the payouts due in %s", shard->name);
+		done += PayDue(SPI_tuptable, SPI_processed, t);
+	}
+	return done;
+}
+
+/* Makes the payouts (stream_id, next_at, every, to, recipient) a query found and locked. */
+static int
+PayDue(SPITupleTable *due, uint64 n, int64 t)
+{
 	int			done = 0;
 
-	if (SPI_execute_plan(flow_plan(PLAN_PAYOUTS,
-								   "SELECT p.stream_id, p.next_at, p.every, p.\"to\", s.recipient "
-								   "FROM flowstream.payouts p JOIN flowstream.streams s ON s.id = p.stream_id "
-								   "WHERE p.next_at OPERATOR(pg_catalog.<=) $1 "
-								   "ORDER BY p.next_at LIMIT $2 FOR UPDATE OF p SKIP LOCKED",
-								   2, types),
-						 values, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not find the payouts due");
-	due = SPI_tuptable;
-	n = SPI_processed;
 	for (uint64 i = 0; i < n; i++)
 	{
 		HeapTuple	tuple = due->vals[i];
@@ -421,8 +449,40 @@ Settings(bool *skip)
 }
 
 /*
+ * On a Citus coordinator: maintain(batch) on every worker, each in a
+ * transaction of its own, over its own shards; adds what each part did
+ * there to done.
+ */
+static void
+OnWorkers(int32 batch, const bool *skip, int32 *done)
+{
+	ListCell   *lc;
+
+	foreach(lc, flow_on_workers(psprintf("SELECT pg_catalog.string_agg(coalesce(done::text, '-'), ',' "
+										 "ORDER BY n) FROM flowstream.maintain(%d) WITH ORDINALITY AS m(job, done, n)",
+										 batch)))
+	{
+		char	   *parts = (char *) lfirst(lc);
+		char	   *save = NULL;
+		char	   *part = strtok_r(parts, ",", &save);
+
+		for (int i = 0; i < PART_COUNT && part != NULL; i++, part = strtok_r(NULL, ",", &save))
+		{
+			if (!skip[i] && strcmp(part, "-") != 0)
+				done[i] += pg_strtoint32(part);
+		}
+	}
+}
+
+/*
  * maintain(batch) → (job, done): every part once, up to batch items each;
  * a skipped part's done is NULL.  Recorded in maintenance_runs.
+ *
+ * On Citus (distribute()) each node runs the parts over the shards it
+ * holds, and a coordinator runs maintain() on every worker too, adding up
+ * what they did: no lock spans two nodes.  The top-ups (which need the
+ * accounts, not distributed) and the runway alerts (remembered per node,
+ * not yet written) are not run there: their done is NULL.
  */
 PG_FUNCTION_INFO_V1(maintain);
 Datum
@@ -437,6 +497,7 @@ maintain(PG_FUNCTION_ARGS)
 	int32		done[PART_COUNT];
 	Datum		thresholds;
 	bool		quiet = RecoveryInProgress() || flow_catalog()->subscribed;
+	bool		distributed;
 
 	if (batch <= 0)
 		ereport(ERROR,
@@ -448,9 +509,12 @@ maintain(PG_FUNCTION_ARGS)
 	/* the two sweepers check for a replica and take their own locks */
 	flow_enter_owner(&scope);
 	thresholds = Settings(skip);
+	distributed = flow_streams_distributed();
 	flow_leave_owner(&scope);
+	if (distributed)
+		skip[PART_TOP_UP] = skip[PART_ALERT] = true;
 	if (!skip[PART_VOID])
-		done[PART_VOID] = flow_void_insolvent(batch);
+		done[PART_VOID] = flow_void_insolvent(batch, false);
 	if (!skip[PART_LIQUIDATE])
 		done[PART_LIQUIDATE] = flow_liquidate_critical(batch);
 
@@ -464,9 +528,16 @@ maintain(PG_FUNCTION_ARGS)
 			(void) Shortfalls(batch, t);
 		}
 		if (!skip[PART_PAYOUT])
-			done[PART_PAYOUT] = Payouts(batch, t);
+			done[PART_PAYOUT] = Payouts(batch, t, distributed);
 		if (!skip[PART_ALERT])
 			done[PART_ALERT] = Alerts(batch, t, thresholds);
+		if (distributed)
+		{
+			/* as the caller, who connects to the workers */
+			flow_leave_owner(&scope);
+			OnWorkers(batch, skip, done);
+			flow_enter_owner(&scope);
+		}
 		{
 			Oid			types[7] = {TIMESTAMPTZOID, INTERVALOID, INT4OID, INT4OID, INT4OID, INT4OID, INT4OID};
 			Datum		values[7];

@@ -2,8 +2,11 @@
 # flowstream on Citus: a coordinator and CITUS_WORKERS workers (default 2)
 # on 127.0.0.1, flowstream created and distribute()d, the stories of the
 # managed layer through the coordinator (with errors and their SQLSTATEs
-# coming back from the workers), a short concurrent pgbench load of API
-# calls, and verify() clean on every node.  TAP output, plan first.
+# coming back from the workers), a transaction over streams on two workers
+# (refused while notifications are on, committed with them off), a short
+# concurrent pgbench load of API calls, the sweeper and maintain() run per
+# worker over its own shards, and verify() clean on every node.  TAP
+# output, plan first.
 #
 # Citus is not packaged here: when the PostgreSQL in FS_PGBIN has no Citus
 # installed, the whole file is skipped ("1..0 # SKIP"), never passed.  This
@@ -22,7 +25,7 @@ PORT0=${CITUS_PORT:-$(( ${FS_PORT:-54329} + 300 ))}
 WORKERS=${CITUS_WORKERS:-2}
 BENCH=${CITUS_BENCH:-10}
 DB=flowstream
-PLAN=19
+PLAN=24
 
 if [ ! -f "$("$PGBIN/pg_config" --pkglibdir)/citus.so" ] ||
 	[ ! -f "$("$PGBIN/pg_config" --sharedir)/extension/citus.control" ]; then
@@ -280,7 +283,100 @@ ok "the deposits add up: each of the ${done_tx:-?} transactions one event and on
 	             (SELECT count(*) FROM flowstream.events WHERE stream_id > $S AND op = 'deposit' AND at = '2026-06-01 00:10:00+00')" \
 	"${done_tx:-?}.000000|${done_tx:-?}"
 
-# 5. verify() on every node (as flowstream's owner, who logs in: above)
+# 5. the sweeper and maintain(), per worker.  Citus refuses FOR UPDATE SKIP
+# LOCKED over a distributed table: each node sweeps the shards it holds, and
+# void_insolvent() or maintain() called on the coordinator runs itself on
+# every worker, each in a transaction of its own; no lock spans two nodes.
+# As postgres, whose clock (a role setting) Citus carries to the workers.
+at() { q 0 "ALTER ROLE postgres SET flowstream.clock = '$1'" >/dev/null; }
+# due_on PORT: how many streams due now (the postgres clock) are in the shards on that node
+due_on() {
+	q 0 "SELECT count(*) FROM flowstream.streams s WHERE s.due_at <= '$1'
+	     AND get_shard_id_for_distribution_column('flowstream.streams', s.id) IN
+	         (SELECT shardid FROM pg_dist_shard_placement WHERE nodeport = $2)"
+}
+# voids_by_sweeper: the sweeper's voids so far, on every worker
+voids_by_sweeper() { q 0 "SELECT count(*) FROM flowstream.events WHERE op = 'void' AND actor = 'flowstream_sweeper'"; }
+# six streams of 10 at 1/s, created at +20 min with a grace of a minute: due at +21:10
+T20='2026-06-01 00:20:00+00'
+due_streams() {
+	local i
+	at "$T20"
+	q 0 "SELECT flowstream.set_default_void_after('1 minute')" >/dev/null || return 1
+	for i in 1 2 3 4 5 6; do
+		as alice "$T20" "SELECT flowstream.create_stream('alice', 'bob', 'USD', 1, deposit => 10)" >/dev/null || return 1
+	done
+	as bob "$T20" "SELECT flowstream.set_auto_withdraw($S2, '1 minute', 'bank:bob')" >/dev/null || return 1
+	# on every worker
+	is 0 "SELECT count(DISTINCT p.nodeport) FROM flowstream.streams s JOIN pg_dist_shard_placement p
+	      ON p.shardid = get_shard_id_for_distribution_column('flowstream.streams', s.id)
+	      WHERE s.due_at BETWEEN '2026-06-01 00:21:10+00' AND '2026-06-01 00:21:11+00'" "$WORKERS"
+}
+ok "six streams due at +21:10, on every worker, and a payout every minute" due_streams
+sweep_coordinator() {
+	local before
+	before=$(voids_by_sweeper)
+	at '2026-06-01 00:22:00+00'
+	is 0 "SELECT flowstream.void_insolvent()" 6 &&
+		is 0 "SELECT count(*) - $before FROM flowstream.events WHERE op = 'void' AND actor = 'flowstream_sweeper'
+		      AND at = '2026-06-01 00:22:00+00'" 6 &&
+		is 0 "SELECT flowstream.void_insolvent()" 0
+}
+ok "void_insolvent() on the coordinator voids the six on the workers, each sweeping its own shards, the sweeper acting; again: none" \
+	sweep_coordinator
+# two more due streams; a worker's own sweep (pg_cron on each worker, say)
+# voids those of its shards only, and leaves the others to their workers
+sweep_worker() {
+	local mine others
+	for i in 1 2 3 4; do
+		as alice '2026-06-01 00:30:00+00' "SELECT flowstream.create_stream('alice', 'bob', 'USD', 1, deposit => 10)" >/dev/null ||
+			return 1
+	done
+	at '2026-06-01 00:32:00+00'
+	mine=$(due_on '2026-06-01 00:32:00+00' "${ports[1]}")
+	others=$(q 0 "SELECT count(*) FROM flowstream.streams WHERE due_at <= '2026-06-01 00:32:00+00'")
+	[ "$mine" -ge 1 ] || { echo "no due stream on worker 1"; return 1; }
+	is 1 "SELECT flowstream.void_insolvent()" "$mine" &&
+		is 0 "SELECT count(*) FROM flowstream.streams WHERE due_at <= '2026-06-01 00:32:00+00'" $((others - mine)) &&
+		is 1 "SELECT flowstream.void_insolvent()" 0
+}
+ok "void_insolvent() on a worker voids the due streams of its own shards, and only those" sweep_worker
+maintained() {
+	local left
+	at '2026-06-01 00:40:00+00'
+	left=$(q 0 "SELECT count(*) FROM flowstream.streams WHERE due_at <= '2026-06-01 00:40:00+00'")
+	is 0 "SELECT string_agg(job || ':' || coalesce(done::text, '-'), ' ') FROM flowstream.maintain()" \
+		"void:$left liquidate:0 top_up:- payout:1 alert:-" &&
+		is 0 "SELECT count(*) FROM flowstream.events WHERE stream_id = $S2 AND op = 'withdraw' AND destination = 'bank:bob'
+		      AND actor = 'flowstream_sweeper' AND on_behalf_of = 'bob'" 1 &&
+		is 0 "SELECT string_agg(job || ':' || coalesce(done::text, '-'), ' ') FROM flowstream.maintain()" \
+			"void:0 liquidate:0 top_up:- payout:0 alert:-"
+}
+ok "maintain() on the coordinator: the rest of the due streams voided and bob's payout made on the workers; no top-ups or alerts on Citus (NULL); again: nothing" \
+	maintained
+
+# a user holds a due stream's row (on its worker, through the coordinator):
+# the sweep skips it, as on a single node, and voids it once it is free
+sweep_locked() {
+	local x y got
+	x=$(as alice '2026-06-01 00:50:00+00' "SELECT flowstream.create_stream('alice', 'bob', 'USD', 1, deposit => 10)") || return 1
+	y=$(as alice '2026-06-01 00:50:00+00' "SELECT flowstream.create_stream('alice', 'bob', 'USD', 1, deposit => 10)") || return 1
+	at '2026-06-01 00:52:00+00'
+	coproc HOLD { "$PGBIN/psql" -X -q -At -h 127.0.0.1 -p "${ports[0]}" -U postgres -d "$DB" 2>&1; }
+	echo "BEGIN; SELECT id FROM flowstream.streams WHERE id = $x FOR UPDATE;" >&"${HOLD[1]}"
+	read -r got <&"${HOLD[0]}"			# the row is locked once its id comes back
+	[ "$got" = "$x" ] || { echo "could not lock $x: $got"; return 1; }
+	is 0 "SELECT flowstream.void_insolvent()" 1 &&
+		is 0 "SELECT string_agg(id::text || ':' || flowstream.is_voided(state)::text, ' ' ORDER BY id)
+		      FROM flowstream.streams WHERE id IN ($x, $y)" "$x:false $y:true" || return 1
+	echo "COMMIT;" >&"${HOLD[1]}"
+	exec {HOLD[1]}>&-
+	wait "$HOLD_PID"
+	is 0 "SELECT flowstream.void_insolvent()" 1
+}
+ok "a stream a user holds locked is skipped (SKIP LOCKED on its worker's shard), and voided by the next run" sweep_locked
+
+# 6. verify() on every node (as flowstream's owner, who logs in: above)
 verify_all() {
 	local i
 	for i in "${!ports[@]}"; do is "$i" "SELECT count(*) FROM flowstream.verify()" 0 || return 1; done
