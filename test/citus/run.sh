@@ -25,7 +25,7 @@ PORT0=${CITUS_PORT:-$(( ${FS_PORT:-54329} + 300 ))}
 WORKERS=${CITUS_WORKERS:-2}
 BENCH=${CITUS_BENCH:-10}
 DB=flowstream
-PLAN=24
+PLAN=26
 
 if [ ! -f "$("$PGBIN/pg_config" --pkglibdir)/citus.so" ] ||
 	[ ! -f "$("$PGBIN/pg_config" --sharedir)/extension/citus.control" ]; then
@@ -269,19 +269,75 @@ cat >"$work/bench.sql" <<EOF
 SELECT flowstream.deposit(:id, 1);
 EOF
 q 0 "ALTER ROLE postgres SET flowstream.clock = '2026-06-01 00:10:00+00'" >/dev/null
+# every figure with notifications off, as a cluster that commits over two
+# workers runs (with 2 workers they are off since test 14)
+q 0 "SELECT flowstream.set_notifications(false)" >/dev/null
 before=$(q 0 "SELECT sum(flowstream.balance(state)) FROM flowstream.streams WHERE id > $S")
+# bench NAME: pgbench of $work/NAME.sql, its figures in $work/NAME.out and as comments
 bench() {
-	"$PGBIN/pgbench" -n -h 127.0.0.1 -p "${ports[0]}" -U postgres -c 4 -j 2 -T "$BENCH" -f "$work/bench.sql" "$DB" \
-		>"$work/bench.out" 2>&1 && grep -q 'number of failed transactions: 0' "$work/bench.out" ||
-		{ cat "$work/bench.out"; return 1; }
+	"$PGBIN/pgbench" -n -h 127.0.0.1 -p "${ports[0]}" -U postgres -c 4 -j 2 -T "$BENCH" -f "$work/$1.sql" "$DB" \
+		>"$work/$1.out" 2>&1 && grep -q 'number of failed transactions: 0' "$work/$1.out" ||
+		{ cat "$work/$1.out"; return 1; }
 }
-ok "pgbench: 4 clients, ${BENCH} s of deposit() on 7 streams (at +600 s) through the coordinator, no failed transaction" bench
-sed -n 's/^\(tps = .*\|number of transactions actually processed.*\|latency average.*\)/# &/p' "$work/bench.out"
+figures() { sed -n 's/^\(tps = .*\|number of transactions actually processed.*\|latency average.*\)/# &/p' "$work/$1.out"; }
+ok "pgbench: 4 clients, ${BENCH} s of deposit() on 7 streams (at +600 s) through the coordinator, no failed transaction" bench bench
+figures bench
 done_tx=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$work/bench.out")
 ok "the deposits add up: each of the ${done_tx:-?} transactions one event and one token" \
 	is 0 "SELECT (SELECT sum(flowstream.balance(state)) FROM flowstream.streams WHERE id > $S) - ${before:-0},
 	             (SELECT count(*) FROM flowstream.events WHERE stream_id > $S AND op = 'deposit' AND at = '2026-06-01 00:10:00+00')" \
 	"${done_tx:-?}.000000|${done_tx:-?}"
+
+# What spans nodes costs a two-phase commit.  A transaction over a stream on
+# each of two workers (as an operation on two accounts distributed by id on
+# two workers would be), and an update of a row of a reference table, which
+# Citus writes on every node (as every operation on accounts kept as a
+# reference table would): each against deposit() above.
+cross_bench() {
+	local i
+	for i in $(seq 1 16); do
+		as alice '2026-06-01 00:10:00+00' "SELECT flowstream.create_stream('alice', 'bob', 'USD', 0.5, deposit => 100)" >/dev/null ||
+			return 1
+	done
+	# pairs of a stream on the first worker and one on the second
+	q 0 "CREATE TABLE bench_pairs AS
+	     WITH placed AS (SELECT s.id, p.nodeport, row_number() OVER (PARTITION BY p.nodeport ORDER BY s.id) AS i
+	                     FROM flowstream.streams s JOIN pg_dist_shard_placement p
+	                       ON p.shardid = get_shard_id_for_distribution_column('flowstream.streams', s.id)
+	                     WHERE s.id > (SELECT max(id) FROM flowstream.streams) - 16)
+	     SELECT a.i, a.id AS a, b.id AS b FROM placed a JOIN placed b USING (i)
+	     WHERE a.nodeport = ${ports[1]} AND b.nodeport = ${ports[2]}" >/dev/null || return 1
+	pairs=$(q 0 "SELECT count(*) FROM bench_pairs")
+	[ "$pairs" -ge 2 ] || { echo "only $pairs pairs of streams on two workers"; return 1; }
+	cat >"$work/cross.sql" <<-EOF
+		\set i random(1, $pairs)
+		SELECT a, b FROM bench_pairs WHERE i = :i \gset
+		BEGIN;
+		SELECT flowstream.deposit(:a, 1);
+		SELECT flowstream.deposit(:b, 1);
+		END;
+	EOF
+	bench cross
+}
+if [ "$WORKERS" -ge 2 ]; then
+	ok "pgbench: 4 clients, ${BENCH} s of a transaction depositing into a stream on each of two workers (two-phase commit), no failed transaction" cross_bench
+	figures cross
+else
+	n=$((n + 1)); echo "ok $n # SKIP a transaction over two workers: one worker"
+fi
+reference_bench() {
+	q 0 "CREATE TABLE bench_ref (id int PRIMARY KEY, n bigint NOT NULL DEFAULT 0);
+	     SELECT create_reference_table('bench_ref');
+	     INSERT INTO bench_ref (id) SELECT generate_series(1, 1000)" >/dev/null || return 1
+	cat >"$work/reference.sql" <<-EOF
+		\set id random(1, 1000)
+		UPDATE bench_ref SET n = n + 1 WHERE id = :id;
+	EOF
+	bench reference &&
+		is 0 "SELECT sum(n) FROM bench_ref" "$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$work/reference.out")"
+}
+ok "pgbench: 4 clients, ${BENCH} s of an update of one of 1,000 rows of a reference table (written on every node), no failed transaction" reference_bench
+figures reference
 
 # 5. the sweeper and maintain(), per worker.  Citus refuses FOR UPDATE SKIP
 # LOCKED over a distributed table: each node sweeps the shards it holds, and
