@@ -335,14 +335,58 @@ PayDue(SPITupleTable *due, uint64 n, int64 t)
 
 /* ---- runway alerts ---- */
 
+/* what re-arms the alerts: those whose stream or account moved away (streams: a table or rows) */
+#define REARM_ALERTS(streams) \
+	"DELETE FROM flowstream.runway_alerts a WHERE NOT EXISTS (" \
+	"SELECT FROM " streams " s WHERE a.kind = 'stream' AND s.id = a.id " \
+	"AND CASE a.event WHEN 'insolvent' THEN s.depletes_at " \
+	"WHEN 'top_up_short' THEN s.top_up_at ELSE s.due_at END " \
+	"OPERATOR(pg_catalog.<=) flowstream.after($1, a.threshold)) " \
+	"AND NOT EXISTS (SELECT FROM flowstream.accounts c " \
+	"WHERE a.kind = 'account' AND c.id = a.id " \
+	"AND c.critical_at OPERATOR(pg_catalog.<=) flowstream.after($1, a.threshold))"
+
+/* the alerts of one threshold not sent yet, remembered (streams: a table or rows) */
+#define SEND_ALERTS(streams) \
+	"WITH t AS (SELECT flowstream.after($1, $2) AS until), " \
+	"items AS (" \
+	"SELECT 'stream' AS kind, s.id, 'insolvent' AS event, s.depletes_at AS at " \
+	"FROM " streams " s, t WHERE s.depletes_at OPERATOR(pg_catalog.<=) t.until " \
+	"UNION ALL SELECT 'stream', s.id, 'due', s.due_at " \
+	"FROM " streams " s, t WHERE s.due_at OPERATOR(pg_catalog.<=) t.until " \
+	"UNION ALL SELECT 'account', c.id, 'critical', c.critical_at " \
+	"FROM flowstream.accounts c, t WHERE c.critical_at OPERATOR(pg_catalog.<=) t.until) " \
+	"INSERT INTO flowstream.runway_alerts (kind, id, event, threshold, at, sent_at) " \
+	"SELECT i.kind, i.id, i.event, $2, i.at, $1 FROM items i " \
+	"WHERE NOT EXISTS (SELECT FROM flowstream.runway_alerts a " \
+	"WHERE a.kind = i.kind AND a.id = i.id AND a.event = i.event " \
+	"AND a.threshold OPERATOR(pg_catalog.=) $2) " \
+	"ORDER BY i.at LIMIT $3 RETURNING kind, id, event"
+
+/*
+ * Runs a statement over the streams: on a single node sql, prepared once in
+ * slot; on Citus format, with the rows of the shards of streams on this node
+ * (flow_local_rows) in place of each %s.  Returns SPI's result code.
+ */
+static int
+OverStreams(int slot, const char *sql, const char *format, const char *rows, int nargs,
+			Oid *types, Datum *values)
+{
+	if (rows == NULL)
+		return SPI_execute_plan(flow_plan(slot, sql, nargs, types), values, NULL, false, 0);
+	return SPI_execute_with_args(psprintf(format, rows, rows), nargs, types, values, NULL, false, 0);
+}
+
 /*
  * Sends one alert per stream or account, event and threshold crossed
  * (settings.runway_thresholds), remembering it in runway_alerts; an item
  * that moved away again (a top-up) loses its alerts, which re-arms them.
- * One run at a time.  Returns how many alerts it sent.
+ * One run at a time.  Returns how many alerts it sent.  On Citus, those of
+ * the streams of this node's shards, remembered in this node's
+ * runway_alerts and sent from this node.
  */
 static int
-Alerts(int batch, int64 t, Datum thresholds)
+Alerts(int batch, int64 t, Datum thresholds, bool distributed)
 {
 	Oid			types[3] = {TIMESTAMPTZOID, INTERVALOID, INT4OID};
 	Datum		values[3];
@@ -350,22 +394,16 @@ Alerts(int batch, int64 t, Datum thresholds)
 	bool	   *nulls;
 	int			n;
 	int			sent = 0;
+	const char *rows = NULL;
 
 	if (!DatumGetBool(DirectFunctionCall1(pg_try_advisory_xact_lock_int8,
 										  Int64GetDatum(ALERTS_LOCK_KEY))))
 		return 0;
+	if (distributed && (rows = flow_local_rows("streams")) == NULL)
+		return 0;
 	values[0] = TimestampTzGetDatum(t);
-	if (SPI_execute_plan(flow_plan(PLAN_REARM_ALERTS,
-								   "DELETE FROM flowstream.runway_alerts a WHERE NOT EXISTS ("
-								   "SELECT FROM flowstream.streams s WHERE a.kind = 'stream' AND s.id = a.id "
-								   "AND CASE a.event WHEN 'insolvent' THEN s.depletes_at "
-								   "WHEN 'top_up_short' THEN s.top_up_at ELSE s.due_at END "
-								   "OPERATOR(pg_catalog.<=) flowstream.after($1, a.threshold)) "
-								   "AND NOT EXISTS (SELECT FROM flowstream.accounts c "
-								   "WHERE a.kind = 'account' AND c.id = a.id "
-								   "AND c.critical_at OPERATOR(pg_catalog.<=) flowstream.after($1, a.threshold))",
-								   1, types),
-						 values, NULL, false, 0) != SPI_OK_DELETE)
+	if (OverStreams(PLAN_REARM_ALERTS, REARM_ALERTS("flowstream.streams"), REARM_ALERTS("%s"), rows,
+					1, types, values) != SPI_OK_DELETE)
 		elog(ERROR, "could not re-arm the runway alerts");
 
 	deconstruct_array(DatumGetArrayTypeP(thresholds), INTERVALOID, sizeof(Interval), false,
@@ -379,23 +417,8 @@ Alerts(int batch, int64 t, Datum thresholds)
 		values[1] = elems[i];
 		values[2] = Int32GetDatum(batch - sent);
 		threshold = DatumGetCString(DirectFunctionCall1(interval_out, elems[i]));
-		if (SPI_execute_plan(flow_plan(PLAN_SEND_ALERTS,
-									   "WITH t AS (SELECT flowstream.after($1, $2) AS until), "
-									   "items AS ("
-									   "SELECT 'stream' AS kind, s.id, 'insolvent' AS event, s.depletes_at AS at "
-									   "FROM flowstream.streams s, t WHERE s.depletes_at OPERATOR(pg_catalog.<=) t.until "
-									   "UNION ALL SELECT 'stream', s.id, 'due', s.due_at "
-									   "FROM flowstream.streams s, t WHERE s.due_at OPERATOR(pg_catalog.<=) t.until "
-									   "UNION ALL SELECT 'account', c.id, 'critical', c.critical_at "
-									   "FROM flowstream.accounts c, t WHERE c.critical_at OPERATOR(pg_catalog.<=) t.until) "
-									   "INSERT INTO flowstream.runway_alerts (kind, id, event, threshold, at, sent_at) "
-									   "SELECT i.kind, i.id, i.event, $2, i.at, $1 FROM items i "
-									   "WHERE NOT EXISTS (SELECT FROM flowstream.runway_alerts a "
-									   "WHERE a.kind = i.kind AND a.id = i.id AND a.event = i.event "
-									   "AND a.threshold OPERATOR(pg_catalog.=) $2) "
-									   "ORDER BY i.at LIMIT $3 RETURNING kind, id, event",
-									   3, types),
-							 values, NULL, false, 0) != SPI_OK_INSERT_RETURNING)
+		if (OverStreams(PLAN_SEND_ALERTS, SEND_ALERTS("flowstream.streams"), SEND_ALERTS("%s"), rows,
+						3, types, values) != SPI_OK_INSERT_RETURNING)
 			elog(ERROR, "could not send the runway alerts");
 		sent += NotifyRemembered(threshold);
 	}
@@ -480,9 +503,8 @@ OnWorkers(int32 batch, const bool *skip, int32 *done)
  *
  * On Citus (distribute()) each node runs the parts over the shards it
  * holds, and a coordinator runs maintain() on every worker too, adding up
- * what they did: no lock spans two nodes.  The top-ups (which need the
- * accounts, not distributed) and the runway alerts (remembered per node,
- * not yet written) are not run there: their done is NULL.
+ * what they did: no lock spans two nodes.  The top-ups, which need the
+ * accounts (not distributed), are not run there: their done is NULL.
  */
 PG_FUNCTION_INFO_V1(maintain);
 Datum
@@ -512,7 +534,7 @@ maintain(PG_FUNCTION_ARGS)
 	distributed = flow_streams_distributed();
 	flow_leave_owner(&scope);
 	if (distributed)
-		skip[PART_TOP_UP] = skip[PART_ALERT] = true;
+		skip[PART_TOP_UP] = true;
 	if (!skip[PART_VOID])
 		done[PART_VOID] = flow_void_insolvent(batch, false);
 	if (!skip[PART_LIQUIDATE])
@@ -530,7 +552,7 @@ maintain(PG_FUNCTION_ARGS)
 		if (!skip[PART_PAYOUT])
 			done[PART_PAYOUT] = Payouts(batch, t, distributed);
 		if (!skip[PART_ALERT])
-			done[PART_ALERT] = Alerts(batch, t, thresholds);
+			done[PART_ALERT] = Alerts(batch, t, thresholds, distributed);
 		if (distributed)
 		{
 			/* as the caller, who connects to the workers */

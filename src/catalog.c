@@ -422,6 +422,32 @@ flow_local_shards(const char *table, const char *with)
 }
 
 /*
+ * On Citus: the rows of flowstream.<table> on this node, the union of its
+ * shards here, as a derived table for a query's FROM; NULL when it holds
+ * none.  In an SPI connection, as the owner.
+ */
+char *
+flow_local_rows(const char *table)
+{
+	List	   *shards = flow_local_shards(table, table);
+	StringInfoData rows;
+	ListCell   *lc;
+
+	if (shards == NIL)
+		return NULL;
+	initStringInfo(&rows);
+	appendStringInfoChar(&rows, '(');
+	foreach(lc, shards)
+	{
+		if (lc != list_head(shards))
+			appendStringInfoString(&rows, " UNION ALL ");
+		appendStringInfo(&rows, "SELECT * FROM %s", ((FlowShard *) lfirst(lc))->name);
+	}
+	appendStringInfoChar(&rows, ')');
+	return rows.data;
+}
+
+/*
  * On a Citus coordinator: runs command on every worker, each in a
  * connection and a transaction of its own (run_command_on_workers), as the
  * caller, and returns the results of those where it succeeded; a worker

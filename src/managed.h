@@ -151,6 +151,7 @@ typedef struct FlowShard
 	char	   *with;
 } FlowShard;
 extern List *flow_local_shards(const char *table, const char *with);
+extern char *flow_local_rows(const char *table);
 extern List *flow_on_workers(const char *command);
 extern int64 flow_next_stream_id(void);
 extern int64 flow_last_stream_id(void);

@@ -344,7 +344,7 @@ figures reference
 # void_insolvent() or maintain() called on the coordinator runs itself on
 # every worker, each in a transaction of its own; no lock spans two nodes.
 # As postgres, whose clock (a role setting) Citus carries to the workers.
-at() { q 0 "ALTER ROLE postgres SET flowstream.clock = '$1'" >/dev/null; }
+pin_clock() { q 0 "ALTER ROLE postgres SET flowstream.clock = '$1'" >/dev/null; }
 # due_on PORT: how many streams due now (the postgres clock) are in the shards on that node
 due_on() {
 	q 0 "SELECT count(*) FROM flowstream.streams s WHERE s.due_at <= '$1'
@@ -357,7 +357,7 @@ voids_by_sweeper() { q 0 "SELECT count(*) FROM flowstream.events WHERE op = 'voi
 T20='2026-06-01 00:20:00+00'
 due_streams() {
 	local i
-	at "$T20"
+	pin_clock "$T20"
 	q 0 "SELECT flowstream.set_default_void_after('1 minute')" >/dev/null || return 1
 	for i in 1 2 3 4 5 6; do
 		as alice "$T20" "SELECT flowstream.create_stream('alice', 'bob', 'USD', 1, deposit => 10)" >/dev/null || return 1
@@ -372,7 +372,7 @@ ok "six streams due at +21:10, on every worker, and a payout every minute" due_s
 sweep_coordinator() {
 	local before
 	before=$(voids_by_sweeper)
-	at '2026-06-01 00:22:00+00'
+	pin_clock '2026-06-01 00:22:00+00'
 	is 0 "SELECT flowstream.void_insolvent()" 6 &&
 		is 0 "SELECT count(*) - $before FROM flowstream.events WHERE op = 'void' AND actor = 'flowstream_sweeper'
 		      AND at = '2026-06-01 00:22:00+00'" 6 &&
@@ -388,7 +388,7 @@ sweep_worker() {
 		as alice '2026-06-01 00:30:00+00' "SELECT flowstream.create_stream('alice', 'bob', 'USD', 1, deposit => 10)" >/dev/null ||
 			return 1
 	done
-	at '2026-06-01 00:32:00+00'
+	pin_clock '2026-06-01 00:32:00+00'
 	mine=$(due_on '2026-06-01 00:32:00+00' "${ports[1]}")
 	others=$(q 0 "SELECT count(*) FROM flowstream.streams WHERE due_at <= '2026-06-01 00:32:00+00'")
 	[ "$mine" -ge 1 ] || { echo "no due stream on worker 1"; return 1; }
@@ -398,17 +398,31 @@ sweep_worker() {
 }
 ok "void_insolvent() on a worker voids the due streams of its own shards, and only those" sweep_worker
 maintained() {
-	local left
-	at '2026-06-01 00:40:00+00'
+	local left got alerts remembered i
+	pin_clock '2026-06-01 00:40:00+00'
 	left=$(q 0 "SELECT count(*) FROM flowstream.streams WHERE due_at <= '2026-06-01 00:40:00+00'")
+	got=$(q 0 "SELECT string_agg(job || ':' || coalesce(done::text, '-'), ' ') FROM flowstream.maintain()") || return 1
+	# the alerts due once the due streams are voided: a stream running dry or due within each threshold
+	alerts=$(q 0 "SELECT (SELECT count(*) FROM flowstream.streams s, unnest('{7 days,1 day,0}'::interval[]) th
+	                      WHERE s.depletes_at <= flowstream.after('2026-06-01 00:40:00+00', th))
+	                   + (SELECT count(*) FROM flowstream.streams s, unnest('{7 days,1 day,0}'::interval[]) th
+	                      WHERE s.due_at <= flowstream.after('2026-06-01 00:40:00+00', th))")
+	[ "$alerts" -gt 0 ] && [ "$got" = "void:$left liquidate:0 top_up:- payout:1 alert:$alerts" ] ||
+		{ echo "got:  $got"; echo "want: void:$left liquidate:0 top_up:- payout:1 alert:$alerts"; return 1; }
+	is 0 "SELECT count(*) FROM flowstream.events WHERE stream_id = $S2 AND op = 'withdraw' AND destination = 'bank:bob'
+	      AND actor = 'flowstream_sweeper' AND on_behalf_of = 'bob'" 1 || return 1
+	# each worker remembers the alerts of its own streams
+	remembered=0
+	for i in $(seq 1 "$WORKERS"); do
+		remembered=$((remembered + $(q "$i" "SELECT count(*) FROM flowstream.runway_alerts r
+		                                       WHERE get_shard_id_for_distribution_column('flowstream.streams', r.id) IN
+		                                             (SELECT shardid FROM pg_dist_shard_placement WHERE nodeport = ${ports[$i]})")))
+	done
+	[ "$remembered" -eq "$alerts" ] || { echo "remembered on the workers: $remembered, sent: $alerts"; return 1; }
 	is 0 "SELECT string_agg(job || ':' || coalesce(done::text, '-'), ' ') FROM flowstream.maintain()" \
-		"void:$left liquidate:0 top_up:- payout:1 alert:-" &&
-		is 0 "SELECT count(*) FROM flowstream.events WHERE stream_id = $S2 AND op = 'withdraw' AND destination = 'bank:bob'
-		      AND actor = 'flowstream_sweeper' AND on_behalf_of = 'bob'" 1 &&
-		is 0 "SELECT string_agg(job || ':' || coalesce(done::text, '-'), ' ') FROM flowstream.maintain()" \
-			"void:0 liquidate:0 top_up:- payout:0 alert:-"
+		"void:0 liquidate:0 top_up:- payout:0 alert:0"
 }
-ok "maintain() on the coordinator: the rest of the due streams voided and bob's payout made on the workers; no top-ups or alerts on Citus (NULL); again: nothing" \
+ok "maintain() on the coordinator: the rest of the due streams voided, bob's payout made and the runway alerts sent and remembered on the workers, each for its own streams; no top-ups on Citus (NULL); again: nothing" \
 	maintained
 
 # a user holds a due stream's row (on its worker, through the coordinator):
@@ -417,7 +431,7 @@ sweep_locked() {
 	local x y got
 	x=$(as alice '2026-06-01 00:50:00+00' "SELECT flowstream.create_stream('alice', 'bob', 'USD', 1, deposit => 10)") || return 1
 	y=$(as alice '2026-06-01 00:50:00+00' "SELECT flowstream.create_stream('alice', 'bob', 'USD', 1, deposit => 10)") || return 1
-	at '2026-06-01 00:52:00+00'
+	pin_clock '2026-06-01 00:52:00+00'
 	coproc HOLD { "$PGBIN/psql" -X -q -At -h 127.0.0.1 -p "${ports[0]}" -U postgres -d "$DB" 2>&1; }
 	echo "BEGIN; SELECT id FROM flowstream.streams WHERE id = $x FOR UPDATE;" >&"${HOLD[1]}"
 	read -r got <&"${HOLD[0]}"			# the row is locked once its id comes back
