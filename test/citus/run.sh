@@ -25,7 +25,7 @@ PORT0=${CITUS_PORT:-$(( ${FS_PORT:-54329} + 300 ))}
 WORKERS=${CITUS_WORKERS:-2}
 BENCH=${CITUS_BENCH:-10}
 DB=flowstream
-PLAN=26
+PLAN=27
 
 if [ ! -f "$("$PGBIN/pg_config" --pkglibdir)/citus.so" ] ||
 	[ ! -f "$("$PGBIN/pg_config" --sharedir)/extension/citus.control" ]; then
@@ -445,6 +445,31 @@ sweep_locked() {
 	is 0 "SELECT flowstream.void_insolvent()" 1
 }
 ok "a stream a user holds locked is skipped (SKIP LOCKED on its worker's shard), and voided by the next run" sweep_locked
+# a worker that is down: the coordinator's sweep warns, and what the other
+# worker voided stands; the next run, with the worker back, voids the rest
+sweep_worker_down() {
+	local i on1 on2 out
+	for i in 1 2 3 4 5 6; do
+		as alice '2026-06-01 01:00:00+00' "SELECT flowstream.create_stream('alice', 'bob', 'USD', 1, deposit => 10)" >/dev/null ||
+			return 1
+	done
+	pin_clock '2026-06-01 01:02:00+00'
+	on1=$(due_on '2026-06-01 01:02:00+00' "${ports[1]}")
+	on2=$(due_on '2026-06-01 01:02:00+00' "${ports[2]}")
+	[ "$on1" -ge 1 ] && [ "$on2" -ge 1 ] || { echo "due on worker 1: $on1, on worker 2: $on2"; return 1; }
+	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$work/n2" -m fast -w stop >/dev/null || return 1
+	out=$("$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "${ports[0]}" -U postgres -d "$DB" \
+		-c "SELECT flowstream.void_insolvent()" 2>&1)
+	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$work/n2" -l "$work/n2.log" -w start >/dev/null || return 1
+	echo "$out" | grep -q "WARNING:  \"SELECT flowstream.void_insolvent(1000)\" failed on worker 127.0.0.1:${ports[2]}" &&
+		[ "$(echo "$out" | tail -n 1)" = "$on1" ] || { echo "with worker 2 down: $out (want $on1 and a warning)"; return 1; }
+	is 0 "SELECT flowstream.void_insolvent()" "$on2"
+}
+if [ "$WORKERS" -ge 2 ]; then
+	ok "a worker down: void_insolvent() on the coordinator warns, voids the other worker's due streams, and the next run the rest" sweep_worker_down
+else
+	n=$((n + 1)); echo "ok $n # SKIP a worker down: one worker"
+fi
 
 # 6. verify() on every node (as flowstream's owner, who logs in: above)
 verify_all() {
