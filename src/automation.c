@@ -257,31 +257,59 @@ DoPayout(void *arg)
 	flow_apply_call(&call);
 }
 
+static int	PayDue(SPITupleTable *due, uint64 n, int64 t);
+
+/* the payouts due of payouts and streams (the tables, or two colocated shards on Citus) */
+#define DUE_PAYOUTS(payouts, streams) \
+	"SELECT p.stream_id, p.next_at, p.every, p.\"to\", s.recipient " \
+	"FROM " payouts " p JOIN " streams " s ON s.id = p.stream_id " \
+	"WHERE p.next_at OPERATOR(pg_catalog.<=) $1 " \
+	"ORDER BY p.next_at LIMIT $2 FOR UPDATE OF p SKIP LOCKED"
+
 /*
  * Pays out the withdrawable amount of the streams whose next payout is
  * due, and moves each schedule a period on (from its own time, so a late
  * run makes one payout, not a burst).  A payout of nothing is no event.
- * Returns how many payouts it made.
+ * Returns how many payouts it made.  On Citus, those of the shards on this
+ * node, shard by shard (see flow_local_shards).
  */
 static int
-Payouts(int batch, int64 t)
+Payouts(int batch, int64 t, bool distributed)
 {
 	Oid			types[2] = {TIMESTAMPTZOID, INT4OID};
 	Datum		values[2] = {TimestampTzGetDatum(t), Int32GetDatum(batch)};
-	SPITupleTable *due;
-	uint64		n;
+	int			done = 0;
+	ListCell   *lc;
+
+	if (!distributed)
+	{
+		if (SPI_execute_plan(flow_plan(PLAN_PAYOUTS, DUE_PAYOUTS("flowstream.payouts", "flowstream.streams"),
+									   2, types),
+							 values, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not find the payouts due");
+		return PayDue(SPI_tuptable, SPI_processed, t);
+	}
+	foreach(lc, flow_local_shards("payouts", "streams"))
+	{
+		FlowShard  *shard = (FlowShard *) lfirst(lc);
+
+		if (done >= batch)
+			break;
+		values[1] = Int32GetDatum(batch - done);
+		if (SPI_execute_with_args(psprintf(DUE_PAYOUTS("%s", "%s"), shard->name, shard->with),
+								  2, types, values, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not find the payouts due in %s", shard->name);
+		done += PayDue(SPI_tuptable, SPI_processed, t);
+	}
+	return done;
+}
+
+/* Makes the payouts (stream_id, next_at, every, to, recipient) a query found and locked. */
+static int
+PayDue(SPITupleTable *due, uint64 n, int64 t)
+{
 	int			done = 0;
 
-	if (SPI_execute_plan(flow_plan(PLAN_PAYOUTS,
-								   "SELECT p.stream_id, p.next_at, p.every, p.\"to\", s.recipient "
-								   "FROM flowstream.payouts p JOIN flowstream.streams s ON s.id = p.stream_id "
-								   "WHERE p.next_at OPERATOR(pg_catalog.<=) $1 "
-								   "ORDER BY p.next_at LIMIT $2 FOR UPDATE OF p SKIP LOCKED",
-								   2, types),
-						 values, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not find the payouts due");
-	due = SPI_tuptable;
-	n = SPI_processed;
 	for (uint64 i = 0; i < n; i++)
 	{
 		HeapTuple	tuple = due->vals[i];
@@ -307,14 +335,58 @@ Payouts(int batch, int64 t)
 
 /* ---- runway alerts ---- */
 
+/* what re-arms the alerts: those whose stream or account moved away (streams: a table or rows) */
+#define REARM_ALERTS(streams) \
+	"DELETE FROM flowstream.runway_alerts a WHERE NOT EXISTS (" \
+	"SELECT FROM " streams " s WHERE a.kind = 'stream' AND s.id = a.id " \
+	"AND CASE a.event WHEN 'insolvent' THEN s.depletes_at " \
+	"WHEN 'top_up_short' THEN s.top_up_at ELSE s.due_at END " \
+	"OPERATOR(pg_catalog.<=) flowstream.after($1, a.threshold)) " \
+	"AND NOT EXISTS (SELECT FROM flowstream.accounts c " \
+	"WHERE a.kind = 'account' AND c.id = a.id " \
+	"AND c.critical_at OPERATOR(pg_catalog.<=) flowstream.after($1, a.threshold))"
+
+/* the alerts of one threshold not sent yet, remembered (streams: a table or rows) */
+#define SEND_ALERTS(streams) \
+	"WITH t AS (SELECT flowstream.after($1, $2) AS until), " \
+	"items AS (" \
+	"SELECT 'stream' AS kind, s.id, 'insolvent' AS event, s.depletes_at AS at " \
+	"FROM " streams " s, t WHERE s.depletes_at OPERATOR(pg_catalog.<=) t.until " \
+	"UNION ALL SELECT 'stream', s.id, 'due', s.due_at " \
+	"FROM " streams " s, t WHERE s.due_at OPERATOR(pg_catalog.<=) t.until " \
+	"UNION ALL SELECT 'account', c.id, 'critical', c.critical_at " \
+	"FROM flowstream.accounts c, t WHERE c.critical_at OPERATOR(pg_catalog.<=) t.until) " \
+	"INSERT INTO flowstream.runway_alerts (kind, id, event, threshold, at, sent_at) " \
+	"SELECT i.kind, i.id, i.event, $2, i.at, $1 FROM items i " \
+	"WHERE NOT EXISTS (SELECT FROM flowstream.runway_alerts a " \
+	"WHERE a.kind = i.kind AND a.id = i.id AND a.event = i.event " \
+	"AND a.threshold OPERATOR(pg_catalog.=) $2) " \
+	"ORDER BY i.at LIMIT $3 RETURNING kind, id, event"
+
+/*
+ * Runs a statement over the streams: on a single node sql, prepared once in
+ * slot; on Citus format, with the rows of the shards of streams on this node
+ * (flow_local_rows) in place of each %s.  Returns SPI's result code.
+ */
+static int
+OverStreams(int slot, const char *sql, const char *format, const char *rows, int nargs,
+			Oid *types, Datum *values)
+{
+	if (rows == NULL)
+		return SPI_execute_plan(flow_plan(slot, sql, nargs, types), values, NULL, false, 0);
+	return SPI_execute_with_args(psprintf(format, rows, rows), nargs, types, values, NULL, false, 0);
+}
+
 /*
  * Sends one alert per stream or account, event and threshold crossed
  * (settings.runway_thresholds), remembering it in runway_alerts; an item
  * that moved away again (a top-up) loses its alerts, which re-arms them.
- * One run at a time.  Returns how many alerts it sent.
+ * One run at a time.  Returns how many alerts it sent.  On Citus, those of
+ * the streams of this node's shards, remembered in this node's
+ * runway_alerts and sent from this node.
  */
 static int
-Alerts(int batch, int64 t, Datum thresholds)
+Alerts(int batch, int64 t, Datum thresholds, bool distributed)
 {
 	Oid			types[3] = {TIMESTAMPTZOID, INTERVALOID, INT4OID};
 	Datum		values[3];
@@ -322,22 +394,16 @@ Alerts(int batch, int64 t, Datum thresholds)
 	bool	   *nulls;
 	int			n;
 	int			sent = 0;
+	const char *rows = NULL;
 
 	if (!DatumGetBool(DirectFunctionCall1(pg_try_advisory_xact_lock_int8,
 										  Int64GetDatum(ALERTS_LOCK_KEY))))
 		return 0;
+	if (distributed && (rows = flow_local_rows("streams")) == NULL)
+		return 0;
 	values[0] = TimestampTzGetDatum(t);
-	if (SPI_execute_plan(flow_plan(PLAN_REARM_ALERTS,
-								   "DELETE FROM flowstream.runway_alerts a WHERE NOT EXISTS ("
-								   "SELECT FROM flowstream.streams s WHERE a.kind = 'stream' AND s.id = a.id "
-								   "AND CASE a.event WHEN 'insolvent' THEN s.depletes_at "
-								   "WHEN 'top_up_short' THEN s.top_up_at ELSE s.due_at END "
-								   "OPERATOR(pg_catalog.<=) flowstream.after($1, a.threshold)) "
-								   "AND NOT EXISTS (SELECT FROM flowstream.accounts c "
-								   "WHERE a.kind = 'account' AND c.id = a.id "
-								   "AND c.critical_at OPERATOR(pg_catalog.<=) flowstream.after($1, a.threshold))",
-								   1, types),
-						 values, NULL, false, 0) != SPI_OK_DELETE)
+	if (OverStreams(PLAN_REARM_ALERTS, REARM_ALERTS("flowstream.streams"), REARM_ALERTS("%s"), rows,
+					1, types, values) != SPI_OK_DELETE)
 		elog(ERROR, "could not re-arm the runway alerts");
 
 	deconstruct_array(DatumGetArrayTypeP(thresholds), INTERVALOID, sizeof(Interval), false,
@@ -351,23 +417,8 @@ Alerts(int batch, int64 t, Datum thresholds)
 		values[1] = elems[i];
 		values[2] = Int32GetDatum(batch - sent);
 		threshold = DatumGetCString(DirectFunctionCall1(interval_out, elems[i]));
-		if (SPI_execute_plan(flow_plan(PLAN_SEND_ALERTS,
-									   "WITH t AS (SELECT flowstream.after($1, $2) AS until), "
-									   "items AS ("
-									   "SELECT 'stream' AS kind, s.id, 'insolvent' AS event, s.depletes_at AS at "
-									   "FROM flowstream.streams s, t WHERE s.depletes_at OPERATOR(pg_catalog.<=) t.until "
-									   "UNION ALL SELECT 'stream', s.id, 'due', s.due_at "
-									   "FROM flowstream.streams s, t WHERE s.due_at OPERATOR(pg_catalog.<=) t.until "
-									   "UNION ALL SELECT 'account', c.id, 'critical', c.critical_at "
-									   "FROM flowstream.accounts c, t WHERE c.critical_at OPERATOR(pg_catalog.<=) t.until) "
-									   "INSERT INTO flowstream.runway_alerts (kind, id, event, threshold, at, sent_at) "
-									   "SELECT i.kind, i.id, i.event, $2, i.at, $1 FROM items i "
-									   "WHERE NOT EXISTS (SELECT FROM flowstream.runway_alerts a "
-									   "WHERE a.kind = i.kind AND a.id = i.id AND a.event = i.event "
-									   "AND a.threshold OPERATOR(pg_catalog.=) $2) "
-									   "ORDER BY i.at LIMIT $3 RETURNING kind, id, event",
-									   3, types),
-							 values, NULL, false, 0) != SPI_OK_INSERT_RETURNING)
+		if (OverStreams(PLAN_SEND_ALERTS, SEND_ALERTS("flowstream.streams"), SEND_ALERTS("%s"), rows,
+						3, types, values) != SPI_OK_INSERT_RETURNING)
 			elog(ERROR, "could not send the runway alerts");
 		sent += NotifyRemembered(threshold);
 	}
@@ -421,8 +472,39 @@ Settings(bool *skip)
 }
 
 /*
+ * On a Citus coordinator: maintain(batch) on every worker, each in a
+ * transaction of its own, over its own shards; adds what each part did
+ * there to done.
+ */
+static void
+OnWorkers(int32 batch, const bool *skip, int32 *done)
+{
+	ListCell   *lc;
+
+	foreach(lc, flow_on_workers(psprintf("SELECT pg_catalog.string_agg(coalesce(done::text, '-'), ',' "
+										 "ORDER BY n) FROM flowstream.maintain(%d) WITH ORDINALITY AS m(job, done, n)",
+										 batch)))
+	{
+		char	   *parts = (char *) lfirst(lc);
+		char	   *save = NULL;
+		char	   *part = strtok_r(parts, ",", &save);
+
+		for (int i = 0; i < PART_COUNT && part != NULL; i++, part = strtok_r(NULL, ",", &save))
+		{
+			if (!skip[i] && strcmp(part, "-") != 0)
+				done[i] += pg_strtoint32(part);
+		}
+	}
+}
+
+/*
  * maintain(batch) → (job, done): every part once, up to batch items each;
  * a skipped part's done is NULL.  Recorded in maintenance_runs.
+ *
+ * On Citus (distribute()) each node runs the parts over the shards it
+ * holds, and a coordinator runs maintain() on every worker too, adding up
+ * what they did: no lock spans two nodes.  The top-ups, which need the
+ * accounts (not distributed), are not run there: their done is NULL.
  */
 PG_FUNCTION_INFO_V1(maintain);
 Datum
@@ -437,6 +519,7 @@ maintain(PG_FUNCTION_ARGS)
 	int32		done[PART_COUNT];
 	Datum		thresholds;
 	bool		quiet = RecoveryInProgress() || flow_catalog()->subscribed;
+	bool		distributed;
 
 	if (batch <= 0)
 		ereport(ERROR,
@@ -448,9 +531,12 @@ maintain(PG_FUNCTION_ARGS)
 	/* the two sweepers check for a replica and take their own locks */
 	flow_enter_owner(&scope);
 	thresholds = Settings(skip);
+	distributed = flow_streams_distributed();
 	flow_leave_owner(&scope);
+	if (distributed)
+		skip[PART_TOP_UP] = true;
 	if (!skip[PART_VOID])
-		done[PART_VOID] = flow_void_insolvent(batch);
+		done[PART_VOID] = flow_void_insolvent(batch, false);
 	if (!skip[PART_LIQUIDATE])
 		done[PART_LIQUIDATE] = flow_liquidate_critical(batch);
 
@@ -464,9 +550,16 @@ maintain(PG_FUNCTION_ARGS)
 			(void) Shortfalls(batch, t);
 		}
 		if (!skip[PART_PAYOUT])
-			done[PART_PAYOUT] = Payouts(batch, t);
+			done[PART_PAYOUT] = Payouts(batch, t, distributed);
 		if (!skip[PART_ALERT])
-			done[PART_ALERT] = Alerts(batch, t, thresholds);
+			done[PART_ALERT] = Alerts(batch, t, thresholds, distributed);
+		if (distributed)
+		{
+			/* as the caller, who connects to the workers */
+			flow_leave_owner(&scope);
+			OnWorkers(batch, skip, done);
+			flow_enter_owner(&scope);
+		}
 		{
 			Oid			types[7] = {TIMESTAMPTZOID, INTERVALOID, INT4OID, INT4OID, INT4OID, INT4OID, INT4OID};
 			Datum		values[7];

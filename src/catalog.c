@@ -29,6 +29,7 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/acl.h"
+#include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/memutils.h"
 #include "utils/fmgroids.h"
@@ -377,6 +378,126 @@ flow_notifications(void)
 		generation = c->generation;
 	}
 	return notifications;
+}
+
+/*
+ * On Citus: the shards of flowstream.<table> placed on this node, each with
+ * the shard of flowstream.<with> colocated with it, in the order of their
+ * hash ranges.  The sweeper and the maintenance job of a node read its own
+ * shards directly: Citus refuses FOR UPDATE SKIP LOCKED over a distributed
+ * table, and a shard is a plain table of its node, where SKIP LOCKED skips
+ * what users hold as it does on a single node.  Runs in an SPI connection,
+ * as the owner; the list lives as long as that connection.
+ */
+List *
+flow_local_shards(const char *table, const char *with)
+{
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		values[2] = {CStringGetTextDatum(psprintf("flowstream.%s", table)),
+	CStringGetTextDatum(psprintf("flowstream.%s", with))};
+	List	   *shards = NIL;
+
+	if (SPI_execute_with_args("SELECT pg_catalog.shard_name(s.logicalrelid, s.shardid), "
+							  "pg_catalog.shard_name(w.logicalrelid, w.shardid) "
+							  "FROM pg_catalog.pg_dist_shard s "
+							  "JOIN pg_catalog.pg_dist_placement p ON p.shardid OPERATOR(pg_catalog.=) s.shardid "
+							  "JOIN pg_catalog.pg_dist_shard w "
+							  "ON w.logicalrelid OPERATOR(pg_catalog.=) $2::pg_catalog.regclass "
+							  "AND w.shardminvalue OPERATOR(pg_catalog.=) s.shardminvalue "
+							  "WHERE s.logicalrelid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass "
+							  "AND p.groupid OPERATOR(pg_catalog.=) "
+							  "(SELECT groupid FROM pg_catalog.pg_dist_local_group) "
+							  "ORDER BY s.shardminvalue::pg_catalog.int4",
+							  2, types, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the shards of flowstream.%s", table);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		FlowShard  *shard = (FlowShard *) palloc(sizeof(FlowShard));
+
+		shard->name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		shard->with = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		shards = lappend(shards, shard);
+	}
+	return shards;
+}
+
+/*
+ * On Citus: the rows of flowstream.<table> on this node, the union of its
+ * shards here, as a derived table for a query's FROM; NULL when it holds
+ * none.  In an SPI connection, as the owner.
+ */
+char *
+flow_local_rows(const char *table)
+{
+	List	   *shards = flow_local_shards(table, table);
+	StringInfoData rows;
+	ListCell   *lc;
+
+	if (shards == NIL)
+		return NULL;
+	initStringInfo(&rows);
+	appendStringInfoChar(&rows, '(');
+	foreach(lc, shards)
+	{
+		if (lc != list_head(shards))
+			appendStringInfoString(&rows, " UNION ALL ");
+		appendStringInfo(&rows, "SELECT * FROM %s", ((FlowShard *) lfirst(lc))->name);
+	}
+	appendStringInfoChar(&rows, ')');
+	return rows.data;
+}
+
+/*
+ * On a Citus coordinator: runs command on every worker, each in a
+ * connection and a transaction of its own (run_command_on_workers), as the
+ * caller, and returns the results of those where it succeeded; a worker
+ * where it failed is a warning, and the others' work stands.  NIL on any
+ * other node.  Nothing is locked across the nodes: each worker's run takes
+ * its own locks.
+ */
+List *
+flow_on_workers(const char *command)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(command)};
+	List	   *results = NIL;
+	bool		isnull;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute("SELECT groupid OPERATOR(pg_catalog.=) 0 FROM pg_catalog.pg_dist_local_group",
+					true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_dist_local_group");
+	if (SPI_processed == 1 &&
+		DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+	{
+		if (SPI_execute_with_args("SELECT nodename, nodeport, success, result "
+								  "FROM pg_catalog.run_command_on_workers($1) ORDER BY 1, 2",
+								  1, types, values, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not run \"%s\" on the workers", command);
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	row = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			char	   *result = SPI_getvalue(row, desc, 4);
+
+			if (DatumGetBool(SPI_getbinval(row, desc, 3, &isnull)))
+			{
+				MemoryContext old = MemoryContextSwitchTo(caller);
+
+				results = lappend(results, pstrdup(result ? result : ""));
+				MemoryContextSwitchTo(old);
+			}
+			else
+				ereport(WARNING,
+						(errmsg("\"%s\" failed on worker %s:%s", command, SPI_getvalue(row, desc, 1),
+								SPI_getvalue(row, desc, 2)),
+						 errdetail("%s", result ? result : "No message.")));
+		}
+	}
+	SPI_finish();
+	return results;
 }
 
 /*

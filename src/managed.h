@@ -146,6 +146,16 @@ extern void flow_leave_owner(OwnerScope *scope);
 extern bool flow_streams_distributed(void);
 extern bool flow_notifications(void);
 extern Oid	flow_identity_sequence(Oid rel, AttrNumber attnum);
+
+/* a shard of a distributed table on this node, and the shard colocated with it */
+typedef struct FlowShard
+{
+	char	   *name;			/* qualified, quoted */
+	char	   *with;
+} FlowShard;
+extern List *flow_local_shards(const char *table, const char *with);
+extern char *flow_local_rows(const char *table);
+extern List *flow_on_workers(const char *command);
 extern int64 flow_next_stream_id(void);
 extern int64 flow_last_stream_id(void);
 
@@ -563,7 +573,7 @@ extern int64 flow_call_flow(FlowOp op, int64 id, const char *sender, const char 
 
 /* ---- sweeper.c ---- */
 
-extern int32 flow_void_insolvent(int32 max_streams);
+extern int32 flow_void_insolvent(int32 max_streams, bool on_workers);
 extern int32 flow_liquidate_critical(int32 max_accounts);
 
 /* ---- verify_accounts.c ---- */

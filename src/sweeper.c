@@ -11,6 +11,13 @@
  * nothing on a replica.  Each void is an operation like any other, through
  * apply.c, with the sweeper as its actor.
  *
+ * On Citus (distribute()) each node sweeps the shards of streams it holds,
+ * shard by shard, with the same query on the shard and the same locks, and
+ * voids each stream through the distributed table, which Citus executes on
+ * that node; called on the coordinator, void_insolvent() also runs itself on
+ * every worker, each in a transaction of its own.  Nothing is locked across
+ * nodes (docs/scaling.md).
+ *
  * The liquidation works the same way on accounts: the critical time of an
  * account with open outgoing flows is kept in the indexed column
  * critical_at (apply_accounts.c), and liquidate_critical() closes every
@@ -73,57 +80,20 @@ SweepVoid(int64 id, int64 t, const FlowState *state)
 	return true;
 }
 
-/*
- * void_insolvent(max_streams) → how many streams it voided: at most
- * max_streams of those whose due time has passed, earliest first, each
- * with a void event whose actor is the sweeper and whose amount is the
- * written-off debt.
- */
-PG_FUNCTION_INFO_V1(sweeper_void_insolvent);
-Datum
-sweeper_void_insolvent(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_INT32(flow_void_insolvent(PG_ARGISNULL(0) ? 1000 : PG_GETARG_INT32(0)));
-}
+/* the due streams of table (streams, or one of its shards on Citus) */
+#define DUE_STREAMS(table) \
+	"SELECT id, state FROM " table " " \
+	"WHERE due_at OPERATOR(pg_catalog.<=) $1 " \
+	"ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED"
 
-int32
-flow_void_insolvent(int32 max_streams)
+/* Voids the due streams (id, state) that a query found and locked; returns how many. */
+static int32
+VoidDue(SPITupleTable *due, uint64 n, int64 t)
 {
-	int64		t;
-	OwnerScope	scope;
-	Oid			types[2] = {TIMESTAMPTZOID, INT4OID};
-	Datum		values[2];
-	SPITupleTable *due;
-	uint64		n;
 	int32		voided = 0;
 	MemoryContext each,
 				old;
 
-	if (max_streams <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("max_streams must be positive")));
-	/* a replica's or a subscriber's streams are voided by its primary or publisher */
-	if (RecoveryInProgress() || flow_catalog()->subscribed)
-		return 0;
-	/* one run at a time: a second concurrent run returns at once */
-	if (!DatumGetBool(DirectFunctionCall1(pg_try_advisory_xact_lock_int8,
-										  Int64GetDatum(SWEEPER_LOCK_KEY))))
-		return 0;
-
-	t = flow_time_arg(flow_clock_now());
-	flow_enter_owner(&scope);
-	values[0] = TimestampTzGetDatum(t);
-	values[1] = Int32GetDatum(max_streams);
-	if (SPI_execute_plan(flow_plan(PLAN_DUE,
-								   "SELECT id, state FROM flowstream.streams "
-								   "WHERE due_at OPERATOR(pg_catalog.<=) $1 "
-								   "ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED",
-								   2, types),
-						 values, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not find the due streams");
-	due = SPI_tuptable;
-	n = SPI_processed;
 	each = AllocSetContextCreate(CurrentMemoryContext, "flowstream sweeper",
 								 ALLOCSET_DEFAULT_SIZES);
 	for (uint64 i = 0; i < n; i++)
@@ -141,7 +111,84 @@ flow_void_insolvent(int32 max_streams)
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(each);
 	}
+	MemoryContextDelete(each);
+	return voided;
+}
+
+/*
+ * void_insolvent(max_streams) → how many streams it voided: at most
+ * max_streams of those whose due time has passed, earliest first, each
+ * with a void event whose actor is the sweeper and whose amount is the
+ * written-off debt.  On a Citus coordinator, plus what it voided on each
+ * worker (at most max_streams there each).
+ */
+PG_FUNCTION_INFO_V1(sweeper_void_insolvent);
+Datum
+sweeper_void_insolvent(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(flow_void_insolvent(PG_ARGISNULL(0) ? 1000 : PG_GETARG_INT32(0), true));
+}
+
+/*
+ * The sweep of this node; with on_workers, on a Citus coordinator, also
+ * void_insolvent() on every worker (maintain() runs itself there instead).
+ */
+int32
+flow_void_insolvent(int32 max_streams, bool on_workers)
+{
+	int64		t;
+	OwnerScope	scope;
+	Oid			types[2] = {TIMESTAMPTZOID, INT4OID};
+	Datum		values[2];
+	int32		voided = 0;
+	bool		distributed;
+	ListCell   *lc;
+
+	if (max_streams <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_streams must be positive")));
+	/* a replica's or a subscriber's streams are voided by its primary or publisher */
+	if (RecoveryInProgress() || flow_catalog()->subscribed)
+		return 0;
+	/* one run at a time: a second concurrent run returns at once */
+	if (!DatumGetBool(DirectFunctionCall1(pg_try_advisory_xact_lock_int8,
+										  Int64GetDatum(SWEEPER_LOCK_KEY))))
+		return 0;
+
+	t = flow_time_arg(flow_clock_now());
+	flow_enter_owner(&scope);
+	values[0] = TimestampTzGetDatum(t);
+	values[1] = Int32GetDatum(max_streams);
+	distributed = flow_streams_distributed();
+	if (!distributed)
+	{
+		if (SPI_execute_plan(flow_plan(PLAN_DUE, DUE_STREAMS("flowstream.streams"), 2, types),
+							 values, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not find the due streams");
+		voided = VoidDue(SPI_tuptable, SPI_processed, t);
+	}
+	else
+	{
+		foreach(lc, flow_local_shards("streams", "streams"))
+		{
+			FlowShard  *shard = (FlowShard *) lfirst(lc);
+
+			if (voided >= max_streams)
+				break;
+			values[1] = Int32GetDatum(max_streams - voided);
+			if (SPI_execute_with_args(psprintf(DUE_STREAMS("%s"), shard->name), 2, types, values,
+									  NULL, false, 0) != SPI_OK_SELECT)
+				elog(ERROR, "could not find the due streams of %s", shard->name);
+			voided += VoidDue(SPI_tuptable, SPI_processed, t);
+		}
+	}
 	flow_leave_owner(&scope);
+	if (distributed && on_workers)
+	{
+		foreach(lc, flow_on_workers(psprintf("SELECT flowstream.void_insolvent(%d)", max_streams)))
+			voided += pg_strtoint32((char *) lfirst(lc));
+	}
 	return voided;
 }
 

@@ -2,8 +2,11 @@
 # flowstream on Citus: a coordinator and CITUS_WORKERS workers (default 2)
 # on 127.0.0.1, flowstream created and distribute()d, the stories of the
 # managed layer through the coordinator (with errors and their SQLSTATEs
-# coming back from the workers), a short concurrent pgbench load of API
-# calls, and verify() clean on every node.  TAP output, plan first.
+# coming back from the workers), a transaction over streams on two workers
+# (refused while notifications are on, committed with them off), a short
+# concurrent pgbench load of API calls, the sweeper and maintain() run per
+# worker over its own shards, and verify() clean on every node.  TAP
+# output, plan first.
 #
 # Citus is not packaged here: when the PostgreSQL in FS_PGBIN has no Citus
 # installed, the whole file is skipped ("1..0 # SKIP"), never passed.  This
@@ -22,7 +25,7 @@ PORT0=${CITUS_PORT:-$(( ${FS_PORT:-54329} + 300 ))}
 WORKERS=${CITUS_WORKERS:-2}
 BENCH=${CITUS_BENCH:-10}
 DB=flowstream
-PLAN=19
+PLAN=27
 
 if [ ! -f "$("$PGBIN/pg_config" --pkglibdir)/citus.so" ] ||
 	[ ! -f "$("$PGBIN/pg_config" --sharedir)/extension/citus.control" ]; then
@@ -266,21 +269,209 @@ cat >"$work/bench.sql" <<EOF
 SELECT flowstream.deposit(:id, 1);
 EOF
 q 0 "ALTER ROLE postgres SET flowstream.clock = '2026-06-01 00:10:00+00'" >/dev/null
+# every figure with notifications off, as a cluster that commits over two
+# workers runs (with 2 workers they are off since test 14)
+q 0 "SELECT flowstream.set_notifications(false)" >/dev/null
 before=$(q 0 "SELECT sum(flowstream.balance(state)) FROM flowstream.streams WHERE id > $S")
+# bench NAME: pgbench of $work/NAME.sql, its figures in $work/NAME.out and as comments
 bench() {
-	"$PGBIN/pgbench" -n -h 127.0.0.1 -p "${ports[0]}" -U postgres -c 4 -j 2 -T "$BENCH" -f "$work/bench.sql" "$DB" \
-		>"$work/bench.out" 2>&1 && grep -q 'number of failed transactions: 0' "$work/bench.out" ||
-		{ cat "$work/bench.out"; return 1; }
+	"$PGBIN/pgbench" -n -h 127.0.0.1 -p "${ports[0]}" -U postgres -c 4 -j 2 -T "$BENCH" -f "$work/$1.sql" "$DB" \
+		>"$work/$1.out" 2>&1 && grep -q 'number of failed transactions: 0' "$work/$1.out" ||
+		{ cat "$work/$1.out"; return 1; }
 }
-ok "pgbench: 4 clients, ${BENCH} s of deposit() on 7 streams (at +600 s) through the coordinator, no failed transaction" bench
-sed -n 's/^\(tps = .*\|number of transactions actually processed.*\|latency average.*\)/# &/p' "$work/bench.out"
+figures() { sed -n 's/^\(tps = .*\|number of transactions actually processed.*\|latency average.*\)/# &/p' "$work/$1.out"; }
+ok "pgbench: 4 clients, ${BENCH} s of deposit() on 7 streams (at +600 s) through the coordinator, no failed transaction" bench bench
+figures bench
 done_tx=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$work/bench.out")
 ok "the deposits add up: each of the ${done_tx:-?} transactions one event and one token" \
 	is 0 "SELECT (SELECT sum(flowstream.balance(state)) FROM flowstream.streams WHERE id > $S) - ${before:-0},
 	             (SELECT count(*) FROM flowstream.events WHERE stream_id > $S AND op = 'deposit' AND at = '2026-06-01 00:10:00+00')" \
 	"${done_tx:-?}.000000|${done_tx:-?}"
 
-# 5. verify() on every node (as flowstream's owner, who logs in: above)
+# What spans nodes costs a two-phase commit.  A transaction over a stream on
+# each of two workers (as an operation on two accounts distributed by id on
+# two workers would be), and an update of a row of a reference table, which
+# Citus writes on every node (as every operation on accounts kept as a
+# reference table would): each against deposit() above.
+cross_bench() {
+	local i
+	for i in $(seq 1 16); do
+		as alice '2026-06-01 00:10:00+00' "SELECT flowstream.create_stream('alice', 'bob', 'USD', 0.5, deposit => 100)" >/dev/null ||
+			return 1
+	done
+	# pairs of a stream on the first worker and one on the second
+	q 0 "CREATE TABLE bench_pairs AS
+	     WITH placed AS (SELECT s.id, p.nodeport, row_number() OVER (PARTITION BY p.nodeport ORDER BY s.id) AS i
+	                     FROM flowstream.streams s JOIN pg_dist_shard_placement p
+	                       ON p.shardid = get_shard_id_for_distribution_column('flowstream.streams', s.id)
+	                     WHERE s.id > (SELECT max(id) FROM flowstream.streams) - 16)
+	     SELECT a.i, a.id AS a, b.id AS b FROM placed a JOIN placed b USING (i)
+	     WHERE a.nodeport = ${ports[1]} AND b.nodeport = ${ports[2]}" >/dev/null || return 1
+	pairs=$(q 0 "SELECT count(*) FROM bench_pairs")
+	[ "$pairs" -ge 2 ] || { echo "only $pairs pairs of streams on two workers"; return 1; }
+	cat >"$work/cross.sql" <<-EOF
+		\set i random(1, $pairs)
+		SELECT a, b FROM bench_pairs WHERE i = :i \gset
+		BEGIN;
+		SELECT flowstream.deposit(:a, 1);
+		SELECT flowstream.deposit(:b, 1);
+		END;
+	EOF
+	bench cross
+}
+if [ "$WORKERS" -ge 2 ]; then
+	ok "pgbench: 4 clients, ${BENCH} s of a transaction depositing into a stream on each of two workers (two-phase commit), no failed transaction" cross_bench
+	figures cross
+else
+	n=$((n + 1)); echo "ok $n # SKIP a transaction over two workers: one worker"
+fi
+reference_bench() {
+	q 0 "CREATE TABLE bench_ref (id int PRIMARY KEY, n bigint NOT NULL DEFAULT 0);
+	     SELECT create_reference_table('bench_ref');
+	     INSERT INTO bench_ref (id) SELECT generate_series(1, 1000)" >/dev/null || return 1
+	cat >"$work/reference.sql" <<-EOF
+		\set id random(1, 1000)
+		UPDATE bench_ref SET n = n + 1 WHERE id = :id;
+	EOF
+	bench reference &&
+		is 0 "SELECT sum(n) FROM bench_ref" "$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$work/reference.out")"
+}
+ok "pgbench: 4 clients, ${BENCH} s of an update of one of 1,000 rows of a reference table (written on every node), no failed transaction" reference_bench
+figures reference
+
+# 5. the sweeper and maintain(), per worker.  Citus refuses FOR UPDATE SKIP
+# LOCKED over a distributed table: each node sweeps the shards it holds, and
+# void_insolvent() or maintain() called on the coordinator runs itself on
+# every worker, each in a transaction of its own; no lock spans two nodes.
+# As postgres, whose clock (a role setting) Citus carries to the workers.
+pin_clock() { q 0 "ALTER ROLE postgres SET flowstream.clock = '$1'" >/dev/null; }
+# due_on PORT: how many streams due now (the postgres clock) are in the shards on that node
+due_on() {
+	q 0 "SELECT count(*) FROM flowstream.streams s WHERE s.due_at <= '$1'
+	     AND get_shard_id_for_distribution_column('flowstream.streams', s.id) IN
+	         (SELECT shardid FROM pg_dist_shard_placement WHERE nodeport = $2)"
+}
+# voids_by_sweeper: the sweeper's voids so far, on every worker
+voids_by_sweeper() { q 0 "SELECT count(*) FROM flowstream.events WHERE op = 'void' AND actor = 'flowstream_sweeper'"; }
+# six streams of 10 at 1/s, created at +20 min with a grace of a minute: due at +21:10
+T20='2026-06-01 00:20:00+00'
+due_streams() {
+	local i
+	pin_clock "$T20"
+	q 0 "SELECT flowstream.set_default_void_after('1 minute')" >/dev/null || return 1
+	for i in 1 2 3 4 5 6; do
+		as alice "$T20" "SELECT flowstream.create_stream('alice', 'bob', 'USD', 1, deposit => 10)" >/dev/null || return 1
+	done
+	as bob "$T20" "SELECT flowstream.set_auto_withdraw($S2, '1 minute', 'bank:bob')" >/dev/null || return 1
+	# on every worker
+	is 0 "SELECT count(DISTINCT p.nodeport) FROM flowstream.streams s JOIN pg_dist_shard_placement p
+	      ON p.shardid = get_shard_id_for_distribution_column('flowstream.streams', s.id)
+	      WHERE s.due_at BETWEEN '2026-06-01 00:21:10+00' AND '2026-06-01 00:21:11+00'" "$WORKERS"
+}
+ok "six streams due at +21:10, on every worker, and a payout every minute" due_streams
+sweep_coordinator() {
+	local before
+	before=$(voids_by_sweeper)
+	pin_clock '2026-06-01 00:22:00+00'
+	is 0 "SELECT flowstream.void_insolvent()" 6 &&
+		is 0 "SELECT count(*) - $before FROM flowstream.events WHERE op = 'void' AND actor = 'flowstream_sweeper'
+		      AND at = '2026-06-01 00:22:00+00'" 6 &&
+		is 0 "SELECT flowstream.void_insolvent()" 0
+}
+ok "void_insolvent() on the coordinator voids the six on the workers, each sweeping its own shards, the sweeper acting; again: none" \
+	sweep_coordinator
+# two more due streams; a worker's own sweep (pg_cron on each worker, say)
+# voids those of its shards only, and leaves the others to their workers
+sweep_worker() {
+	local mine others
+	for i in 1 2 3 4; do
+		as alice '2026-06-01 00:30:00+00' "SELECT flowstream.create_stream('alice', 'bob', 'USD', 1, deposit => 10)" >/dev/null ||
+			return 1
+	done
+	pin_clock '2026-06-01 00:32:00+00'
+	mine=$(due_on '2026-06-01 00:32:00+00' "${ports[1]}")
+	others=$(q 0 "SELECT count(*) FROM flowstream.streams WHERE due_at <= '2026-06-01 00:32:00+00'")
+	[ "$mine" -ge 1 ] || { echo "no due stream on worker 1"; return 1; }
+	is 1 "SELECT flowstream.void_insolvent()" "$mine" &&
+		is 0 "SELECT count(*) FROM flowstream.streams WHERE due_at <= '2026-06-01 00:32:00+00'" $((others - mine)) &&
+		is 1 "SELECT flowstream.void_insolvent()" 0
+}
+ok "void_insolvent() on a worker voids the due streams of its own shards, and only those" sweep_worker
+maintained() {
+	local left got alerts remembered i
+	pin_clock '2026-06-01 00:40:00+00'
+	left=$(q 0 "SELECT count(*) FROM flowstream.streams WHERE due_at <= '2026-06-01 00:40:00+00'")
+	got=$(q 0 "SELECT string_agg(job || ':' || coalesce(done::text, '-'), ' ') FROM flowstream.maintain()") || return 1
+	# the alerts due once the due streams are voided: a stream running dry or due within each threshold
+	alerts=$(q 0 "SELECT (SELECT count(*) FROM flowstream.streams s, unnest('{7 days,1 day,0}'::interval[]) th
+	                      WHERE s.depletes_at <= flowstream.after('2026-06-01 00:40:00+00', th))
+	                   + (SELECT count(*) FROM flowstream.streams s, unnest('{7 days,1 day,0}'::interval[]) th
+	                      WHERE s.due_at <= flowstream.after('2026-06-01 00:40:00+00', th))")
+	[ "$alerts" -gt 0 ] && [ "$got" = "void:$left liquidate:0 top_up:- payout:1 alert:$alerts" ] ||
+		{ echo "got:  $got"; echo "want: void:$left liquidate:0 top_up:- payout:1 alert:$alerts"; return 1; }
+	is 0 "SELECT count(*) FROM flowstream.events WHERE stream_id = $S2 AND op = 'withdraw' AND destination = 'bank:bob'
+	      AND actor = 'flowstream_sweeper' AND on_behalf_of = 'bob'" 1 || return 1
+	# each worker remembers the alerts of its own streams
+	remembered=0
+	for i in $(seq 1 "$WORKERS"); do
+		remembered=$((remembered + $(q "$i" "SELECT count(*) FROM flowstream.runway_alerts r
+		                                       WHERE get_shard_id_for_distribution_column('flowstream.streams', r.id) IN
+		                                             (SELECT shardid FROM pg_dist_shard_placement WHERE nodeport = ${ports[$i]})")))
+	done
+	[ "$remembered" -eq "$alerts" ] || { echo "remembered on the workers: $remembered, sent: $alerts"; return 1; }
+	is 0 "SELECT string_agg(job || ':' || coalesce(done::text, '-'), ' ') FROM flowstream.maintain()" \
+		"void:0 liquidate:0 top_up:- payout:0 alert:0"
+}
+ok "maintain() on the coordinator: the rest of the due streams voided, bob's payout made and the runway alerts sent and remembered on the workers, each for its own streams; no top-ups on Citus (NULL); again: nothing" \
+	maintained
+
+# a user holds a due stream's row (on its worker, through the coordinator):
+# the sweep skips it, as on a single node, and voids it once it is free
+sweep_locked() {
+	local x y got
+	x=$(as alice '2026-06-01 00:50:00+00' "SELECT flowstream.create_stream('alice', 'bob', 'USD', 1, deposit => 10)") || return 1
+	y=$(as alice '2026-06-01 00:50:00+00' "SELECT flowstream.create_stream('alice', 'bob', 'USD', 1, deposit => 10)") || return 1
+	pin_clock '2026-06-01 00:52:00+00'
+	coproc HOLD { "$PGBIN/psql" -X -q -At -h 127.0.0.1 -p "${ports[0]}" -U postgres -d "$DB" 2>&1; }
+	echo "BEGIN; SELECT id FROM flowstream.streams WHERE id = $x FOR UPDATE;" >&"${HOLD[1]}"
+	read -r got <&"${HOLD[0]}"			# the row is locked once its id comes back
+	[ "$got" = "$x" ] || { echo "could not lock $x: $got"; return 1; }
+	is 0 "SELECT flowstream.void_insolvent()" 1 &&
+		is 0 "SELECT string_agg(id::text || ':' || flowstream.is_voided(state)::text, ' ' ORDER BY id)
+		      FROM flowstream.streams WHERE id IN ($x, $y)" "$x:false $y:true" || return 1
+	echo "COMMIT;" >&"${HOLD[1]}"
+	exec {HOLD[1]}>&-
+	wait "$HOLD_PID"
+	is 0 "SELECT flowstream.void_insolvent()" 1
+}
+ok "a stream a user holds locked is skipped (SKIP LOCKED on its worker's shard), and voided by the next run" sweep_locked
+# a worker that is down: the coordinator's sweep warns, and what the other
+# worker voided stands; the next run, with the worker back, voids the rest
+sweep_worker_down() {
+	local i on1 on2 out
+	for i in 1 2 3 4 5 6; do
+		as alice '2026-06-01 01:00:00+00' "SELECT flowstream.create_stream('alice', 'bob', 'USD', 1, deposit => 10)" >/dev/null ||
+			return 1
+	done
+	pin_clock '2026-06-01 01:02:00+00'
+	on1=$(due_on '2026-06-01 01:02:00+00' "${ports[1]}")
+	on2=$(due_on '2026-06-01 01:02:00+00' "${ports[2]}")
+	[ "$on1" -ge 1 ] && [ "$on2" -ge 1 ] || { echo "due on worker 1: $on1, on worker 2: $on2"; return 1; }
+	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$work/n2" -m fast -w stop >/dev/null || return 1
+	out=$("$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "${ports[0]}" -U postgres -d "$DB" \
+		-c "SELECT flowstream.void_insolvent()" 2>&1)
+	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$work/n2" -l "$work/n2.log" -w start >/dev/null || return 1
+	echo "$out" | grep -q "WARNING:  \"SELECT flowstream.void_insolvent(1000)\" failed on worker 127.0.0.1:${ports[2]}" &&
+		[ "$(echo "$out" | tail -n 1)" = "$on1" ] || { echo "with worker 2 down: $out (want $on1 and a warning)"; return 1; }
+	is 0 "SELECT flowstream.void_insolvent()" "$on2"
+}
+if [ "$WORKERS" -ge 2 ]; then
+	ok "a worker down: void_insolvent() on the coordinator warns, voids the other worker's due streams, and the next run the rest" sweep_worker_down
+else
+	n=$((n + 1)); echo "ok $n # SKIP a worker down: one worker"
+fi
+
+# 6. verify() on every node (as flowstream's owner, who logs in: above)
 verify_all() {
 	local i
 	for i in "${!ports[@]}"; do is "$i" "SELECT count(*) FROM flowstream.verify()" 0 || return 1; done
