@@ -256,7 +256,7 @@ sweep() {
 	[ "$n" = "$N_DUE" ] || die "void_insolvent(1000) voided $n streams, not $N_DUE"
 	for rep in $(seq "$SWEEP_REPS"); do
 		printf '%s\t%s\t%s\n' "$label" "$rep" \
-			"$(rolled_back_ms 'SELECT flowstream.void_insolvent(1000)')"
+			"$(rolled_back_ms 'SELECT flowstream.void_insolvent(1000)')" >>"$OUT/sweeper.tsv"
 	done
 	# the whole maintenance job (#14) on the same data: the 1,000 due streams
 	# are its work (voided), every other part finds nothing through its index
@@ -264,7 +264,7 @@ sweep() {
 	[ "$n" = "$N_DUE" ] || die "maintain(1000) voided $n streams, not $N_DUE"
 	for rep in $(seq "$SWEEP_REPS"); do
 		printf '%s\t%s\t%s\n' "$label" "$rep" \
-			"$(rolled_back_ms 'SELECT * FROM flowstream.maintain(1000)')"
+			"$(rolled_back_ms 'SELECT * FROM flowstream.maintain(1000)')" >>"$OUT/maintain.tsv"
 	done
 	# the plan of the sweeper's own query, as it ran (auto_explain)
 	psql -X -q -d "$FS_DB" -v ON_ERROR_STOP=1 2>&1 >/dev/null <<SQL |
@@ -503,7 +503,7 @@ liquidate() {
 	[ "$n" = "$N_CRIT" ] || die "liquidate_critical(1000) liquidated $n accounts, not $N_CRIT"
 	for rep in $(seq "$SWEEP_REPS"); do
 		printf '%s\t%s\t%s\n' "$label" "$rep" \
-			"$(rolled_back_ms 'SELECT flowstream.liquidate_critical(1000)')"
+			"$(rolled_back_ms 'SELECT flowstream.liquidate_critical(1000)')" >>"$OUT/liquidation.tsv"
 	done
 	psql -X -q -d "$FS_DB" -v ON_ERROR_STOP=1 2>&1 >/dev/null <<SQL |
 LOAD 'auto_explain';
