@@ -186,11 +186,11 @@ if [ "$FUZZ_CALLS" -gt 0 ]; then
 	# every check of the fuzzer must hold under valgrind too, but that it
 	# called every function: a run this short does not (the sqlfuzz suite's
 	# longer runs check that)
-	failed=$(echo "$out" | grep -E '^not ok ' | grep -v 'functions was called')
-	if echo "$first" | grep -q '^ok 1 ' && [ -z "$failed" ]; then
+	fuzz_failed=$(echo "$out" | grep -E '^not ok ' | grep -v 'functions was called')
+	if echo "$first" | grep -q '^ok 1 ' && [ -z "$fuzz_failed" ]; then
 		ok "sqlfuzz under valgrind: ${first#ok 1 - }, and its other checks hold ($took s)"
 	else
-		notok "sqlfuzz under valgrind: ${first:-did not run}${failed:+; failed: $failed}"
+		notok "sqlfuzz under valgrind: ${first:-did not run}${fuzz_failed:+; failed: $fuzz_failed}"
 		echo "$out" | tail -n 15 | sed 's/^/# /'
 	fi
 	echo "$out" | grep -E '^(not )?ok ' | sed -e 's/^/#   sqlfuzz: /' \
