@@ -76,9 +76,10 @@ record() { printf '%s\t%s\n' "$1" "$2" >>"$OUT/info.tsv"; }
 # more than the scan itself, and a query reading more pages would pay more
 # of it: the first run pays it, the timed one measures the query.
 exec_ms() {
-	sql -c "SELECT count(*) FROM ($1) warm_up" -c "EXPLAIN (ANALYZE, TIMING OFF) $1" |
-		sed -n 's/^Execution Time: \([0-9.]*\) ms$/\1/p'
+	sql -c "SELECT count(*) FROM ($1) warm_up" -c "EXPLAIN (ANALYZE, TIMING OFF) $1" | execution_ms
 }
+# the execution time, in ms, of the EXPLAIN ANALYZE in psql's output
+execution_ms() { sed -n 's/^Execution Time: \([0-9.]*\) ms$/\1/p'; }
 # wall time of a command, in seconds
 timed() {
 	local t0 t1
@@ -93,7 +94,7 @@ die() { echo "bench: $*" >&2; exit 1; }
 # too, just before (see exec_ms)
 rolled_back_ms() {
 	sql -c 'BEGIN' -c "$1" -c 'ROLLBACK' -c 'BEGIN' -c "EXPLAIN (ANALYZE, TIMING OFF) $1" -c 'ROLLBACK' |
-		sed -n 's/^Execution Time: \([0-9.]*\) ms$/\1/p'
+		execution_ms
 }
 
 rm -rf "$OUT"

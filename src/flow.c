@@ -1,8 +1,9 @@
 /*
  * flow.c — the views and transitions of SPEC §1, exactly.
  *
- * Every rule of the model lives here once.  The only rounding is the floor
- * that turns 10^-24 token units into base units; the sub-unit remainder
+ * Every rule of the model lives here once (the total debt's common 128-bit
+ * case inline in flow.h, for sums over many rows).  The only rounding is the
+ * floor that turns 10^-24 token units into base units; the sub-unit remainder
  * stays in the snapshot debt, so that
  *     floor(sum(rps_i * dt_i) / unit) = total debt + sum(withdrawn)
  * holds after any sequence of operations.  Transitions check the time, then
