@@ -1123,6 +1123,7 @@ CREATE FUNCTION flowstream.distribute() RETURNS void
 DECLARE
     f regprocedure;
     prepare text;
+    ddl text;
     node record;
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
@@ -1134,12 +1135,6 @@ BEGIN
     IF EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = 'flowstream.streams'::regclass) THEN
         RAISE EXCEPTION 'flowstream is distributed already' USING ERRCODE = '55000';
     END IF;
-    IF EXISTS (SELECT FROM flowstream.accounts) OR EXISTS (SELECT FROM flowstream.events WHERE stream_id IS NULL) THEN
-        RAISE EXCEPTION 'flowstream''s accounts and flows cannot be distributed yet'
-            USING ERRCODE = '55000',
-                  DETAIL = 'Their events have no stream, by which the history is placed.',
-                  HINT = 'Distribute a database whose streams are all it keeps; see docs/scaling.md.';
-    END IF;
     -- the triggers run on the shards, in the backend of the delegated call
     PERFORM set_config('citus.enable_unsafe_triggers', 'on', true);
     -- one connection per node: keys to reference tables come back below
@@ -1148,22 +1143,50 @@ BEGIN
     -- Citus places a table only when the tables it references are placed,
     -- and would rewrite (drop) an extension's local tables that reference
     -- a reference table: the keys between the tables go first, and those
-    -- Citus keeps come back once the tables are placed.  The history's key
-    -- includes the stream, by which it is placed; the policies lose their
-    -- subqueries.  The same on every node: CREATE EXTENSION made the tables
-    -- there too, which Citus keeps as their shells.
+    -- Citus keeps come back once the tables are placed.  The history gets
+    -- the key it is placed by, place: a stream's event lives with its
+    -- stream, an account's with its (first) account; its values are
+    -- computed once, as a generated column's, which fires no trigger.  A
+    -- unique key must include the column a table is placed by: the open
+    -- flows' key becomes their accounts', and (party, token) moves to the
+    -- reference table account_keys.  The policies lose their subqueries.
+    -- The same on every node: CREATE EXTENSION made the tables there too,
+    -- which Citus keeps as their shells.  One statement (a worker reports
+    -- only a command's first result), with Citus's own handling of DDL off
+    -- (a worker refuses DDL on the objects of an extension Citus placed).
     prepare := $prepare$
+    DO $do$ BEGIN
+    PERFORM set_config('citus.enable_ddl_propagation', 'off', true);
+    -- a worker that makes an event (a stream's call runs there) or a row
+    -- takes its id from its own sequence: each worker's from a range of its
+    -- own, 2^48 ids from its group's, as Citus gives its own sequences
+    PERFORM pg_catalog.setval(seq, g.groupid::bigint << 48, false)
+    FROM pg_catalog.pg_dist_local_group g,
+         unnest('{flowstream.events_id_seq,flowstream.streams_id_seq,flowstream.accounts_id_seq,flowstream.flows_id_seq}'::regclass[]) seq
+    WHERE g.groupid > 0;
     ALTER TABLE flowstream.streams DROP CONSTRAINT IF EXISTS streams_token_fkey,
         DROP CONSTRAINT IF EXISTS streams_first_event_fkey;
     ALTER TABLE flowstream.accounts DROP CONSTRAINT IF EXISTS accounts_token_fkey,
-        DROP CONSTRAINT IF EXISTS accounts_first_event_fkey;
-    ALTER TABLE flowstream.flows DROP CONSTRAINT IF EXISTS flows_first_event_fkey;
+        DROP CONSTRAINT IF EXISTS accounts_first_event_fkey,
+        DROP CONSTRAINT IF EXISTS accounts_party_token_key;
+    ALTER TABLE flowstream.flows DROP CONSTRAINT IF EXISTS flows_first_event_fkey,
+        DROP CONSTRAINT IF EXISTS flows_sender_account_fkey,
+        DROP CONSTRAINT IF EXISTS flows_receiver_account_fkey,
+        DROP CONSTRAINT IF EXISTS flows_pkey;
+    ALTER TABLE flowstream.flows ADD PRIMARY KEY (sender_account, id);
+    DROP INDEX IF EXISTS flowstream.flows_open_idx;
+    CREATE UNIQUE INDEX flows_open_idx ON flowstream.flows (sender_account, receiver_account)
+        WHERE closed_at IS NULL;
+    ALTER TABLE flowstream.events
+        ADD COLUMN place bigint GENERATED ALWAYS AS (coalesce(stream_id, account_id)) STORED;
+    ALTER TABLE flowstream.events ALTER COLUMN place DROP EXPRESSION;
+    ALTER TABLE flowstream.events ALTER COLUMN place SET NOT NULL;
     ALTER TABLE flowstream.operators DROP CONSTRAINT IF EXISTS operators_token_fkey,
         DROP CONSTRAINT IF EXISTS operators_approval_fkey;
     ALTER TABLE flowstream.payouts DROP CONSTRAINT IF EXISTS payouts_stream_id_fkey,
         DROP CONSTRAINT IF EXISTS payouts_set_by_fkey;
     ALTER TABLE flowstream.events DROP CONSTRAINT IF EXISTS events_pkey;
-    ALTER TABLE flowstream.events ADD PRIMARY KEY (stream_id, id);
+    ALTER TABLE flowstream.events ADD PRIMARY KEY (place, id);
     DROP POLICY IF EXISTS streams_own ON flowstream.streams;
     CREATE POLICY streams_own ON flowstream.streams FOR SELECT
         USING (sender = current_user::text OR recipient = current_user::text
@@ -1178,6 +1201,84 @@ BEGIN
         USING (party = current_user::text OR operator = current_user::text OR flowstream.sees_all_streams());
     DROP POLICY IF EXISTS payouts_own ON flowstream.payouts;
     CREATE POLICY payouts_own ON flowstream.payouts FOR SELECT USING (flowstream.sees_all_streams());
+    DROP POLICY IF EXISTS accounts_own ON flowstream.accounts;
+    CREATE POLICY accounts_own ON flowstream.accounts FOR SELECT
+        USING (party = current_user::text OR flowstream.sees_all_streams() OR flowstream.operates_for(party, party));
+    DROP POLICY IF EXISTS flows_own ON flowstream.flows;
+    CREATE POLICY flows_own ON flowstream.flows FOR SELECT
+        USING (sender = current_user::text OR receiver = current_user::text
+               OR flowstream.sees_all_streams() OR flowstream.operates_for(sender, receiver));
+    -- Citus plans no SQL function that passes parameters to a distributed
+    -- table, nor a correlated subquery over one: the same reads in PL/pgSQL,
+    -- the account found first, the time passed as a value
+    CREATE OR REPLACE FUNCTION flowstream.account_state_at(party text, token text, at timestamptz)
+        RETURNS flowstream.account
+        LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $f$
+    DECLARE
+        this bigint;
+    BEGIN
+        SELECT a.id INTO this FROM flowstream.accounts a WHERE a.party = $1 AND a.token = $2;
+        RETURN (SELECT x.state FROM (
+                    (SELECT e.id, e.account AS state FROM flowstream.events e
+                     WHERE e.account_id = this AND e.at <= $3 ORDER BY e.id DESC LIMIT 1)
+                    UNION ALL
+                    (SELECT e.id, e.peer FROM flowstream.events e
+                     WHERE e.peer_id = this AND e.at <= $3 ORDER BY e.id DESC LIMIT 1)) x
+                ORDER BY x.id DESC LIMIT 1);
+    END
+    $f$;
+    CREATE OR REPLACE FUNCTION flowstream.account_balance(party text, token text) RETURNS numeric
+        LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $f$
+    DECLARE
+        t timestamptz := flowstream.now();
+    BEGIN
+        RETURN coalesce((SELECT flowstream.balance(a.state, t) FROM flowstream.accounts a
+                         WHERE a.party = $1 AND a.token = $2), 0);
+    END
+    $f$;
+    CREATE OR REPLACE FUNCTION flowstream.account_available(party text, token text) RETURNS numeric
+        LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $f$
+    DECLARE
+        t timestamptz := flowstream.now();
+    BEGIN
+        RETURN coalesce((SELECT flowstream.available(a.state, t) FROM flowstream.accounts a
+                         WHERE a.party = $1 AND a.token = $2), 0);
+    END
+    $f$;
+    CREATE OR REPLACE FUNCTION flowstream.account_buffer(party text, token text) RETURNS numeric
+        LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $f$
+    BEGIN
+        RETURN coalesce((SELECT flowstream.buffer(a.state) FROM flowstream.accounts a
+                         WHERE a.party = $1 AND a.token = $2), 0);
+    END
+    $f$;
+    CREATE OR REPLACE FUNCTION flowstream.account_critical_time(party text, token text) RETURNS timestamptz
+        LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $f$
+    BEGIN
+        RETURN (SELECT flowstream.critical_time(a.state) FROM flowstream.accounts a
+                WHERE a.party = $1 AND a.token = $2);
+    END
+    $f$;
+    CREATE OR REPLACE FUNCTION flowstream.account_insolvency_time(party text, token text) RETURNS timestamptz
+        LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $f$
+    BEGIN
+        RETURN (SELECT flowstream.insolvency_time(a.state) FROM flowstream.accounts a
+                WHERE a.party = $1 AND a.token = $2);
+    END
+    $f$;
+    CREATE OR REPLACE FUNCTION flowstream.netflow(party text, token text) RETURNS numeric
+        LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $f$
+    BEGIN
+        RETURN coalesce((SELECT flowstream.netflow(a.state) FROM flowstream.accounts a
+                         WHERE a.party = $1 AND a.token = $2), 0)
+             + coalesce((SELECT sum(CASE WHEN s.recipient = $1 THEN flowstream.rate_per_second(s.state)
+                                         ELSE -flowstream.rate_per_second(s.state) END)
+                         FROM flowstream.streams s
+                         WHERE (s.sender = $1 OR s.recipient = $1) AND s.sender <> s.recipient AND s.token = $2
+                           AND flowstream.status(s.state) IN ('streaming_solvent', 'streaming_insolvent')), 0);
+    END
+    $f$;
+    END $do$
     $prepare$;
     FOR node IN SELECT * FROM run_command_on_workers(prepare) LOOP
         IF NOT node.success THEN
@@ -1185,7 +1286,22 @@ BEGIN
                 USING ERRCODE = '55000', DETAIL = node.result;
         END IF;
     END LOOP;
+    ddl := current_setting('citus.enable_ddl_propagation');
     EXECUTE prepare;
+    PERFORM set_config('citus.enable_ddl_propagation', ddl, true);
+    -- which account each party has in each token: read by every account
+    -- operation, written when one is opened
+    CREATE TABLE flowstream.account_keys (
+        party text,
+        token text,
+        id bigint NOT NULL UNIQUE,
+        PRIMARY KEY (party, token)
+    );
+    ALTER TABLE flowstream.account_keys OWNER TO flowstream_owner;
+    COMMENT ON TABLE flowstream.account_keys IS
+        'on Citus (distribute()): the id of the account of each party and token, a reference table '
+        'that holds them unique; written by the API';
+    INSERT INTO flowstream.account_keys (party, token, id) SELECT party, token, id FROM flowstream.accounts;
 
     -- read everywhere, written seldom: a copy on every node
     PERFORM create_reference_table('flowstream.tokens');
@@ -1193,13 +1309,21 @@ BEGIN
     PERFORM create_reference_table('flowstream.settings_history');
     PERFORM create_reference_table('flowstream.operators_history');
     PERFORM create_reference_table('flowstream.operators');
+    PERFORM create_reference_table('flowstream.account_keys');
 
-    -- a stream, its history and its payouts on one node
+    -- a stream, its history and its payouts on one node; an account, its
+    -- history and its outgoing flows on one node
     PERFORM create_distributed_table('flowstream.streams', 'id');
-    PERFORM create_distributed_table('flowstream.events', 'stream_id', colocate_with => 'flowstream.streams');
+    PERFORM create_distributed_table('flowstream.events', 'place', colocate_with => 'flowstream.streams');
     PERFORM create_distributed_table('flowstream.payouts', 'stream_id', colocate_with => 'flowstream.streams');
+    PERFORM create_distributed_table('flowstream.accounts', 'id', colocate_with => 'flowstream.streams');
+    PERFORM create_distributed_table('flowstream.flows', 'sender_account', colocate_with => 'flowstream.streams');
     ALTER TABLE flowstream.streams ADD CONSTRAINT streams_token_fkey
         FOREIGN KEY (token) REFERENCES flowstream.tokens;
+    ALTER TABLE flowstream.accounts ADD CONSTRAINT accounts_token_fkey
+        FOREIGN KEY (token) REFERENCES flowstream.tokens;
+    ALTER TABLE flowstream.flows ADD CONSTRAINT flows_sender_account_fkey
+        FOREIGN KEY (sender_account) REFERENCES flowstream.accounts;
     ALTER TABLE flowstream.operators ADD CONSTRAINT operators_token_fkey
         FOREIGN KEY (token) REFERENCES flowstream.tokens;
     ALTER TABLE flowstream.operators ADD CONSTRAINT operators_approval_fkey
@@ -1232,8 +1356,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION flowstream.distribute() IS
-    'on a Citus coordinator (as a superuser): makes tokens, settings and operators reference tables, '
-    'distributes streams, events and payouts by stream id (colocated) and every stream function that '
-    'takes an id with delegation; 0A000 without Citus, 55000 when done already or when accounts exist; '
-    'a notice while notifications are on (set_notifications(false) for transactions over two workers)';
+    'on a Citus coordinator (as a superuser): makes tokens, settings, operators and account_keys reference '
+    'tables, distributes streams and payouts by stream id, accounts by id, flows by their sender''s account '
+    'and the history by its stream or account (all colocated), and every stream function that takes an id '
+    'with delegation; 0A000 without Citus, 55000 when done already; a notice while notifications are on '
+    '(set_notifications(false) for transactions over two workers)';
 REVOKE EXECUTE ON FUNCTION flowstream.distribute() FROM PUBLIC;

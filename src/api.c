@@ -97,6 +97,14 @@ Apply(FlowCall *call, FlowOp op, int64 id, Datum arg, bool arg_null, bool max, c
 	}
 	flow_resolve_actor(call);
 	flow_enter_owner(&scope);
+	if (flow_ops[op].kind == KIND_BRIDGE && OidIsValid(flow_catalog()->account_keys))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s is not supported on Citus", flow_ops[op].label),
+				 errdetail("A stream and its party's account are placed on different nodes, "
+						   "and a stream's operation runs whole where the stream lives."),
+				 errhint("Move the money in two steps: account_withdraw() and deposit(), "
+						 "or withdraw() and account_deposit(); see docs/scaling.md.")));
 	call->at = flow_time_arg(flow_clock_now());
 	flow_apply_call(call);
 	flow_leave_owner(&scope);

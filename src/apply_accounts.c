@@ -111,6 +111,9 @@ flow_token_policy(const char *token, int *decimals, AccountPolicy *policy, char 
  * (*created says so); the row is written with the operation.
  */
 static int64
+AccountKey(const char *party, const char *token, bool create, bool *created);
+
+static int64
 AccountId(const char *party, const char *token, bool create, bool *created)
 {
 	Oid			types[2] = {TEXTOID, TEXTOID};
@@ -121,6 +124,8 @@ AccountId(const char *party, const char *token, bool create, bool *created)
 								 2, types);
 	bool		isnull;
 
+	if (OidIsValid(flow_catalog()->account_keys))
+		return AccountKey(party, token, create, created);
 	*created = false;
 	for (int pass = 0; pass < 2; pass++)
 	{
@@ -146,6 +151,104 @@ AccountId(const char *party, const char *token, bool create, bool *created)
 }
 
 /*
+ * AccountId() on Citus, where accounts are placed by id and no index of
+ * theirs can hold (party, token) unique across the nodes: the reference
+ * table account_keys maps each party and token to its account's id, and
+ * its key makes those who create one account wait for each other.  Whoever
+ * waited finds the id the other one committed; under REPEATABLE READ or
+ * SERIALIZABLE it cannot see it, and that is a serialization failure.
+ */
+static int64
+AccountKey(const char *party, const char *token, bool create, bool *created)
+{
+	Oid			types[3] = {TEXTOID, TEXTOID, INT8OID};
+	Datum		values[3] = {CStringGetTextDatum(party), CStringGetTextDatum(token), (Datum) 0};
+	SPIPlanPtr	plan = flow_plan(PLAN_ACCOUNT_KEY,
+								 "SELECT id FROM flowstream.account_keys "
+								 "WHERE party OPERATOR(pg_catalog.=) $1 AND token OPERATOR(pg_catalog.=) $2",
+								 2, types);
+	bool		isnull;
+
+	*created = false;
+	for (int pass = 0; pass < 2; pass++)
+	{
+		if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not read flowstream.account_keys");
+		if (SPI_processed == 1)
+			return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		if (!create)
+			return 0;
+		if (pass == 1)
+			break;
+		values[2] = DirectFunctionCall1(nextval_oid, ObjectIdGetDatum(flow_catalog()->accounts_seq));
+		if (SPI_execute_plan(flow_plan(PLAN_INSERT_ACCOUNT_KEY,
+									   "INSERT INTO flowstream.account_keys (party, token, id) "
+									   "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", 3, types),
+							 values, NULL, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "could not insert into flowstream.account_keys");
+		if (SPI_processed == 1)
+		{
+			*created = true;
+			return DatumGetInt64(values[2]);
+		}
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+			 errmsg("could not serialize access due to a concurrent creation of the account of \"%s\" in %s",
+					party, token),
+			 errhint("Retry the transaction.")));
+	return 0;					/* keep the compiler quiet */
+}
+
+/* Reads row r of SPI_tuptable, account id's, into the slots of ids that name it. */
+static void
+ReadLockedAccount(uint64 r, const int64 *ids, int n, Account *states, int *outflows)
+{
+	HeapTuple	tuple = SPI_tuptable->vals[r];
+	TupleDesc	desc = SPI_tuptable->tupdesc;
+	bool		isnull;
+	int64		id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
+
+	for (int i = 0; i < n; i++)
+	{
+		if (ids[i] != id)
+			continue;
+		flow_account_arg(SPI_getbinval(tuple, desc, 2, &isnull), &states[i]);
+		outflows[i] = DatumGetInt32(SPI_getbinval(tuple, desc, 3, &isnull));
+	}
+}
+
+/*
+ * LockAccounts() on Citus: one statement per account, each sent to the
+ * node that holds it (Citus locks rows only within one shard), in the
+ * order of their ids.
+ */
+static void
+LockPlacedAccounts(Datum *elems, int m, const int64 *ids, int n, Account *states, int *outflows)
+{
+	Oid			types[1] = {INT8OID};
+
+	if (m == 2 && DatumGetInt64(elems[0]) > DatumGetInt64(elems[1]))
+	{
+		Datum		first = elems[1];
+
+		elems[1] = elems[0];
+		elems[0] = first;
+	}
+	for (int k = 0; k < m; k++)
+	{
+		if (SPI_execute_plan(flow_plan(PLAN_LOCK_ACCOUNT,
+									   "SELECT id, state, open_outflows FROM flowstream.accounts "
+									   "WHERE id OPERATOR(pg_catalog.=) $1 FOR UPDATE", 1, types),
+							 &elems[k], NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not lock accounts");
+		if (SPI_processed != 1)
+			elog(ERROR, "an account vanished while it was locked");
+		ReadLockedAccount(0, ids, n, states, outflows);
+	}
+}
+
+/*
  * Locks the existing accounts among ids (at most two; 0 for none; an id
  * may repeat) in the order of their ids, and reads their states and open
  * outgoing flows.
@@ -158,7 +261,6 @@ LockAccounts(const int64 *ids, int n, Account *states, int *outflows)
 	ArrayType  *arr;
 	Oid			types[1] = {INT8ARRAYOID};
 	Datum		values[1];
-	bool		isnull;
 
 	for (int i = 0; i < n; i++)
 	{
@@ -171,6 +273,11 @@ LockAccounts(const int64 *ids, int n, Account *states, int *outflows)
 	}
 	if (m == 0)
 		return;
+	if (OidIsValid(flow_catalog()->account_keys))
+	{
+		LockPlacedAccounts(elems, m, ids, n, states, outflows);
+		return;
+	}
 	arr = construct_array(elems, m, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
 	values[0] = PointerGetDatum(arr);
 	if (SPI_execute_plan(flow_plan(PLAN_LOCK_ACCOUNTS,
@@ -182,20 +289,7 @@ LockAccounts(const int64 *ids, int n, Account *states, int *outflows)
 	if ((int) SPI_processed < m)
 		elog(ERROR, "an account vanished while it was locked");
 	for (uint64 r = 0; r < SPI_processed; r++)
-	{
-		HeapTuple	tuple = SPI_tuptable->vals[r];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		int64		id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
-
-		for (int i = 0; i < n; i++)
-		{
-			if (ids[i] != id)
-				continue;
-			flow_account_arg(SPI_getbinval(tuple, desc, 2, &isnull), &states[i]);
-			outflows[i] = DatumGetInt32(SPI_getbinval(tuple, desc, 3, &isnull));
-		}
-	}
-	return;
+		ReadLockedAccount(r, ids, n, states, outflows);
 }
 
 /*
@@ -237,10 +331,10 @@ FlowAccounts(int64 id, int64 *sender_account, int64 *receiver_account, char **se
  * and buffer at the token's decimals.
  */
 static void
-LockFlow(int64 id, int decimals, AccountFlow *f)
+LockFlow(int64 id, int64 sender_account, int decimals, AccountFlow *f)
 {
-	Oid			types[1] = {INT8OID};
-	Datum		values[1] = {Int64GetDatum(id)};
+	Oid			types[2] = {INT8OID, INT8OID};
+	Datum		values[2] = {Int64GetDatum(id), Int64GetDatum(sender_account)};
 	HeapTuple	tuple;
 	TupleDesc	desc;
 	bool		isnull;
@@ -248,8 +342,9 @@ LockFlow(int64 id, int decimals, AccountFlow *f)
 
 	if (SPI_execute_plan(flow_plan(PLAN_LOCK_FLOW,
 								   "SELECT rate, buffer FROM flowstream.flows "
-								   "WHERE id OPERATOR(pg_catalog.=) $1 FOR UPDATE",
-								   1, types),
+								   "WHERE id OPERATOR(pg_catalog.=) $1 "
+								   "AND sender_account OPERATOR(pg_catalog.=) $2 FOR UPDATE",
+								   2, types),
 						 values, NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not lock flow " INT64_FORMAT, id);
 	tuple = SPI_tuptable->vals[0];
@@ -318,7 +413,17 @@ WriteAccount(int64 id, bool created, const char *party, const char *token, const
 		 */
 		values[5] = CStringGetTextDatum(party);
 		values[6] = CStringGetTextDatum(token);
-		if (Write(flow_plan(PLAN_INSERT_ACCOUNT,
+		/* on Citus account_keys holds (party, token) unique, and serialized them */
+		if (OidIsValid(flow_catalog()->account_keys))
+		{
+			if (Write(flow_plan(PLAN_INSERT_ACCOUNT_PLACED,
+								"INSERT INTO flowstream.accounts "
+								"(id, state, first_event, last_event, open_outflows, critical_at, party, token) "
+								"VALUES ($1, $2, $3, $3, $4, $5, $6, $7)", 7, types),
+					  values, nulls) != SPI_OK_INSERT || SPI_processed != 1)
+				elog(ERROR, "could not insert account " INT64_FORMAT, id);
+		}
+		else if (Write(flow_plan(PLAN_INSERT_ACCOUNT,
 							"INSERT INTO flowstream.accounts "
 							"(id, state, first_event, last_event, open_outflows, critical_at, party, token) "
 							"VALUES ($1, $2, $3, $3, $4, $5, $6, $7) "
@@ -345,8 +450,8 @@ static void
 WriteFlow(AccountCall *call, int64 id, const OpFlow *f, int64 sender_account,
 		  int64 receiver_account, int64 event_id)
 {
-	Datum		values[9];
-	char		nulls[9] = "         ";
+	Datum		values[10];
+	char		nulls[10] = "          ";
 
 	values[0] = Int64GetDatum(id);
 	values[1] = rate_to_numeric(f->state.rate);
@@ -355,31 +460,35 @@ WriteFlow(AccountCall *call, int64 id, const OpFlow *f, int64 sender_account,
 	values[4] = TimestampTzGetDatum(call->at);
 	if (call->op == OP_OPEN_FLOW)
 	{
-		Oid			types[9] = {INT8OID, NUMERICOID, NUMERICOID, INT8OID, TIMESTAMPTZOID,
-		INT8OID, INT8OID, TEXTOID, TEXTOID};
+		Oid			types[10] = {INT8OID, NUMERICOID, NUMERICOID, INT8OID, TIMESTAMPTZOID,
+		INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID};
 
 		values[5] = Int64GetDatum(sender_account);
 		values[6] = Int64GetDatum(receiver_account);
 		values[7] = CStringGetTextDatum(f->sender);
 		values[8] = CStringGetTextDatum(f->receiver);
+		values[9] = CStringGetTextDatum(call->token);
 		if (Write(flow_plan(PLAN_INSERT_FLOW,
 							"INSERT INTO flowstream.flows (id, rate, buffer, first_event, last_event, "
 							"opened_at, sender_account, receiver_account, sender, receiver, token) "
-							"SELECT $1, $2, $3, $4, $4, $5, $6, $7, $8, $9, a.token "
-							"FROM flowstream.accounts a WHERE a.id OPERATOR(pg_catalog.=) $6",
-							9, types),
+							"VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, $9, $10)",
+							10, types),
 				  values, nulls) != SPI_OK_INSERT || SPI_processed != 1)
 			elog(ERROR, "could not insert flow " INT64_FORMAT, id);
 	}
 	else
 	{
-		Oid			types[6] = {INT8OID, NUMERICOID, NUMERICOID, INT8OID, TIMESTAMPTZOID, BOOLOID};
+		Oid			types[7] = {INT8OID, NUMERICOID, NUMERICOID, INT8OID, TIMESTAMPTZOID, BOOLOID,
+		INT8OID};
 
+		/* with its sender's account, by which Citus places it */
 		values[5] = BoolGetDatum(f->state.rate == 0);
+		values[6] = Int64GetDatum(sender_account);
 		if (Write(flow_plan(PLAN_UPDATE_FLOW,
 							"UPDATE flowstream.flows SET rate = $2, buffer = $3, last_event = $4, "
 							"closed_at = CASE WHEN $6 THEN $5 END "
-							"WHERE id OPERATOR(pg_catalog.=) $1", 6, types),
+							"WHERE id OPERATOR(pg_catalog.=) $1 "
+							"AND sender_account OPERATOR(pg_catalog.=) $7", 7, types),
 				  values, nulls) != SPI_OK_UPDATE || SPI_processed != 1)
 			elog(ERROR, "could not update flow " INT64_FORMAT, id);
 	}
@@ -489,7 +598,7 @@ flow_apply_account_call(AccountCall *call)
 		}
 	}
 	if (on_flow && call->op != OP_OPEN_FLOW)
-		LockFlow(call->flow_id, call->decimals, &f.state);
+		LockFlow(call->flow_id, ids[0], call->decimals, &f.state);
 
 	a.state = states[0];
 	a.party = call->party;
@@ -619,6 +728,30 @@ flow_write_stream_account(int64 id, bool created, const char *party, const char 
 	WriteAccount(id, created, party, token, a, outflows, event_id);
 }
 
+/* Row r of SPI_tuptable, (state, id), locked for a liquidation of account id. */
+static void
+NoteLiquidationLock(uint64 r, int64 id, int64 *latest, Account *self)
+{
+	Account		state;
+	bool		isnull;
+
+	flow_account_arg(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull),
+					 &state);
+	if (state.last > *latest)
+		*latest = state.last;
+	if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &isnull)) == id)
+		*self = state;
+}
+
+static int
+CompareIds(const void *x, const void *y)
+{
+	int64		a = *(const int64 *) x;
+	int64		b = *(const int64 *) y;
+
+	return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /*
  * Locks for a liquidation of account id, which the caller holds, the
  * receivers of its open flows and the account of reward (NULL: none),
@@ -629,15 +762,6 @@ flow_write_stream_account(int64 id, bool created, const char *party, const char 
  * account's state as it is now: an earlier liquidation of the same run may
  * have paid it a reward since the caller read it.
  */
-static int
-CompareIds(const void *x, const void *y)
-{
-	int64		a = *(const int64 *) x;
-	int64		b = *(const int64 *) y;
-
-	return a < b ? -1 : a > b ? 1 : 0;
-}
-
 bool
 flow_lock_liquidation(int64 id, const char *token, const char *reward, int64 **flows,
 					  int *n, int64 *latest, Account *self)
@@ -688,6 +812,23 @@ flow_lock_liquidation(int64 id, const char *token, const char *reward, int64 **f
 		m = k;
 	}
 	*latest = FLOW_TIME_MIN;
+	if (OidIsValid(flow_catalog()->account_keys))
+	{
+		/* on Citus, one statement per account (as LockPlacedAccounts()) */
+		for (int k = 0; k < m; k++)
+		{
+			if (SPI_execute_plan(flow_plan(PLAN_LOCK_ACCOUNT_SKIP_ONE,
+										   "SELECT state, id FROM flowstream.accounts "
+										   "WHERE id OPERATOR(pg_catalog.=) $1 FOR UPDATE SKIP LOCKED",
+										   1, types),
+								 &elems[k], NULL, false, 0) != SPI_OK_SELECT)
+				elog(ERROR, "could not lock the accounts of a liquidation");
+			if (SPI_processed != 1)
+				return false;
+			NoteLiquidationLock(0, id, latest, self);
+		}
+		return true;
+	}
 	values[0] = PointerGetDatum(construct_array(elems, m, INT8OID, sizeof(int64),
 												FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	if (SPI_execute_plan(flow_plan(PLAN_LOCK_ACCOUNT_SKIP,
@@ -698,15 +839,6 @@ flow_lock_liquidation(int64 id, const char *token, const char *reward, int64 **f
 						 values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not lock the accounts of a liquidation");
 	for (uint64 r = 0; r < SPI_processed; r++)
-	{
-		Account		state;
-
-		flow_account_arg(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull),
-						 &state);
-		if (state.last > *latest)
-			*latest = state.last;
-		if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &isnull)) == id)
-			*self = state;
-	}
+		NoteLiquidationLock(r, id, latest, self);
 	return SPI_processed == (uint64) m;
 }

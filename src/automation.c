@@ -92,9 +92,11 @@ NotifyRunway(const char *kind, int64 id, const char *event, const char *threshol
 static int
 NotifyRemembered(const char *threshold)
 {
+	/* NotifyRunway() may read the settings: SPI's globals change under it */
 	SPITupleTable *fresh = SPI_tuptable;
+	uint64		n = SPI_processed;
 
-	for (uint64 r = 0; r < SPI_processed; r++)
+	for (uint64 r = 0; r < n; r++)
 	{
 		bool		isnull;
 
@@ -102,7 +104,7 @@ NotifyRemembered(const char *threshold)
 					 DatumGetInt64(SPI_getbinval(fresh->vals[r], fresh->tupdesc, 2, &isnull)),
 					 SPI_getvalue(fresh->vals[r], fresh->tupdesc, 3), threshold);
 	}
-	return (int) SPI_processed;
+	return (int) n;
 }
 
 /* ---- automatic top-ups ---- */
@@ -335,19 +337,19 @@ PayDue(SPITupleTable *due, uint64 n, int64 t)
 
 /* ---- runway alerts ---- */
 
-/* what re-arms the alerts: those whose stream or account moved away (streams: a table or rows) */
-#define REARM_ALERTS(streams) \
+/* what re-arms the alerts: those whose stream or account moved away (each a table or rows) */
+#define REARM_ALERTS(streams, accounts) \
 	"DELETE FROM flowstream.runway_alerts a WHERE NOT EXISTS (" \
 	"SELECT FROM " streams " s WHERE a.kind = 'stream' AND s.id = a.id " \
 	"AND CASE a.event WHEN 'insolvent' THEN s.depletes_at " \
 	"WHEN 'top_up_short' THEN s.top_up_at ELSE s.due_at END " \
 	"OPERATOR(pg_catalog.<=) flowstream.after($1, a.threshold)) " \
-	"AND NOT EXISTS (SELECT FROM flowstream.accounts c " \
+	"AND NOT EXISTS (SELECT FROM " accounts " c " \
 	"WHERE a.kind = 'account' AND c.id = a.id " \
 	"AND c.critical_at OPERATOR(pg_catalog.<=) flowstream.after($1, a.threshold))"
 
-/* the alerts of one threshold not sent yet, remembered (streams: a table or rows) */
-#define SEND_ALERTS(streams) \
+/* the alerts of one threshold not sent yet, remembered (each a table or rows) */
+#define SEND_ALERTS(streams, accounts) \
 	"WITH t AS (SELECT flowstream.after($1, $2) AS until), " \
 	"items AS (" \
 	"SELECT 'stream' AS kind, s.id, 'insolvent' AS event, s.depletes_at AS at " \
@@ -355,7 +357,7 @@ PayDue(SPITupleTable *due, uint64 n, int64 t)
 	"UNION ALL SELECT 'stream', s.id, 'due', s.due_at " \
 	"FROM " streams " s, t WHERE s.due_at OPERATOR(pg_catalog.<=) t.until " \
 	"UNION ALL SELECT 'account', c.id, 'critical', c.critical_at " \
-	"FROM flowstream.accounts c, t WHERE c.critical_at OPERATOR(pg_catalog.<=) t.until) " \
+	"FROM " accounts " c, t WHERE c.critical_at OPERATOR(pg_catalog.<=) t.until) " \
 	"INSERT INTO flowstream.runway_alerts (kind, id, event, threshold, at, sent_at) " \
 	"SELECT i.kind, i.id, i.event, $2, i.at, $1 FROM items i " \
 	"WHERE NOT EXISTS (SELECT FROM flowstream.runway_alerts a " \
@@ -364,17 +366,19 @@ PayDue(SPITupleTable *due, uint64 n, int64 t)
 	"ORDER BY i.at LIMIT $3 RETURNING kind, id, event"
 
 /*
- * Runs a statement over the streams: on a single node sql, prepared once in
- * slot; on Citus format, with the rows of the shards of streams on this node
- * (flow_local_rows) in place of each %s.  Returns SPI's result code.
+ * Runs a statement over the streams and accounts: on a single node sql,
+ * prepared once in slot; on Citus format, with the rows of the shards of
+ * streams on this node (flow_local_rows) in place of %1$s, and those of
+ * accounts, colocated with them, in place of %2$s.  Returns SPI's result
+ * code.
  */
 static int
-OverStreams(int slot, const char *sql, const char *format, const char *rows, int nargs,
-			Oid *types, Datum *values)
+OverStreams(int slot, const char *sql, const char *format, const char *rows,
+			const char *accounts, int nargs, Oid *types, Datum *values)
 {
 	if (rows == NULL)
 		return SPI_execute_plan(flow_plan(slot, sql, nargs, types), values, NULL, false, 0);
-	return SPI_execute_with_args(psprintf(format, rows, rows), nargs, types, values, NULL, false, 0);
+	return SPI_execute_with_args(psprintf(format, rows, accounts), nargs, types, values, NULL, false, 0);
 }
 
 /*
@@ -395,15 +399,19 @@ Alerts(int batch, int64 t, Datum thresholds, bool distributed)
 	int			n;
 	int			sent = 0;
 	const char *rows = NULL;
+	const char *accounts = "flowstream.accounts";
 
 	if (!DatumGetBool(DirectFunctionCall1(pg_try_advisory_xact_lock_int8,
 										  Int64GetDatum(ALERTS_LOCK_KEY))))
 		return 0;
 	if (distributed && (rows = flow_local_rows("streams")) == NULL)
 		return 0;
+	/* the shards of accounts are colocated with those of streams */
+	if (distributed && (accounts = flow_local_rows("accounts")) == NULL)
+		return 0;
 	values[0] = TimestampTzGetDatum(t);
-	if (OverStreams(PLAN_REARM_ALERTS, REARM_ALERTS("flowstream.streams"), REARM_ALERTS("%s"), rows,
-					1, types, values) != SPI_OK_DELETE)
+	if (OverStreams(PLAN_REARM_ALERTS, REARM_ALERTS("flowstream.streams", "flowstream.accounts"),
+					REARM_ALERTS("%1$s", "%2$s"), rows, accounts, 1, types, values) != SPI_OK_DELETE)
 		elog(ERROR, "could not re-arm the runway alerts");
 
 	deconstruct_array(DatumGetArrayTypeP(thresholds), INTERVALOID, sizeof(Interval), false,
@@ -417,8 +425,8 @@ Alerts(int batch, int64 t, Datum thresholds, bool distributed)
 		values[1] = elems[i];
 		values[2] = Int32GetDatum(batch - sent);
 		threshold = DatumGetCString(DirectFunctionCall1(interval_out, elems[i]));
-		if (OverStreams(PLAN_SEND_ALERTS, SEND_ALERTS("flowstream.streams"), SEND_ALERTS("%s"), rows,
-						3, types, values) != SPI_OK_INSERT_RETURNING)
+		if (OverStreams(PLAN_SEND_ALERTS, SEND_ALERTS("flowstream.streams", "flowstream.accounts"),
+						SEND_ALERTS("%1$s", "%2$s"), rows, accounts, 3, types, values) != SPI_OK_INSERT_RETURNING)
 			elog(ERROR, "could not send the runway alerts");
 		sent += NotifyRemembered(threshold);
 	}

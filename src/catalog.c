@@ -231,6 +231,8 @@ flow_catalog(void)
 
 	c.subscribed = Subscribed(c.streams) || Subscribed(c.events) || Subscribed(c.tokens) ||
 		Subscribed(c.settings) || Subscribed(c.accounts) || Subscribed(c.flows);
+	c.account_keys = get_relname_relid("account_keys", c.schema);
+	c.e_place = get_attnum(c.events, "place");
 	c.app_role = get_role_oid("flowstream_app", true);
 	c.admin_role = get_role_oid("flowstream_admin", true);
 
@@ -350,6 +352,24 @@ flow_streams_distributed(void)
 }
 
 /*
+ * Whether rel's row is written by another node of a Citus cluster, as the
+ * tables' owner (or a superuser): the API of accounts runs on the
+ * coordinator, as the owner, and Citus sends its writes to the worker that
+ * holds each row over a connection of its own, as that role; distribute()
+ * copies the rows a table had into its shards so.  The guards trust such a
+ * write as they trust their own backend's: only the owner can write the
+ * tables at all, and the owner could as well disable their triggers.
+ */
+bool
+flow_citus_owner_write(Relation rel)
+{
+	return OidIsValid(flow_catalog()->account_keys) &&
+		has_privs_of_role(GetUserId(), rel->rd_rel->relowner) &&
+		application_name != NULL &&
+		strncmp(application_name, "citus_internal gpid=", 20) == 0;
+}
+
+/*
  * Whether events and runway alerts are notifications: settings.notifications,
  * on without a settings row.  Read once per catalog: a change to the settings
  * invalidates the catalog in every session (settings_guard), and the value is
@@ -448,6 +468,22 @@ flow_local_rows(const char *table)
 }
 
 /*
+ * On Citus: whether this node is the coordinator (its group is 0).  In an
+ * SPI connection.
+ */
+bool
+flow_citus_coordinator(void)
+{
+	bool		isnull;
+
+	if (SPI_execute("SELECT groupid OPERATOR(pg_catalog.=) 0 FROM pg_catalog.pg_dist_local_group",
+					true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_dist_local_group");
+	return SPI_processed == 1 &&
+		DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/*
  * On a Citus coordinator: runs command on every worker, each in a
  * connection and a transaction of its own (run_command_on_workers), as the
  * caller, and returns the results of those where it succeeded; a worker
@@ -466,11 +502,7 @@ flow_on_workers(const char *command)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute("SELECT groupid OPERATOR(pg_catalog.=) 0 FROM pg_catalog.pg_dist_local_group",
-					true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read pg_dist_local_group");
-	if (SPI_processed == 1 &&
-		DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+	if (flow_citus_coordinator())
 	{
 		if (SPI_execute_with_args("SELECT nodename, nodeport, success, result "
 								  "FROM pg_catalog.run_command_on_workers($1) ORDER BY 1, 2",

@@ -183,9 +183,9 @@ InsertEvents(SPIPlanPtr plan, Datum *values, const char *nulls)
 int64
 flow_write_event(const FlowEvent *e)
 {
-	Oid			types[EVENT_COLUMNS];
-	Datum		values[EVENT_COLUMNS];
-	char		nulls[EVENT_COLUMNS];
+	Oid			types[EVENT_COLUMNS + 1];
+	Datum		values[EVENT_COLUMNS + 1];
+	char		nulls[EVENT_COLUMNS + 1];
 	bool		isnull;
 	int64		id;
 	int			rc;
@@ -195,12 +195,28 @@ flow_write_event(const FlowEvent *e)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	EventTypes(types);
-	plan = flow_plan(PLAN_EVENT,
-					 "INSERT INTO flowstream.events (" EVENT_COLUMN_LIST ") "
-					 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
-					 "$16, $17, $18, $19) RETURNING id",
-					 EVENT_COLUMNS, types);
 	EventValues(e, values, nulls);
+	if (flow_catalog()->e_place == 0)
+		plan = flow_plan(PLAN_EVENT,
+						 "INSERT INTO flowstream.events (" EVENT_COLUMN_LIST ") "
+						 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
+						 "$16, $17, $18, $19) RETURNING id",
+						 EVENT_COLUMNS, types);
+	else
+	{
+		/*
+		 * on Citus, the key the history is placed by: a stream's event lives
+		 * with its stream, an account's with its (first) account
+		 */
+		types[EVENT_COLUMNS] = INT8OID;
+		values[EVENT_COLUMNS] = nulls[0] == 'n' ? values[9] : values[0];
+		nulls[EVENT_COLUMNS] = ' ';
+		plan = flow_plan(PLAN_EVENT_PLACED,
+						 "INSERT INTO flowstream.events (" EVENT_COLUMN_LIST ", place) "
+						 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
+						 "$16, $17, $18, $19, $20) RETURNING id",
+						 EVENT_COLUMNS + 1, types);
+	}
 	rc = InsertEvents(plan, values, nulls);
 	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 		elog(ERROR, "could not write an event");

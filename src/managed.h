@@ -62,6 +62,9 @@ typedef struct FlowCatalog
 	bool		subscribed;		/* a subscription replicates into its tables */
 	Oid			app_role;		/* flowstream_app, InvalidOid if missing */
 	Oid			admin_role;		/* flowstream_admin, InvalidOid if missing */
+	/* on Citus, after distribute(); InvalidOid and 0 on a single node */
+	Oid			account_keys;	/* the reference table (party, token) → account id */
+	AttrNumber	e_place;		/* events.place: the key the history is placed by */
 	/* columns of flowstream.streams */
 	AttrNumber	s_id,
 				s_state,
@@ -126,7 +129,8 @@ enum
 	PLAN_CRITICAL_FLOWS, PLAN_OPERATOR_GRANT, PLAN_USE_ALLOWANCE, PLAN_OPERATOR_HISTORY,
 	PLAN_APPROVE_OPERATOR, PLAN_REVOKE_OPERATOR, PLAN_RESTORE_TERMS, PLAN_TOP_UPS,
 	PLAN_PAYOUTS, PLAN_TOP_UP_SHORTFALLS, PLAN_REARM_ALERTS, PLAN_SEND_ALERTS, PLAN_MAINTENANCE_RUN,
-	PLAN_NOTIFICATIONS,
+	PLAN_NOTIFICATIONS, PLAN_EVENT_PLACED, PLAN_ACCOUNT_KEY, PLAN_INSERT_ACCOUNT_KEY,
+	PLAN_INSERT_ACCOUNT_PLACED, PLAN_LOCK_ACCOUNT, PLAN_LOCK_ACCOUNT_SKIP_ONE, PLAN_CRITICAL_PLACED, PLAN_LOCK_CRITICAL,
 	PLAN_COUNT
 };
 
@@ -144,6 +148,8 @@ extern SPIPlanPtr flow_plan(int slot, const char *sql, int nargs, const Oid *arg
 extern void flow_enter_owner(OwnerScope *scope);
 extern void flow_leave_owner(OwnerScope *scope);
 extern bool flow_streams_distributed(void);
+extern bool flow_citus_owner_write(Relation rel);
+extern bool flow_citus_coordinator(void);
 extern bool flow_notifications(void);
 extern Oid	flow_identity_sequence(Oid rel, AttrNumber attnum);
 

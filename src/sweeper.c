@@ -263,6 +263,25 @@ Liquidate(int64 id, const char *party, const char *token, int64 t)
 }
 
 /*
+ * On Citus: locks account id, unless another transaction holds it, if it
+ * is still critical at t.
+ */
+static bool
+CriticalLocked(int64 id, int64 t)
+{
+	Oid			types[2] = {INT8OID, TIMESTAMPTZOID};
+	Datum		values[2] = {Int64GetDatum(id), TimestampTzGetDatum(t)};
+
+	if (SPI_execute_plan(flow_plan(PLAN_LOCK_CRITICAL,
+								   "SELECT FROM flowstream.accounts WHERE id OPERATOR(pg_catalog.=) $1 "
+								   "AND critical_at OPERATOR(pg_catalog.<=) $2 FOR UPDATE SKIP LOCKED",
+								   2, types),
+						 values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not lock account " INT64_FORMAT, id);
+	return SPI_processed == 1;
+}
+
+/*
  * liquidate_critical(max_accounts) → how many accounts it liquidated: at
  * most max_accounts of those whose stored critical time has passed,
  * earliest first, found through their index; those others hold locked are
@@ -287,6 +306,7 @@ flow_liquidate_critical(int32 max_accounts)
 	int32		liquidated = 0;
 	MemoryContext each,
 				old;
+	bool		placed;
 
 	if (max_accounts <= 0)
 		ereport(ERROR,
@@ -302,7 +322,28 @@ flow_liquidate_critical(int32 max_accounts)
 	flow_enter_owner(&scope);
 	values[0] = TimestampTzGetDatum(t);
 	values[1] = Int32GetDatum(max_accounts);
-	if (SPI_execute_plan(flow_plan(PLAN_CRITICAL,
+	placed = OidIsValid(flow_catalog()->account_keys);
+	if (placed && !flow_citus_coordinator())
+	{
+		/* on Citus the coordinator liquidates: a liquidation spans nodes */
+		flow_leave_owner(&scope);
+		return 0;
+	}
+	if (placed)
+	{
+		/*
+		 * Citus locks rows only within one shard: the candidates first,
+		 * then each one locked where it lives (CriticalLocked)
+		 */
+		if (SPI_execute_plan(flow_plan(PLAN_CRITICAL_PLACED,
+									   "SELECT id, party, token FROM flowstream.accounts "
+									   "WHERE critical_at OPERATOR(pg_catalog.<=) $1 "
+									   "ORDER BY critical_at, id LIMIT $2",
+									   2, types),
+							 values, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not find the critical accounts");
+	}
+	else if (SPI_execute_plan(flow_plan(PLAN_CRITICAL,
 								   "SELECT id, party, token FROM flowstream.accounts "
 								   "WHERE critical_at OPERATOR(pg_catalog.<=) $1 "
 								   "ORDER BY critical_at LIMIT $2 FOR UPDATE SKIP LOCKED",
@@ -321,7 +362,8 @@ flow_liquidate_critical(int32 max_accounts)
 
 		CHECK_FOR_INTERRUPTS();
 		old = MemoryContextSwitchTo(each);
-		if (Liquidate(id, SPI_getvalue(tuple, critical->tupdesc, 2),
+		if ((!placed || CriticalLocked(id, t)) &&
+			Liquidate(id, SPI_getvalue(tuple, critical->tupdesc, 2),
 					  SPI_getvalue(tuple, critical->tupdesc, 3), t))
 			liquidated++;
 		MemoryContextSwitchTo(old);

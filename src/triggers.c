@@ -60,6 +60,9 @@ streams_guard(PG_FUNCTION_ARGS)
 			return PointerGetDatum(flow_new_stream_row(call, rel, trig->tg_trigtuple));
 		if (call != NULL && call->op == OP_CREATE)
 			return PointerGetDatum(flow_create_row(call, rel, trig->tg_trigtuple));
+		/* distribute() copying the streams into their shards */
+		if (flow_citus_owner_write(rel))
+			return PointerGetDatum(trig->tg_trigtuple);
 		flow_restore_stream(rel, trig->tg_trigtuple);
 		return PointerGetDatum(flow_finish_row(rel, trig->tg_trigtuple, 0, false));
 	}
@@ -93,7 +96,7 @@ events_guard(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("flowstream.events is append-only"),
 				 errdetail("The history of a stream is never changed or deleted.")));
-	if (!flow_writing_event())
+	if (!flow_writing_event() && !flow_citus_owner_write(trig->tg_relation))
 		flow_restore_event(trig->tg_relation, trig->tg_trigtuple);
 	return PointerGetDatum(trig->tg_trigtuple);
 }
@@ -233,7 +236,8 @@ accounts_guard(PG_FUNCTION_ARGS)
 	bool		flows = RelationGetRelid(rel) == flow_catalog()->flows;
 	HeapTuple	tuple = TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple : trig->tg_trigtuple;
 
-	if (flow_writing_accounts() && !TRIGGER_FIRED_BY_DELETE(trig->tg_event))
+	if ((flow_writing_accounts() || flow_citus_owner_write(rel)) &&
+		!TRIGGER_FIRED_BY_DELETE(trig->tg_event))
 		return PointerGetDatum(tuple);
 	if (TRIGGER_FIRED_BY_INSERT(trig->tg_event))
 	{

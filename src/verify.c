@@ -599,9 +599,7 @@ flowstream_verify(PG_FUNCTION_ARGS)
 	SPI_cursor_close(events.portal);
 	SPI_cursor_close(streams.portal);
 	r.token = NULL;
-	/* distributed by Citus, the history has only streams' events (distribute()) */
-	if (!flow_streams_distributed())
-		flow_verify_accounts(now, EmitForAccounts, &r);
+	flow_verify_accounts(now, EmitForAccounts, &r);
 	flow_leave_owner(&scope);
 	return (Datum) 0;
 }

@@ -170,28 +170,46 @@ SameNumeric(Datum a, bool a_null, Datum b, bool b_null)
  */
 static const EventColumns event_cols = {2, 3, 4, 17, 5, 6, 8, 9, 11, 15};
 
-static const char *const events_sql =
-"WITH sides AS ("
-" SELECT id, account_id AS acc, account AS state FROM flowstream.events WHERE account_id IS NOT NULL"
-" UNION ALL"
-" SELECT id, peer_id, peer FROM flowstream.events WHERE peer_id IS NOT NULL),"
-" before AS ("
-" SELECT id, acc, lag(state) OVER (PARTITION BY acc ORDER BY id) AS state FROM sides),"
-" flow_before AS ("
-" SELECT id, lag(op) OVER w AS op, lag(amount) OVER w AS amount, lag(flow_buffer) OVER w AS buffer,"
-" lag(account_id) OVER w AS account_id, lag(peer_id) OVER w AS peer_id"
-" FROM flowstream.events WHERE flow_id IS NOT NULL WINDOW w AS (PARTITION BY flow_id ORDER BY id))"
-" SELECT e.id, e.op, e.amount, e.at, e.account_id, e.account, ba.state, e.peer_id, e.peer, bb.state,"
-" e.flow_id, fb.op, fb.amount, fb.buffer, e.flow_buffer, a.token, e.stream_id,"
-" EXISTS (SELECT FROM flowstream.flows f WHERE f.id = e.flow_id), fb.account_id, fb.peer_id"
-" FROM flowstream.events e"
-" LEFT JOIN before ba ON ba.id = e.id AND ba.acc = e.account_id"
-" LEFT JOIN before bb ON bb.id = e.id AND bb.acc = e.peer_id"
-" LEFT JOIN flow_before fb ON fb.id = e.id"
-" LEFT JOIN flowstream.accounts a ON a.id = e.account_id"
-" WHERE e.stream_id IS NULL OR e.account_id IS NOT NULL OR e.peer_id IS NOT NULL"
-" OR e.flow_id IS NOT NULL"
-" ORDER BY e.id";
+/*
+ * The three queries of this file read the tables they are given.  On a
+ * single node those are flowstream's.  On Citus (distribute()) they are
+ * copies, materialized common table expressions, of the rows each query
+ * reads: Citus gathers each one on the node that runs verify(), and plans
+ * the rest there as a query of its own, which it could not over the
+ * distributed tables (a window not partitioned by the column a table is
+ * placed by, a join on other columns).  verify() reads every account's
+ * whole history either way.  None of them refers to an outer row from a
+ * subquery over these tables, which would scan a copy once per row.
+ */
+#define PLACED_COPIES \
+	"ev AS MATERIALIZED (SELECT * FROM flowstream.events WHERE stream_id IS NULL " \
+	"OR account_id IS NOT NULL OR peer_id IS NOT NULL OR flow_id IS NOT NULL), " \
+	"ac AS MATERIALIZED (SELECT * FROM flowstream.accounts), " \
+	"fl AS MATERIALIZED (SELECT * FROM flowstream.flows), " \
+	"tk AS MATERIALIZED (SELECT * FROM flowstream.tokens), "
+
+#define EVENTS_SQL(PRE, EV, AC, FL, TK) \
+"WITH " PRE "sides AS (" \
+" SELECT id, account_id AS acc, account AS state FROM " EV " WHERE account_id IS NOT NULL" \
+" UNION ALL" \
+" SELECT id, peer_id, peer FROM " EV " WHERE peer_id IS NOT NULL)," \
+" before AS (" \
+" SELECT id, acc, lag(state) OVER (PARTITION BY acc ORDER BY id) AS state FROM sides)," \
+" flow_before AS (" \
+" SELECT id, lag(op) OVER w AS op, lag(amount) OVER w AS amount, lag(flow_buffer) OVER w AS buffer," \
+" lag(account_id) OVER w AS account_id, lag(peer_id) OVER w AS peer_id" \
+" FROM " EV " WHERE flow_id IS NOT NULL WINDOW w AS (PARTITION BY flow_id ORDER BY id))" \
+" SELECT e.id, e.op, e.amount, e.at, e.account_id, e.account, ba.state, e.peer_id, e.peer, bb.state," \
+" e.flow_id, fb.op, fb.amount, fb.buffer, e.flow_buffer, a.token, e.stream_id," \
+" EXISTS (SELECT FROM " FL " f WHERE f.id = e.flow_id), fb.account_id, fb.peer_id" \
+" FROM " EV " e" \
+" LEFT JOIN before ba ON ba.id = e.id AND ba.acc = e.account_id" \
+" LEFT JOIN before bb ON bb.id = e.id AND bb.acc = e.peer_id" \
+" LEFT JOIN flow_before fb ON fb.id = e.id" \
+" LEFT JOIN " AC " a ON a.id = e.account_id" \
+" WHERE e.stream_id IS NULL OR e.account_id IS NOT NULL OR e.peer_id IS NOT NULL" \
+" OR e.flow_id IS NOT NULL" \
+" ORDER BY e.id"
 
 /* One event of accounts: its shape, then the replay of its states (restore.c). */
 static void
@@ -268,26 +286,29 @@ CheckEvent(Checker *c, HeapTuple tuple, TupleDesc desc)
  * 5 first_event, 6 last_event, 7 open_outflows, 8 critical_at, 9 its
  * first event, 10 its last event, 11 the state that event recorded,
  * 12 its open outgoing flows, 13 their rates, 14 their buffers, 15 the
- * rates of its open incoming flows, 16 its token's decimals.
+ * rates of its open incoming flows, 16 its token's decimals.  Its first
+ * and last events are found by grouping the events by account.
  */
-static const char *const accounts_sql =
-"SELECT a.id, a.party, a.token, a.state, a.first_event, a.last_event, a.open_outflows,"
-" a.critical_at, fe.id, le.id,"
-" CASE WHEN le.account_id = a.id THEN le.account ELSE le.peer END,"
-" o.n, o.rate, o.buffer, i.rate, t.decimals"
-" FROM flowstream.accounts a"
-" LEFT JOIN flowstream.tokens t ON t.token = a.token"
-" LEFT JOIN LATERAL (SELECT min(x.id) AS id FROM ("
-"  (SELECT e.id FROM flowstream.events e WHERE e.account_id = a.id ORDER BY e.id LIMIT 1) UNION ALL"
-"  (SELECT e.id FROM flowstream.events e WHERE e.peer_id = a.id ORDER BY e.id LIMIT 1)) x) fe ON true"
-" LEFT JOIN LATERAL (SELECT e.* FROM flowstream.events e WHERE e.id = (SELECT max(x.id) FROM ("
-"  (SELECT e.id FROM flowstream.events e WHERE e.account_id = a.id ORDER BY e.id DESC LIMIT 1) UNION ALL"
-"  (SELECT e.id FROM flowstream.events e WHERE e.peer_id = a.id ORDER BY e.id DESC LIMIT 1)) x)) le ON true"
-" LEFT JOIN LATERAL (SELECT count(*) AS n, sum(f.rate) AS rate, sum(f.buffer) AS buffer"
-"  FROM flowstream.flows f WHERE f.sender_account = a.id AND f.closed_at IS NULL) o ON true"
-" LEFT JOIN LATERAL (SELECT sum(f.rate) AS rate"
-"  FROM flowstream.flows f WHERE f.receiver_account = a.id AND f.closed_at IS NULL) i ON true"
-" ORDER BY a.id";
+#define ACCOUNTS_SQL(PRE, EV, AC, FL, TK) \
+"WITH " PRE "ends AS (SELECT x.a, min(x.id) AS first_id, max(x.id) AS last_id FROM (" \
+"  SELECT e.account_id AS a, e.id FROM " EV " e WHERE e.account_id IS NOT NULL UNION ALL" \
+"  SELECT e.peer_id, e.id FROM " EV " e WHERE e.peer_id IS NOT NULL) x GROUP BY x.a)," \
+" last AS (SELECT n.a, CASE WHEN e.account_id = n.a THEN e.account ELSE e.peer END AS state" \
+"  FROM ends n JOIN " EV " e ON e.id = n.last_id)," \
+" outs AS (SELECT f.sender_account AS a, count(*) AS n, sum(f.rate) AS rate, sum(f.buffer) AS buffer" \
+"  FROM " FL " f WHERE f.closed_at IS NULL GROUP BY f.sender_account)," \
+" ins AS (SELECT f.receiver_account AS a, sum(f.rate) AS rate" \
+"  FROM " FL " f WHERE f.closed_at IS NULL GROUP BY f.receiver_account)" \
+" SELECT a.id, a.party, a.token, a.state, a.first_event, a.last_event, a.open_outflows," \
+" a.critical_at, n.first_id, n.last_id, l.state," \
+" coalesce(o.n, 0), o.rate, o.buffer, i.rate, t.decimals" \
+" FROM " AC " a" \
+" LEFT JOIN " TK " t ON t.token = a.token" \
+" LEFT JOIN ends n ON n.a = a.id" \
+" LEFT JOIN last l ON l.a = a.id" \
+" LEFT JOIN outs o ON o.a = a.id" \
+" LEFT JOIN ins i ON i.a = a.id" \
+" ORDER BY a.id"
 
 static int64 verify_now;
 
@@ -388,21 +409,22 @@ CheckAccount(Checker *c, HeapTuple tuple, TupleDesc desc)
  * account_id, peer_id, 23 that event's time, 24 its first event's id,
  * 25 op and 26 time, 27 the sender's decimals.
  */
-static const char *const flows_sql =
-"SELECT f.id, f.rate, f.buffer, f.first_event, f.last_event, f.opened_at, f.closed_at,"
-" f.sender, f.receiver, f.token, sa.party, sa.token, f.sender_account,"
-" ra.party, ra.token, f.receiver_account,"
-" le.id, le.op, le.amount, le.flow_buffer, le.account_id, le.peer_id, le.at,"
-" fe.id, fe.op, fe.at, t.decimals"
-" FROM flowstream.flows f"
-" LEFT JOIN flowstream.accounts sa ON sa.id = f.sender_account"
-" LEFT JOIN flowstream.accounts ra ON ra.id = f.receiver_account"
-" LEFT JOIN flowstream.tokens t ON t.token = f.token"
-" LEFT JOIN LATERAL (SELECT e.* FROM flowstream.events e WHERE e.flow_id = f.id"
-"  ORDER BY e.id DESC LIMIT 1) le ON true"
-" LEFT JOIN LATERAL (SELECT e.id, e.op, e.at FROM flowstream.events e WHERE e.flow_id = f.id"
-"  ORDER BY e.id LIMIT 1) fe ON true"
-" ORDER BY f.id";
+#define FLOWS_SQL(PRE, EV, AC, FL, TK) \
+"WITH " PRE "ends AS (SELECT e.flow_id, min(e.id) AS first_id, max(e.id) AS last_id" \
+"  FROM " EV " e WHERE e.flow_id IS NOT NULL GROUP BY e.flow_id)" \
+" SELECT f.id, f.rate, f.buffer, f.first_event, f.last_event, f.opened_at, f.closed_at," \
+" f.sender, f.receiver, f.token, sa.party, sa.token, f.sender_account," \
+" ra.party, ra.token, f.receiver_account," \
+" le.id, le.op, le.amount, le.flow_buffer, le.account_id, le.peer_id, le.at," \
+" fe.id, fe.op, fe.at, t.decimals" \
+" FROM " FL " f" \
+" LEFT JOIN " AC " sa ON sa.id = f.sender_account" \
+" LEFT JOIN " AC " ra ON ra.id = f.receiver_account" \
+" LEFT JOIN " TK " t ON t.token = f.token" \
+" LEFT JOIN ends x ON x.flow_id = f.id" \
+" LEFT JOIN " EV " le ON le.id = x.last_id" \
+" LEFT JOIN " EV " fe ON fe.id = x.first_id" \
+" ORDER BY f.id"
 
 /* Whether text columns a and b of tuple are both set and equal. */
 static bool
@@ -495,9 +517,21 @@ flow_verify_accounts(int64 now, VerifyEmitFn emit, void *arg)
 	c.tokens = hash_create("flowstream verify tokens", 16, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 	verify_now = now;
 
-	EachRow(&c, events_sql, CheckEvent);
-	EachRow(&c, accounts_sql, CheckAccount);
-	EachRow(&c, flows_sql, CheckFlow);
+	if (OidIsValid(flow_catalog()->account_keys))
+	{
+		EachRow(&c, EVENTS_SQL(PLACED_COPIES, "ev", "ac", "fl", "tk"), CheckEvent);
+		EachRow(&c, ACCOUNTS_SQL(PLACED_COPIES, "ev", "ac", "fl", "tk"), CheckAccount);
+		EachRow(&c, FLOWS_SQL(PLACED_COPIES, "ev", "ac", "fl", "tk"), CheckFlow);
+	}
+	else
+	{
+		EachRow(&c, EVENTS_SQL("", "flowstream.events", "flowstream.accounts", "flowstream.flows",
+								"flowstream.tokens"), CheckEvent);
+		EachRow(&c, ACCOUNTS_SQL("", "flowstream.events", "flowstream.accounts", "flowstream.flows",
+								"flowstream.tokens"), CheckAccount);
+		EachRow(&c, FLOWS_SQL("", "flowstream.events", "flowstream.accounts", "flowstream.flows",
+								"flowstream.tokens"), CheckFlow);
+	}
 
 	hash_seq_init(&seq, c.tokens);
 	while ((t = hash_seq_search(&seq)) != NULL)
