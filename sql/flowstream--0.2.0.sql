@@ -1728,6 +1728,23 @@ BEGIN
                            AND flowstream.status(s.state) IN ('streaming_solvent', 'streaming_insolvent')), 0);
     END
     $f$;
+    CREATE OR REPLACE FUNCTION flowstream.runway(within interval)
+        RETURNS TABLE (kind text, id bigint, party text, token text, event text, at timestamptz, top_up numeric)
+        LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $f$
+    DECLARE
+        until timestamptz := flowstream.after(flowstream.now(), $1);
+    BEGIN
+        RETURN QUERY
+        SELECT 'stream'::text, s.id, s.sender, s.token, 'insolvent'::text, s.depletes_at, flowstream.top_up(s.state, until)
+        FROM flowstream.streams s WHERE s.depletes_at <= until
+        UNION ALL
+        SELECT 'stream', s.id, s.sender, s.token, 'due', s.due_at, flowstream.top_up(s.state, until)
+        FROM flowstream.streams s WHERE s.due_at <= until
+        UNION ALL
+        SELECT 'account', a.id, a.party, a.token, 'critical', a.critical_at, flowstream.top_up(a.state, until)
+        FROM flowstream.accounts a WHERE a.critical_at <= until;
+    END
+    $f$;
     END $do$
     $prepare$;
     FOR node IN SELECT * FROM run_command_on_workers(prepare) LOOP

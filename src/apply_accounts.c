@@ -10,6 +10,11 @@
  * An account's row keeps open_outflows and critical_at beside its state:
  * the critical time of an account with open outgoing flows, which the
  * liquidation finds through an index.
+ *
+ * On Citus (distribute()) accounts are placed by id and these functions
+ * run on the coordinator: an account's id comes from the reference table
+ * account_keys, and each row is locked by a statement of its own, which
+ * Citus sends to the node that holds it.
  */
 #include "managed.h"
 
@@ -105,39 +110,77 @@ flow_token_policy(const char *token, int *decimals, AccountPolicy *policy, char 
 }
 
 /*
- * The id of party's account of token, 0 when there is none.  With create,
- * a missing one is reserved first: an advisory lock on the party and the
- * token serializes those who would create it, and a new id is taken
- * (*created says so); the row is written with the operation.
+ * On Citus, where accounts are placed by id and no index of theirs can hold
+ * (party, token) unique across the nodes, reserves a new account's id in
+ * the reference table account_keys: false when another transaction has
+ * reserved one (its key made this one wait until it committed).
  */
-static int64
-AccountKey(const char *party, const char *token, bool create, bool *created);
+static bool
+ReserveAccountKey(Datum *values, int64 id)
+{
+	Oid			types[3] = {TEXTOID, TEXTOID, INT8OID};
+	Datum		args[3] = {values[0], values[1], Int64GetDatum(id)};
 
+	if (SPI_execute_plan(flow_plan(PLAN_INSERT_ACCOUNT_KEY,
+								   "INSERT INTO flowstream.account_keys (party, token, id) "
+								   "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", 3, types),
+						 args, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not insert into flowstream.account_keys");
+	return SPI_processed == 1;
+}
+
+/*
+ * The id of party's account of token, 0 when there is none.  With create,
+ * a missing one is reserved first, and a new id is taken (*created says
+ * so); the row is written with the operation.  Those who would create one
+ * account wait for each other, then look again with a new snapshot: on a
+ * single node an advisory lock on the party and the token serializes them;
+ * on Citus the key of account_keys, where the ids are looked up.  Under
+ * REPEATABLE READ or SERIALIZABLE the second cannot see the account the
+ * first committed: on a single node WriteAccount() turns that into a
+ * serialization failure, on Citus this function does.
+ */
 static int64
 AccountId(const char *party, const char *token, bool create, bool *created)
 {
 	Oid			types[2] = {TEXTOID, TEXTOID};
 	Datum		values[2] = {CStringGetTextDatum(party), CStringGetTextDatum(token)};
-	SPIPlanPtr	plan = flow_plan(PLAN_ACCOUNT_IDS,
-								 "SELECT id FROM flowstream.accounts "
-								 "WHERE party OPERATOR(pg_catalog.=) $1 AND token OPERATOR(pg_catalog.=) $2",
-								 2, types);
+	bool		placed = OidIsValid(flow_catalog()->account_keys);
+	SPIPlanPtr	plan = placed ?
+		flow_plan(PLAN_ACCOUNT_KEY,
+				  "SELECT id FROM flowstream.account_keys "
+				  "WHERE party OPERATOR(pg_catalog.=) $1 AND token OPERATOR(pg_catalog.=) $2",
+				  2, types) :
+		flow_plan(PLAN_ACCOUNT_IDS,
+				  "SELECT id FROM flowstream.accounts "
+				  "WHERE party OPERATOR(pg_catalog.=) $1 AND token OPERATOR(pg_catalog.=) $2",
+				  2, types);
 	bool		isnull;
+	int64		id;
 
-	if (OidIsValid(flow_catalog()->account_keys))
-		return AccountKey(party, token, create, created);
 	*created = false;
 	for (int pass = 0; pass < 2; pass++)
 	{
 		if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "could not read flowstream.accounts");
+			elog(ERROR, "could not look up an account");
 		if (SPI_processed == 1)
 			return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		if (!create)
 			return 0;
-		if (pass == 0)
+		if (pass == 1)
+			break;
+		if (placed)
 		{
-			/* wait for whoever is creating it; then look again, with a new snapshot */
+			id = DatumGetInt64(DirectFunctionCall1(nextval_oid,
+												   ObjectIdGetDatum(flow_catalog()->accounts_seq)));
+			if (ReserveAccountKey(values, id))
+			{
+				*created = true;
+				return id;
+			}
+		}
+		else
+		{
 			uint64		key = hash_bytes_extended((const unsigned char *) party, (int) strlen(party),
 												  hash_bytes((const unsigned char *) token,
 															 (int) strlen(token)));
@@ -145,59 +188,15 @@ AccountId(const char *party, const char *token, bool create, bool *created)
 			(void) DirectFunctionCall1(pg_advisory_xact_lock_int8, Int64GetDatum((int64) key));
 		}
 	}
+	if (placed)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not serialize access due to a concurrent creation of the account of \"%s\" in %s",
+						party, token),
+				 errhint("Retry the transaction.")));
 	*created = true;
 	return DatumGetInt64(DirectFunctionCall1(nextval_oid,
 											 ObjectIdGetDatum(flow_catalog()->accounts_seq)));
-}
-
-/*
- * AccountId() on Citus, where accounts are placed by id and no index of
- * theirs can hold (party, token) unique across the nodes: the reference
- * table account_keys maps each party and token to its account's id, and
- * its key makes those who create one account wait for each other.  Whoever
- * waited finds the id the other one committed; under REPEATABLE READ or
- * SERIALIZABLE it cannot see it, and that is a serialization failure.
- */
-static int64
-AccountKey(const char *party, const char *token, bool create, bool *created)
-{
-	Oid			types[3] = {TEXTOID, TEXTOID, INT8OID};
-	Datum		values[3] = {CStringGetTextDatum(party), CStringGetTextDatum(token), (Datum) 0};
-	SPIPlanPtr	plan = flow_plan(PLAN_ACCOUNT_KEY,
-								 "SELECT id FROM flowstream.account_keys "
-								 "WHERE party OPERATOR(pg_catalog.=) $1 AND token OPERATOR(pg_catalog.=) $2",
-								 2, types);
-	bool		isnull;
-
-	*created = false;
-	for (int pass = 0; pass < 2; pass++)
-	{
-		if (SPI_execute_plan(plan, values, NULL, false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "could not read flowstream.account_keys");
-		if (SPI_processed == 1)
-			return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		if (!create)
-			return 0;
-		if (pass == 1)
-			break;
-		values[2] = DirectFunctionCall1(nextval_oid, ObjectIdGetDatum(flow_catalog()->accounts_seq));
-		if (SPI_execute_plan(flow_plan(PLAN_INSERT_ACCOUNT_KEY,
-									   "INSERT INTO flowstream.account_keys (party, token, id) "
-									   "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", 3, types),
-							 values, NULL, false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "could not insert into flowstream.account_keys");
-		if (SPI_processed == 1)
-		{
-			*created = true;
-			return DatumGetInt64(values[2]);
-		}
-	}
-	ereport(ERROR,
-			(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-			 errmsg("could not serialize access due to a concurrent creation of the account of \"%s\" in %s",
-					party, token),
-			 errhint("Retry the transaction.")));
-	return 0;					/* keep the compiler quiet */
 }
 
 /* Reads row r of SPI_tuptable, account id's, into the slots of ids that name it. */

@@ -21,7 +21,10 @@
  * The liquidation works the same way on accounts: the critical time of an
  * account with open outgoing flows is kept in the indexed column
  * critical_at (apply_accounts.c), and liquidate_critical() closes every
- * outgoing flow of each account whose critical time has passed.
+ * outgoing flow of each account whose critical time has passed.  On Citus
+ * the coordinator liquidates (a liquidation moves accounts on any worker):
+ * it reads the critical accounts from the distributed table, then locks
+ * each one where it lives.
  */
 #include "managed.h"
 

@@ -34,7 +34,8 @@ RowTrigger(FunctionCallInfo fcinfo, const char *name)
 
 /*
  * BEFORE INSERT OR UPDATE OR DELETE on flowstream.streams: an operation of
- * the API, or a restore.
+ * the API, or a restore; on Citus also distribute() copying the rows into
+ * their shards (flow_citus_owner_write()).
  */
 PG_FUNCTION_INFO_V1(streams_guard);
 Datum
@@ -83,7 +84,8 @@ streams_guard(PG_FUNCTION_ARGS)
 
 /*
  * BEFORE INSERT OR UPDATE OR DELETE on flowstream.events: the history is
- * append-only, and only the operations or a restore add to it.
+ * append-only, and only the operations or a restore add to it (on Citus,
+ * also the coordinator's operations on accounts, and distribute()).
  */
 PG_FUNCTION_INFO_V1(events_guard);
 Datum
@@ -224,8 +226,9 @@ settings_guard(PG_FUNCTION_ARGS)
 
 /*
  * BEFORE INSERT OR UPDATE OR DELETE on flowstream.accounts and
- * flowstream.flows: written by the operations (apply_accounts.c), or
- * inserted by a restore where their history ends (restore.c).
+ * flowstream.flows: written by the operations (apply_accounts.c), which on
+ * Citus run on the coordinator (flow_citus_owner_write()), or inserted by a
+ * restore where their history ends (restore.c).
  */
 PG_FUNCTION_INFO_V1(accounts_guard);
 Datum
