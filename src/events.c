@@ -209,7 +209,7 @@ flow_write_event(const FlowEvent *e)
 		 * with its stream, an account's with its (first) account
 		 */
 		types[EVENT_COLUMNS] = INT8OID;
-		values[EVENT_COLUMNS] = nulls[0] == 'n' ? values[9] : values[0];
+		values[EVENT_COLUMNS] = Int64GetDatum(e->stream_id != 0 ? e->stream_id : e->account_id);
 		nulls[EVENT_COLUMNS] = ' ';
 		plan = flow_plan(PLAN_EVENT_PLACED,
 						 "INSERT INTO flowstream.events (" EVENT_COLUMN_LIST ", place) "
