@@ -1050,13 +1050,16 @@ SELECT m.metric, d.token, NULL, m.value
 FROM (SELECT s.token, flowstream.debt_sums(s.state, t.now) AS sums
       FROM flowstream.streams s, t GROUP BY s.token) d,
      LATERAL (VALUES ('owed', (d.sums).total_debt), ('uncovered', (d.sums).uncovered_debt)) m(metric, value)
+-- each count a query of its own, not a subquery of a row of t: Citus plans
+-- these over distributed tables (docs/scaling.md)
 UNION ALL
-SELECT 'next_run_' || w.part, NULL, NULL, w.n
-FROM t, LATERAL (VALUES
-    ('void', (SELECT count(*) FROM flowstream.streams s WHERE s.due_at <= t.now)),
-    ('liquidate', (SELECT count(*) FROM flowstream.accounts a WHERE a.critical_at <= t.now)),
-    ('top_up', (SELECT count(*) FROM flowstream.streams s WHERE s.top_up_at <= t.now)),
-    ('payout', (SELECT count(*) FROM flowstream.payouts p WHERE p.next_at <= t.now))) w(part, n)
+SELECT 'next_run_void', NULL, NULL, count(*) FROM flowstream.streams s, t WHERE s.due_at <= t.now
+UNION ALL
+SELECT 'next_run_liquidate', NULL, NULL, count(*) FROM flowstream.accounts a, t WHERE a.critical_at <= t.now
+UNION ALL
+SELECT 'next_run_top_up', NULL, NULL, count(*) FROM flowstream.streams s, t WHERE s.top_up_at <= t.now
+UNION ALL
+SELECT 'next_run_payout', NULL, NULL, count(*) FROM flowstream.payouts p, t WHERE p.next_at <= t.now
 UNION ALL
 SELECT 'last_run_' || r.what, NULL, NULL, r.value
 FROM last_run l, t, LATERAL (VALUES

@@ -565,9 +565,11 @@ account_errors() {
 		fails 0 SF013 "SET ROLE p1; SELECT flowstream.account_transfer('p1', 'p2', 'USD', 1000000)" &&
 		fails 0 22023 "SELECT flowstream.account_deposit('p1', 'NOPE', 1)" &&
 		fails 0 0A000 "SET ROLE dave; SELECT flowstream.deposit_from_account($dave_stream, 1)" &&
-		fails 0 0A000 "SET ROLE erin; SELECT flowstream.withdraw_max_to_account($dave_stream)"
+		fails 0 0A000 "SET ROLE erin; SELECT flowstream.withdraw_max_to_account($dave_stream)" &&
+		fails 0 0A000 "SET ROLE p1; INSERT INTO flowstream.flows_now (sender, receiver, token, rate_per_second)
+		               VALUES ('p1', 'p2', 'USD', 0.001)"
 }
-ok "account errors keep their SQLSTATE: no such flow (SF001), a flow open already (SF015), a stranger (42501), more than available (SF013), an unknown token (22023); a bridge between a stream and an account (0A000 on Citus)" account_errors
+ok "account errors keep their SQLSTATE: no such flow (SF001), a flow open already (SF015), a stranger (42501), more than available (SF013), an unknown token (22023); a bridge between a stream and an account, a flow opened through flows_now (0A000 on Citus)" account_errors
 # parties opening their accounts at once: account_keys holds one per party
 open_race() {
 	local tx
@@ -657,9 +659,13 @@ reads_agree() {
 	             flowstream.account_state_at('nina', 'USD', '$T3')::text = (SELECT state::text FROM flowstream.accounts WHERE party = 'nina')" \
 		"t|t|0.720000|-0.0002|t||t" &&
 		is 0 "SELECT event, at = flowstream.account_critical_time('nina', 'USD') FROM flowstream.runway('7 days')
-		      WHERE kind = 'account'" "critical|t"
+		      WHERE kind = 'account'" "critical|t" &&
+		is 0 "SELECT (SELECT sum(value) FROM flowstream.monitoring WHERE metric = 'accounts')
+		             = (SELECT count(*) FROM flowstream.accounts),
+		             (SELECT value FROM flowstream.monitoring WHERE metric = 'next_run_liquidate'),
+		             (SELECT value FROM flowstream.monitoring WHERE metric = 'last_run_liquidated')" "t|0|1"
 }
-ok "account_balance, account_available, account_buffer, netflow, account_critical_time, account_insolvency_time, account_state_at and runway() through the coordinator agree with accounts_now and the rows" reads_agree
+ok "account_balance, account_available, account_buffer, netflow, account_critical_time, account_insolvency_time, account_state_at, runway() and monitoring through the coordinator agree with accounts_now and the rows" reads_agree
 # verify() finds an account whose row was changed behind the API, on its worker
 verify_finds() {
 	local id i shard
