@@ -97,7 +97,7 @@ Apply(FlowCall *call, FlowOp op, int64 id, Datum arg, bool arg_null, bool max, c
 	}
 	flow_resolve_actor(call);
 	flow_enter_owner(&scope);
-	if (flow_ops[op].kind == KIND_BRIDGE && OidIsValid(flow_catalog()->account_keys))
+	if (flow_ops[op].kind == KIND_BRIDGE && flow_distributed())
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("%s is not supported on Citus", flow_ops[op].label),
@@ -531,7 +531,7 @@ flow_create_one(FlowCreateBatch *b, const FlowCreate *c)
 	 * node that holds it (a batch of rows is made only where streams are not
 	 * distributed)
 	 */
-	if (b->rows == NULL && c->id == 0 && flow_streams_distributed())
+	if (b->rows == NULL && c->id == 0 && flow_distributed())
 	{
 		id = flow_next_stream_id();
 		flow_leave_owner(&b->scope);
@@ -666,7 +666,7 @@ api_create_stream_at(PG_FUNCTION_ARGS)
 		int64		last = INT64_MAX;
 
 		flow_enter_owner(&scope);
-		if (!flow_streams_distributed())
+		if (!flow_distributed())
 			last = flow_last_stream_id();
 		flow_leave_owner(&scope);
 		if (c.id > last)

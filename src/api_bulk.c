@@ -146,7 +146,7 @@ api_create_streams(PG_FUNCTION_ARGS)
 	error_context_stack = &errcb;
 
 	flow_create_begin(&b);
-	if (!flow_streams_distributed())
+	if (!flow_distributed())
 	{
 		flow_new_streams_begin(&rows);
 		b.rows = &rows;
@@ -243,7 +243,7 @@ api_deposit_many(PG_FUNCTION_ARGS)
 	memset(&who, 0, sizeof(who));
 	flow_resolve_actor(&who);
 	flow_enter_owner(&scope);
-	distributed = flow_streams_distributed();
+	distributed = flow_distributed();
 	at = flow_time_arg(flow_clock_now());
 	if (distributed)
 		flow_leave_owner(&scope);	/* deposit() takes it in turn */

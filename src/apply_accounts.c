@@ -145,7 +145,7 @@ AccountId(const char *party, const char *token, bool create, bool *created)
 {
 	Oid			types[2] = {TEXTOID, TEXTOID};
 	Datum		values[2] = {CStringGetTextDatum(party), CStringGetTextDatum(token)};
-	bool		placed = OidIsValid(flow_catalog()->account_keys);
+	bool		placed = flow_distributed();
 	SPIPlanPtr	plan = placed ?
 		flow_plan(PLAN_ACCOUNT_KEY,
 				  "SELECT id FROM flowstream.account_keys "
@@ -272,7 +272,7 @@ LockAccounts(const int64 *ids, int n, Account *states, int *outflows)
 	}
 	if (m == 0)
 		return;
-	if (OidIsValid(flow_catalog()->account_keys))
+	if (flow_distributed())
 	{
 		LockPlacedAccounts(elems, m, ids, n, states, outflows);
 		return;
@@ -381,6 +381,11 @@ flow_critical_at(const Account *a, int open_outflows, bool *isnull)
 	return TimestampTzGetDatum(at);
 }
 
+/* a new account's row; on a single node with ON CONFLICT (WriteAccount()) */
+#define INSERT_ACCOUNT "INSERT INTO flowstream.accounts " \
+	"(id, state, first_event, last_event, open_outflows, critical_at, party, token) " \
+	"VALUES ($1, $2, $3, $3, $4, $5, $6, $7)"
+
 /* Writes an account's row: a new one with its first event, or its new state. */
 static void
 WriteAccount(int64 id, bool created, const char *party, const char *token, const Account *a,
@@ -410,24 +415,17 @@ WriteAccount(int64 id, bool created, const char *party, const char *token, const
 		 * levels promise: a serialization failure (40001) to retry, not a
 		 * unique violation.
 		 */
+		SPIPlanPtr	plan;
+
 		values[5] = CStringGetTextDatum(party);
 		values[6] = CStringGetTextDatum(token);
 		/* on Citus account_keys holds (party, token) unique, and serialized them */
-		if (OidIsValid(flow_catalog()->account_keys))
-		{
-			if (Write(flow_plan(PLAN_INSERT_ACCOUNT_PLACED,
-								"INSERT INTO flowstream.accounts "
-								"(id, state, first_event, last_event, open_outflows, critical_at, party, token) "
-								"VALUES ($1, $2, $3, $3, $4, $5, $6, $7)", 7, types),
-					  values, nulls) != SPI_OK_INSERT || SPI_processed != 1)
-				elog(ERROR, "could not insert account " INT64_FORMAT, id);
-		}
-		else if (Write(flow_plan(PLAN_INSERT_ACCOUNT,
-							"INSERT INTO flowstream.accounts "
-							"(id, state, first_event, last_event, open_outflows, critical_at, party, token) "
-							"VALUES ($1, $2, $3, $3, $4, $5, $6, $7) "
-							"ON CONFLICT (party, token) DO NOTHING", 7, types),
-				  values, nulls) != SPI_OK_INSERT || SPI_processed != 1)
+		if (flow_distributed())
+			plan = flow_plan(PLAN_INSERT_ACCOUNT_PLACED, INSERT_ACCOUNT, 7, types);
+		else
+			plan = flow_plan(PLAN_INSERT_ACCOUNT, INSERT_ACCOUNT " ON CONFLICT (party, token) DO NOTHING",
+							 7, types);
+		if (Write(plan, values, nulls) != SPI_OK_INSERT || SPI_processed != 1)
 			elog(ERROR, "could not insert account " INT64_FORMAT, id);
 	}
 	else
@@ -811,7 +809,7 @@ flow_lock_liquidation(int64 id, const char *token, const char *reward, int64 **f
 		m = k;
 	}
 	*latest = FLOW_TIME_MIN;
-	if (OidIsValid(flow_catalog()->account_keys))
+	if (flow_distributed())
 	{
 		/* on Citus, one statement per account (as LockPlacedAccounts()) */
 		for (int k = 0; k < m; k++)

@@ -539,7 +539,7 @@ maintain(PG_FUNCTION_ARGS)
 	/* the two sweepers check for a replica and take their own locks */
 	flow_enter_owner(&scope);
 	thresholds = Settings(skip);
-	distributed = flow_streams_distributed();
+	distributed = flow_distributed();
 	flow_leave_owner(&scope);
 	if (distributed)
 		skip[PART_TOP_UP] = true;

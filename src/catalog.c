@@ -23,7 +23,6 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_enum.h"
 #include "catalog/pg_type.h"
-#include "commands/extension.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
@@ -331,24 +330,16 @@ flow_leave_owner(OwnerScope *scope)
 }
 
 /*
- * Whether Citus distributes flowstream.streams (flowstream.distribute()):
- * then a stream is created on the node that holds its id.  Without Citus,
- * a catalog lookup and nothing more.  Runs in an SPI connection.
+ * Whether flowstream.distribute() has placed the tables on a Citus cluster:
+ * it creates account_keys in the same transaction as it distributes them,
+ * and the catalog, looked up again whenever flowstream's tables change,
+ * finds it (InvalidOid without).  On every node of the cluster: Citus
+ * copies a reference table's definition to the workers.
  */
 bool
-flow_streams_distributed(void)
+flow_distributed(void)
 {
-	Oid			types[1] = {OIDOID};
-	Datum		values[1];
-
-	if (!OidIsValid(get_extension_oid("citus", true)))
-		return false;
-	values[0] = ObjectIdGetDatum(flow_catalog()->streams);
-	if (SPI_execute_with_args("SELECT FROM pg_catalog.pg_dist_partition "
-							  "WHERE logicalrelid OPERATOR(pg_catalog.=) $1",
-							  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read pg_dist_partition");
-	return SPI_processed > 0;
+	return OidIsValid(flow_catalog()->account_keys);
 }
 
 /*
@@ -363,7 +354,7 @@ flow_streams_distributed(void)
 bool
 flow_citus_owner_write(Relation rel)
 {
-	return OidIsValid(flow_catalog()->account_keys) &&
+	return flow_distributed() &&
 		has_privs_of_role(GetUserId(), rel->rd_rel->relowner) &&
 		application_name != NULL &&
 		strncmp(application_name, "citus_internal gpid=", 20) == 0;

@@ -148,7 +148,7 @@ extern void flow_check_writable(void);
 extern SPIPlanPtr flow_plan(int slot, const char *sql, int nargs, const Oid *argtypes);
 extern void flow_enter_owner(OwnerScope *scope);
 extern void flow_leave_owner(OwnerScope *scope);
-extern bool flow_streams_distributed(void);
+extern bool flow_distributed(void);
 extern bool flow_citus_owner_write(Relation rel);
 extern bool flow_citus_coordinator(void);
 extern bool flow_notifications(void);

@@ -163,7 +163,7 @@ flow_void_insolvent(int32 max_streams, bool on_workers)
 	flow_enter_owner(&scope);
 	values[0] = TimestampTzGetDatum(t);
 	values[1] = Int32GetDatum(max_streams);
-	distributed = flow_streams_distributed();
+	distributed = flow_distributed();
 	if (!distributed)
 	{
 		if (SPI_execute_plan(flow_plan(PLAN_DUE, DUE_STREAMS("flowstream.streams"), 2, types),
@@ -325,7 +325,7 @@ flow_liquidate_critical(int32 max_accounts)
 	flow_enter_owner(&scope);
 	values[0] = TimestampTzGetDatum(t);
 	values[1] = Int32GetDatum(max_accounts);
-	placed = OidIsValid(flow_catalog()->account_keys);
+	placed = flow_distributed();
 	if (placed && !flow_citus_coordinator())
 	{
 		/* on Citus the coordinator liquidates: a liquidation spans nodes */

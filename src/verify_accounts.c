@@ -517,7 +517,7 @@ flow_verify_accounts(int64 now, VerifyEmitFn emit, void *arg)
 	c.tokens = hash_create("flowstream verify tokens", 16, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 	verify_now = now;
 
-	if (OidIsValid(flow_catalog()->account_keys))
+	if (flow_distributed())
 	{
 		EachRow(&c, EVENTS_SQL(PLACED_COPIES, "ev", "ac", "fl", "tk"), CheckEvent);
 		EachRow(&c, ACCOUNTS_SQL(PLACED_COPIES, "ev", "ac", "fl", "tk"), CheckAccount);

@@ -383,7 +383,7 @@ flows_now_write(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_FOR_ROW(trig->tg_event))
 		elog(ERROR, "flows_now_write must run as an INSTEAD OF ... FOR EACH ROW trigger");
 	/* on Citus the view's rows are read back as the caller after the owner wrote them */
-	if (OidIsValid(flow_catalog()->account_keys))
+	if (flow_distributed())
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("writing through flowstream.flows_now is not supported on Citus"),
